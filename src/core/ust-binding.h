@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* One registration: an address-of-record bound to a contact (RFC 3261 §10). */
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define UST_TYPE_BINDING (ust_binding_get_type ())
+
+typedef struct {
+  /*< public, read-only >*/
+  char           *aor;          /* user part of the address-of-record */
+  char           *contact_uri;  /* the Contact URI, used as the new Request-URI */
+  char           *contact_key;  /* "host:port" of the Contact URI */
+  GSocketAddress *source;       /* where the REGISTER came from: the next hop (NAT) */
+  char           *source_text;
+  char           *call_id;
+  guint32         cseq;
+  gint64          expires_at;   /* wall-clock microseconds */
+  gint64          registered_at;
+  char           *user_agent;
+  double          q;
+  /*< private >*/
+  gatomicrefcount ref_count;
+  gpointer        expiry_iter;
+} UstBinding;
+
+GType       ust_binding_get_type          (void) G_GNUC_CONST;
+UstBinding *ust_binding_new               (const char     *aor,
+                                           const char     *contact_uri,
+                                           const char     *contact_key,
+                                           GSocketAddress *source);
+UstBinding *ust_binding_ref               (UstBinding     *self);
+void        ust_binding_unref             (UstBinding     *self);
+gint64      ust_binding_get_seconds_left  (const UstBinding *self,
+                                           gint64          now);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UstBinding, ust_binding_unref)
+
+G_END_DECLS

@@ -1,0 +1,1256 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-proxy"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ust-proxy-private.h"
+#include "ust-validate.h"
+
+/* Room for the largest datagram plus what a proxy adds to it. */
+#define OUT_SIZE (UST_MAX_DATAGRAM + UST_SIP_EDIT_ARENA)
+#define KEY_SIZE 512
+
+enum {
+  PROP_0,
+  PROP_DOMAIN,
+  PROP_OPEN,
+  PROP_TIMER_T1,
+  N_PROPS,
+};
+
+enum {
+  EVENT,
+  N_SIGNALS,
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (UstProxy, ust_proxy, G_TYPE_OBJECT)
+
+/* What one incoming request needs on its way through. */
+typedef struct {
+  osip_message_t   *request;
+  const UstSipText *text;
+  GSocketAddress   *source;
+  const char       *method;
+  gsize             message_end;    /* bytes past the declared body are dropped */
+  UstSipEdit        edit;           /* the edits every forwarded copy shares */
+  guint32           loop_hash;
+  gboolean          out_of_dialog;
+} Incoming;
+
+/* Helpers ----------------------------------------------------------------- */
+
+void
+ust_proxy_emit_event (UstProxy   *self,
+                      const char *format,
+                      ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  /* Formatting costs more than the routing decision: skip it when nobody
+   * listens, as under load tests. */
+  if (!g_signal_has_handler_pending (self, signals[EVENT], 0, FALSE))
+    return;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_signal_emit (self, signals[EVENT], 0, line);
+}
+
+gboolean
+ust_proxy_send (UstProxy       *self,
+                GSocketAddress *to,
+                const char     *data,
+                gsize           len)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ust_transport_send (self->transport, to, data, len, &error))
+    return TRUE;
+
+  g_autofree char *where = ust_socket_address_to_string (to);
+  ust_proxy_emit_event (self, "Cannot send to %s: %s", where, error->message);
+  return FALSE;
+}
+
+static guint32
+fnv1a (guint32     hash,
+       const char *data,
+       gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      hash ^= (guchar) data[i];
+      hash *= 16777619u;
+    }
+  return hash;
+}
+
+static guint32
+fnv1a_str (guint32     hash,
+           const char *text)
+{
+  /* A separator keeps ("ab","c") and ("a","bc") apart. */
+  if (text != NULL)
+    hash = fnv1a (hash, text, strlen (text));
+  return fnv1a (hash, "\n", 1);
+}
+
+/* RFC 3261 §16.6 step 8: the branch carries a hash of what identifies the
+ * request so that a request coming back unchanged is recognised as a loop
+ * (§16.3 step 4). The top Via is left out: it differs on every pass. */
+static guint32
+loop_hash (osip_message_t   *request,
+           const UstSipText *text)
+{
+  guint32 hash = 2166136261u;
+  gsize start, end;
+
+  if (ust_sip_text_request_uri (text, &start, &end))
+    hash = fnv1a (hash, text->data + start, end - start);
+  hash = fnv1a_str (hash, ust_sip_from_tag (request));
+  hash = fnv1a_str (hash, ust_sip_to_tag (request));
+  hash = fnv1a_str (hash, request->call_id->number);
+  hash = fnv1a_str (hash, request->call_id->host);
+  hash = fnv1a_str (hash, request->cseq->number);
+  return hash;
+}
+
+void
+ust_proxy_new_branch (UstProxy *self,
+                      guint32   hash,
+                      char     *buffer,
+                      gsize     size)
+{
+  g_snprintf (buffer, size, UST_BRANCH_PREFIX "%08x.%s%" G_GINT64_MODIFIER "x", hash,
+              self->instance, ++self->counter);
+}
+
+static gboolean
+host_is_ours (UstProxy   *self,
+              const char *host)
+{
+  gsize len;
+
+  if (host == NULL)
+    return FALSE;
+  len = strlen (host);
+  if (len > 2 && host[0] == '[' && host[len - 1] == ']')
+    return strlen (self->bare_host) == len - 2
+           && g_ascii_strncasecmp (host + 1, self->bare_host, len - 2) == 0;
+  return g_ascii_strcasecmp (host, self->bare_host) == 0
+         || (self->domain != NULL && g_ascii_strcasecmp (host, self->domain) == 0);
+}
+
+static gboolean
+is_ip_literal (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  char bare[64];
+  gsize len = strlen (host);
+
+  if (len > 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < sizeof bare)
+    {
+      memcpy (bare, host + 1, len - 2);
+      bare[len - 2] = '\0';
+      host = bare;
+    }
+  return g_hostname_is_ip_address (host);
+}
+
+/* The exchange's own addresses: its IP with or without our port (phones
+ * register "alice@192.168.1.10" as well as "alice@192.168.1.10:5060"), the
+ * --domain, and any host name at all: the exchange does no DNS, so a name
+ * can only mean a domain a student typed for it. */
+static gboolean
+uri_is_ours (UstProxy   *self,
+             osip_uri_t *uri)
+{
+  if (uri == NULL || uri->host == NULL)
+    return FALSE;
+  if (uri->port != NULL && ust_sip_uri_port (uri) != self->port)
+    return FALSE;
+  return host_is_ours (self, uri->host) || !is_ip_literal (uri->host);
+}
+
+gboolean
+ust_proxy_is_our_via (UstProxy   *self,
+                      osip_via_t *via)
+{
+  return via != NULL && host_is_ours (self, via_get_host (via))
+         && ust_sip_via_port (via) == self->port;
+}
+
+static GSocketAddress *
+address_from_host (const char *host,
+                   guint       port)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  char bare[64];
+  gsize len = strlen (host);
+
+  if (len > 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < sizeof bare)
+    {
+      memcpy (bare, host + 1, len - 2);
+      bare[len - 2] = '\0';
+      host = bare;
+    }
+  inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    return NULL;
+  return g_inet_socket_address_new (inet, (guint16) port);
+}
+
+/* RFC 3261 §18.2.2 and RFC 3581 §4: a response goes to "received" (else
+ * the host) and to "rport" (else the port) of the top Via. */
+GSocketAddress *
+ust_proxy_via_destination (osip_via_t *via)
+{
+  osip_generic_param_t *received = NULL, *rport = NULL;
+  const char *host = via_get_host (via);
+  guint port = ust_sip_via_port (via);
+  guint64 value;
+
+  if (osip_via_param_get_byname (via, "received", &received) >= 0 && received != NULL
+      && received->gvalue != NULL)
+    host = received->gvalue;
+  if (osip_via_param_get_byname (via, "rport", &rport) >= 0 && rport != NULL
+      && ust_sip_parse_uint (rport->gvalue, 65535, &value) && value != 0)
+    port = (guint) value;
+  return host != NULL ? address_from_host (host, port) : NULL;
+}
+
+/* Where to send a request for @host:@port: a registered phone is reached
+ * where its REGISTER came from, whatever its Contact says (NAT, VPN, several
+ * adapters); anything else must be an IP address, as there is no DNS here. */
+static GSocketAddress *
+next_hop (UstProxy   *self,
+          const char *host,
+          guint       port)
+{
+  UstBinding *binding = ust_registrar_find_by_contact (self->registrar, host, port);
+
+  if (binding != NULL)
+    return g_object_ref (binding->source);
+  return address_from_host (host, port);
+}
+
+static void
+source_host_port (GSocketAddress *source,
+                  char           *host,
+                  gsize           size,
+                  guint          *port)
+{
+  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (source);
+  g_autofree char *text = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+
+  g_strlcpy (host, text, size);
+  *port = g_inet_socket_address_get_port (inet);
+}
+
+/* Responses the exchange sends itself ------------------------------------- */
+
+static char *
+build_response (UstProxy       *self,
+                osip_message_t *request,
+                guint           code,
+                const char     *phrase,
+                const char     *to_tag,
+                gsize          *len,
+                void          (*add_headers) (osip_message_t *, gpointer),
+                gpointer        data)
+{
+  g_autoptr(osip_message_t) response = NULL;
+
+  response = ust_sip_response_new (request, code,
+                                   ust_reason_table_phrase (self->reasons, code, phrase), to_tag);
+  if (add_headers != NULL)
+    add_headers (response, data);
+  return ust_sip_to_string (response, len, NULL);
+}
+
+static void
+make_to_tag (UstProxy *self,
+             char     *buffer,
+             gsize     size)
+{
+  g_snprintf (buffer, size, "%s%" G_GINT64_MODIFIER "x", self->instance, ++self->counter);
+}
+
+/* Sends a response of our own, remembered by @server (if any) so that a
+ * retransmitted request gets it again. */
+static void
+respond (UstProxy       *self,
+         osip_message_t *request,
+         GSocketAddress *source,
+         UstServerTxn   *server,
+         guint           code,
+         const char     *phrase,
+         void          (*add_headers) (osip_message_t *, gpointer),
+         gpointer        data)
+{
+  g_autofree char *text = NULL;
+  char stateless_tag[20];
+  const char *to_tag = server != NULL ? server->to_tag : stateless_tag;
+  gsize len = 0;
+
+  if (server == NULL)
+    make_to_tag (self, stateless_tag, sizeof stateless_tag);
+  else if (server->to_tag[0] == '\0')
+    make_to_tag (self, server->to_tag, sizeof server->to_tag);
+
+  text = build_response (self, request, code, phrase, to_tag, &len, add_headers, data);
+  if (text == NULL)
+    return;
+
+  ust_proxy_emit_event (self, "%s %s → %u %s", request->sip_method, request->call_id->number,
+                        code, ust_reason_table_phrase (self->reasons, code, phrase));
+  self->stats.responses_sent++;
+  if (server != NULL)
+    {
+      ust_proxy_send_to_server (self, server, text, len, code);
+      if (code >= 200)
+        ust_proxy_server_final_sent (self, server);
+    }
+  else
+    ust_proxy_send (self, source, text, len);
+}
+
+/* For a final response generated after the request was handled (timeouts,
+ * CANCEL): rebuild it from the stored request. */
+void
+ust_proxy_respond_to_server (UstProxy     *self,
+                             UstServerTxn *server,
+                             guint         code,
+                             const char   *phrase)
+{
+  g_autoptr(osip_message_t) request = NULL;
+
+  if (server->request == NULL)
+    return;
+  char host[64];
+  guint port;
+
+  request = ust_sip_parse (server->request, server->request_len, NULL);
+  if (request == NULL)
+    return;
+  source_host_port (server->source, host, sizeof host, &port);
+  ust_sip_fix_top_via (request, host, port);
+  respond (self, request, server->source, server, code, phrase, NULL, NULL);
+}
+
+static void
+add_unsupported_cb (osip_message_t *response,
+                    gpointer        data)
+{
+  ust_sip_add_header (response, "Unsupported", data);
+}
+
+static void
+add_min_expires_cb (osip_message_t *response,
+                    gpointer        data)
+{
+  char value[16];
+
+  g_snprintf (value, sizeof value, "%u", GPOINTER_TO_UINT (data));
+  ust_sip_add_header (response, "Min-Expires", value);
+}
+
+static void
+add_contacts_cb (osip_message_t *response,
+                 gpointer        data)
+{
+  GPtrArray *contacts = data;
+
+  for (guint i = 0; contacts != NULL && i < contacts->len; i++)
+    osip_message_set_contact (response, g_ptr_array_index (contacts, i));
+}
+
+static void
+add_capabilities_cb (osip_message_t *response,
+                     gpointer        data)
+{
+  ust_sip_add_header (response, "Allow",
+                      "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, "
+                      "MESSAGE, INFO, UPDATE, PRACK, PUBLISH");
+  ust_sip_add_header (response, "Accept", "application/sdp");
+  ust_sip_add_header (response, "Server", "Ustredna/" PACKAGE_VERSION);
+}
+
+/* Forwarding -------------------------------------------------------------- */
+
+/* RFC 3581 §4 and RFC 3261 §18.2.1: tell the next hops where the request
+ * really came from, by adding "received" and filling "rport" on the
+ * sender's Via. */
+static void
+edit_sender_via (Incoming *in)
+{
+  const UstSipText *text = in->text;
+  osip_via_t *via = osip_list_get (&in->request->vias, 0);
+  UstSipField field;
+  gsize value_end, param_end, param_value;
+  gboolean has_rport;
+  char host[64];
+  guint port;
+
+  if (!ust_sip_text_find (text, "Via", 'v', &field))
+    return;
+  value_end = ust_sip_text_first_value_end (text, &field);
+  source_host_port (in->source, host, sizeof host, &port);
+
+  has_rport = ust_sip_text_find_param (text, field.value_start, value_end, "rport", &param_end,
+                                       &param_value);
+  if (has_rport && param_value == 0)
+    ust_sip_edit_splicef (&in->edit, param_end, 0, "=%u", port);
+
+  if ((has_rport || g_strcmp0 (via_get_host (via), host) != 0)
+      && !ust_sip_text_find_param (text, field.value_start, value_end, "received", &param_end,
+                                   &param_value))
+    ust_sip_edit_splicef (&in->edit, value_end, 0, ";received=%s", host);
+}
+
+/* RFC 3261 §16.4: if the first Route names this proxy, it is ours to remove
+ * (loose routing); the request then follows the rest of the route set. */
+static void
+edit_remove_our_route (UstProxy *self,
+                       Incoming *in)
+{
+  osip_route_t *route = osip_list_get (&in->request->routes, 0);
+  const UstSipText *text = in->text;
+  UstSipField field;
+  gsize value_end, next_start;
+
+  if (route == NULL || !uri_is_ours (self, route->url) || route->url->username != NULL)
+    return;
+  if (!ust_sip_text_find (text, "Route", '\0', &field))
+    return;
+
+  value_end = ust_sip_text_first_value_end (text, &field);
+  if (ust_sip_text_next_value_start (text, &field, value_end, &next_start))
+    ust_sip_edit_splice (&in->edit, field.value_start, next_start - field.value_start, NULL, 0);
+  else
+    ust_sip_edit_splice (&in->edit, field.start, field.end - field.start, NULL, 0);
+
+  osip_list_remove (&in->request->routes, 0);
+  osip_route_free (route);
+}
+
+/* RFC 3261 §16.6 step 3: decrement Max-Forwards, or add it with 70. */
+static void
+edit_max_forwards (Incoming *in,
+                   guint     max_forwards,
+                   gboolean  present)
+{
+  UstSipField field;
+
+  if (present && ust_sip_text_find (in->text, "Max-Forwards", '\0', &field))
+    ust_sip_edit_splicef (&in->edit, field.value_start, field.value_end - field.value_start,
+                          "%u", max_forwards - 1);
+  else
+    ust_sip_edit_splicef (&in->edit, in->text->headers_start, 0, "Max-Forwards: 70%s",
+                          in->text->eol);
+}
+
+/* RFC 3261 §16.6 step 4: record-route dialog-creating requests so that the
+ * whole dialog (ACK, BYE, re-INVITE, REFER, NOTIFY…) follows the exchange. */
+static gboolean
+creates_dialog (Incoming *in)
+{
+  const char *m = in->method;
+
+  return in->out_of_dialog && (strcmp (m, "INVITE") == 0 || strcmp (m, "SUBSCRIBE") == 0
+                               || strcmp (m, "REFER") == 0 || strcmp (m, "NOTIFY") == 0);
+}
+
+/* Builds one forwarded copy into self->out: the shared edits, our Via on
+ * top (§16.6 step 8) and, when @new_uri is set, the new Request-URI
+ * (§16.6 step 2). Returns its length, or 0. */
+static gsize
+build_forward (UstProxy   *self,
+               Incoming   *in,
+               const char *branch,
+               const char *new_uri)
+{
+  UstSipEdit edit = in->edit;
+  UstSipField via;
+  gsize via_at = in->text->headers_start, start, end;
+
+  if (ust_sip_text_find (in->text, "Via", 'v', &via))
+    via_at = via.start;
+  ust_sip_edit_splicef (&edit, via_at, 0, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport%s", self->host,
+                        self->port, branch, in->text->eol);
+  if (new_uri != NULL && ust_sip_text_request_uri (in->text, &start, &end))
+    ust_sip_edit_splice (&edit, start, end - start, new_uri, -1);
+
+  return ust_sip_edit_apply (&edit, in->text, in->message_end, self->out, OUT_SIZE);
+}
+
+/* Forwards without keeping state: ACK for 2xx (end to end, §16.11) and a
+ * CANCEL that matches nothing. The branch is derived from the incoming one
+ * so that a retransmission goes out identical. */
+static void
+forward_stateless (UstProxy       *self,
+                   Incoming       *in,
+                   GSocketAddress *destination)
+{
+  const char *incoming_branch = ust_sip_via_branch (osip_list_get (&in->request->vias, 0));
+  char branch[64];
+  gsize len;
+
+  g_snprintf (branch, sizeof branch, UST_BRANCH_PREFIX "%08x.s%08x", in->loop_hash,
+              fnv1a_str (2166136261u, incoming_branch));
+  len = build_forward (self, in, branch, NULL);
+  if (len == 0)
+    return;
+
+  g_autofree char *where = ust_socket_address_to_string (destination);
+  ust_proxy_emit_event (self, "%s %s → %s", in->method, in->request->call_id->number, where);
+  if (ust_proxy_send (self, destination, self->out, len))
+    self->stats.requests_forwarded++;
+}
+
+typedef struct {
+  GSocketAddress *destination;
+  char           *uri;   /* new Request-URI, or NULL to keep it */
+} Target;
+
+static void
+target_clear (Target *target)
+{
+  g_clear_object (&target->destination);
+  g_clear_pointer (&target->uri, g_free);
+}
+
+/* RFC 3261 §16.6: one client transaction per target, in parallel. */
+static void
+forward_stateful (UstProxy     *self,
+                  Incoming     *in,
+                  UstServerTxn *server,
+                  GArray       *targets)
+{
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *target = &g_array_index (targets, Target, i);
+      char branch[64];
+      UstClientTxn *client;
+      gsize len;
+
+      ust_proxy_new_branch (self, in->loop_hash, branch, sizeof branch);
+      len = build_forward (self, in, branch, target->uri);
+      if (len == 0)
+        continue;
+
+      client = ust_client_txn_new (self->transactions, server, branch, in->method,
+                                   target->destination, self->out, len);
+      server->pending++;
+      g_autofree char *where = ust_socket_address_to_string (target->destination);
+      ust_proxy_emit_event (self, "%s %s → %s %s", in->method, in->request->call_id->number,
+                            where, target->uri != NULL ? target->uri : "");
+      self->stats.requests_forwarded++;
+      ust_proxy_start_client (self, client);
+    }
+
+  if (server->pending == 0)
+    respond (self, in->request, in->source, server, 500, "Could not forward the request", NULL,
+             NULL);
+}
+
+/* Request processing ------------------------------------------------------ */
+
+/* §16.3 step 4: one of the Vias is ours with the hash this request would get
+ * again: it went round in a circle. A different hash is a legal spiral. */
+static gboolean
+is_loop (UstProxy *self,
+         Incoming *in)
+{
+  char expected[UST_BRANCH_HASH_LEN + 1];
+
+  g_snprintf (expected, sizeof expected, "%08x", in->loop_hash);
+  for (int i = 0; ; i++)
+    {
+      osip_via_t *via = osip_list_get (&in->request->vias, i);
+      const char *branch;
+
+      if (via == NULL)
+        return FALSE;
+      branch = ust_sip_via_branch (via);
+      if (branch != NULL && g_str_has_prefix (branch, UST_BRANCH_PREFIX)
+          && ust_proxy_is_our_via (self, via)
+          && strncmp (branch + strlen (UST_BRANCH_PREFIX), expected, UST_BRANCH_HASH_LEN) == 0)
+        return TRUE;
+    }
+}
+
+static gboolean
+caller_is_registered (UstProxy       *self,
+                      osip_message_t *request)
+{
+  g_autoptr(GPtrArray) bindings = NULL;
+  const char *user = request->from->url->username;
+
+  bindings = ust_registrar_lookup (self->registrar, user);
+  return bindings != NULL;
+}
+
+static void
+handle_register (UstProxy     *self,
+                 Incoming     *in,
+                 UstServerTxn *server)
+{
+  UstRegisterResult result;
+
+  ust_registrar_handle_register (self->registrar, in->request, in->source, &result);
+  if (result.code == 423)
+    respond (self, in->request, in->source, server, 423, result.phrase, add_min_expires_cb,
+             GUINT_TO_POINTER (result.min_expires));
+  else
+    respond (self, in->request, in->source, server, result.code, result.phrase, add_contacts_cb,
+             result.contacts);
+
+  if (result.code == 200)
+    {
+      g_autofree char *where = ust_socket_address_to_string (in->source);
+      ust_proxy_emit_event (self, "REGISTER %s from %s: %u binding(s)",
+                            in->request->to->url->username, where,
+                            result.contacts != NULL ? result.contacts->len : 0);
+    }
+  ust_register_result_clear (&result);
+}
+
+/* §16.5: for our own domain, the targets are the user's live bindings. */
+static gboolean
+targets_from_registrar (UstProxy     *self,
+                        Incoming     *in,
+                        UstServerTxn *server,
+                        GArray       *targets)
+{
+  const char *user = in->request->req_uri->username;
+  g_autoptr(GPtrArray) bindings = NULL;
+
+  bindings = ust_registrar_lookup (self->registrar, user);
+  if (bindings == NULL)
+    {
+      if (ust_registrar_is_known (self->registrar, user))
+        respond (self, in->request, in->source, server, 480, "Not registered now", NULL, NULL);
+      else
+        respond (self, in->request, in->source, server, 404, "No such user", NULL, NULL);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      UstBinding *binding = g_ptr_array_index (bindings, i);
+      Target target = { g_object_ref (binding->source), g_strdup (binding->contact_uri) };
+
+      g_array_append_val (targets, target);
+    }
+  return TRUE;
+}
+
+static gboolean
+handle_to_exchange (UstProxy     *self,
+                    Incoming     *in,
+                    UstServerTxn *server,
+                    GArray       *targets)
+{
+  const char *user = in->request->req_uri->username;
+
+  if (strcmp (in->method, "REGISTER") == 0)
+    {
+      handle_register (self, in, server);
+      return FALSE;
+    }
+  if (user == NULL || *user == '\0')
+    {
+      if (strcmp (in->method, "OPTIONS") == 0)
+        respond (self, in->request, in->source, server, 200, NULL, add_capabilities_cb, NULL);
+      else
+        respond (self, in->request, in->source, server, 404, "No user name in Request-URI",
+                 NULL, NULL);
+      return FALSE;
+    }
+  return targets_from_registrar (self, in, server, targets);
+}
+
+/* Decides where the request goes (§16.4, §16.5); answers it and returns
+ * FALSE when it goes nowhere. */
+static gboolean
+route_request (UstProxy     *self,
+               Incoming     *in,
+               UstServerTxn *server,
+               GArray       *targets)
+{
+  osip_route_t *route = osip_list_get (&in->request->routes, 0);
+  osip_uri_t *uri = in->request->req_uri;
+  Target target = { NULL, NULL };
+
+  /* The exchange is not an open relay: a call must come from a phone that
+   * registered here (REGISTER and OPTIONS to us are always answered). */
+  if (in->out_of_dialog && !self->open && strcmp (in->method, "REGISTER") != 0
+      && !(strcmp (in->method, "OPTIONS") == 0 && uri_is_ours (self, uri) && uri->username == NULL)
+      && !caller_is_registered (self, in->request))
+    {
+      respond (self, in->request, in->source, server, 403, "Caller not registered", NULL, NULL);
+      return FALSE;
+    }
+
+  if (route != NULL)
+    {
+      /* §16.6 step 7: the next hop is the first remaining Route. */
+      target.destination = next_hop (self, route->url->host, ust_sip_uri_port (route->url));
+    }
+  else if (strcmp (in->method, "REGISTER") == 0 || uri_is_ours (self, uri))
+    {
+      return handle_to_exchange (self, in, server, targets);
+    }
+  else
+    {
+      target.destination = next_hop (self, uri->host, ust_sip_uri_port (uri));
+    }
+
+  if (target.destination == NULL)
+    {
+      respond (self, in->request, in->source, server, 404, "Unknown domain", NULL, NULL);
+      return FALSE;
+    }
+  g_array_append_val (targets, target);
+  return TRUE;
+}
+
+/* §17.2.1: an ACK for a non-2xx final ends our server transaction; an ACK for
+ * a 2xx travels end to end (§13.2.2.4) like any in-dialog request. */
+static void
+handle_ack (UstProxy *self,
+            Incoming *in)
+{
+  char key[KEY_SIZE];
+  UstServerTxn *server = NULL;
+  osip_route_t *route;
+  g_autoptr(GSocketAddress) destination = NULL;
+  guint max_forwards;
+  gboolean present;
+  UstValidation validation;
+
+  if (!ust_validate_request (in->request, &validation))
+    {
+      ust_validation_clear (&validation);
+      return;  /* nothing is ever sent in answer to an ACK */
+    }
+  if (ust_server_txn_key (in->request, "INVITE", key, sizeof key))
+    server = ust_server_txn_lookup (self->transactions, key);
+  if (server != NULL && server->state != UST_TXN_ACCEPTED)
+    {
+      if (server->state == UST_TXN_COMPLETED)
+        {
+          server->state = UST_TXN_CONFIRMED;
+          ust_proxy_server_final_sent (self, server);
+        }
+      self->stats.retransmissions_absorbed++;
+      return;
+    }
+
+  if (!ust_parse_max_forwards (in->request, &present, &max_forwards) || max_forwards == 0)
+    return;
+  edit_sender_via (in);
+  edit_remove_our_route (self, in);
+  edit_max_forwards (in, max_forwards, present);
+
+  route = osip_list_get (&in->request->routes, 0);
+  if (route != NULL)
+    destination = next_hop (self, route->url->host, ust_sip_uri_port (route->url));
+  else if (!uri_is_ours (self, in->request->req_uri))
+    destination = next_hop (self, in->request->req_uri->host,
+                            ust_sip_uri_port (in->request->req_uri));
+  else
+    {
+      /* An ACK to a user of ours (a 2xx retransmission race): use the
+       * registrar like the INVITE did. */
+      g_autoptr(GPtrArray) bindings = ust_registrar_lookup (self->registrar,
+                                                            in->request->req_uri->username);
+      if (bindings != NULL)
+        destination = g_object_ref (((UstBinding *) g_ptr_array_index (bindings, 0))->source);
+    }
+
+  if (destination != NULL)
+    forward_stateless (self, in, destination);
+}
+
+/* §9.2 and §16.10: a CANCEL answers itself with 200 and cancels the
+ * branches of the INVITE it names; the 487 comes from the callee. */
+static void
+handle_cancel (UstProxy     *self,
+               Incoming     *in,
+               UstServerTxn *cancel_server)
+{
+  char key[KEY_SIZE];
+  UstServerTxn *invite = NULL;
+  osip_route_t *route;
+  g_autoptr(GSocketAddress) destination = NULL;
+
+  if (ust_server_txn_key (in->request, "INVITE", key, sizeof key))
+    invite = ust_server_txn_lookup (self->transactions, key);
+
+  if (invite != NULL)
+    {
+      respond (self, in->request, in->source, cancel_server, 200, NULL, NULL, NULL);
+      if (invite->state == UST_TXN_PROCEEDING || invite->state == UST_TXN_TRYING)
+        {
+          invite->cancelled = TRUE;
+          ust_proxy_cancel_branches (self, invite, NULL);
+        }
+      return;
+    }
+
+  /* No such INVITE here: forward it statelessly (§16.10). */
+  ust_server_txn_destroy (self->transactions, cancel_server);
+  edit_sender_via (in);
+  edit_remove_our_route (self, in);
+  route = osip_list_get (&in->request->routes, 0);
+  if (route != NULL)
+    destination = next_hop (self, route->url->host, ust_sip_uri_port (route->url));
+  else if (!uri_is_ours (self, in->request->req_uri))
+    destination = next_hop (self, in->request->req_uri->host,
+                            ust_sip_uri_port (in->request->req_uri));
+  if (destination != NULL)
+    forward_stateless (self, in, destination);
+  else
+    respond (self, in->request, in->source, NULL, 481, "No such call", NULL, NULL);
+}
+
+static UstServerTxn *
+new_server_txn (UstProxy   *self,
+                Incoming   *in,
+                const char *key)
+{
+  UstServerTxn *server;
+
+  server = ust_server_txn_new (self->transactions, key, strcmp (in->method, "INVITE") == 0,
+                               in->source);
+  server->owner = self;
+  server->request = g_memdup2 (in->text->data, in->message_end);
+  server->request_len = in->message_end;
+  return server;
+}
+
+/* §17.2.1 and §17.2.2: a retransmitted request gets the last response again
+ * and is never forwarded twice. */
+static gboolean
+absorb_retransmission (UstProxy   *self,
+                       Incoming   *in,
+                       const char *key)
+{
+  UstServerTxn *server = ust_server_txn_lookup (self->transactions, key);
+
+  if (server == NULL)
+    return FALSE;
+  self->stats.retransmissions_absorbed++;
+  if (server->response != NULL && server->state != UST_TXN_ACCEPTED)
+    ust_proxy_send (self, server->source, server->response, server->response_len);
+  ust_proxy_emit_event (self, "%s %s retransmitted: absorbed", in->method,
+                        in->request->call_id->number);
+  return TRUE;
+}
+
+static void
+handle_request (UstProxy       *self,
+                osip_message_t *request,
+                const UstSipText *text,
+                GSocketAddress *source)
+{
+  Incoming in = { request, text, source, request->sip_method, text->len };
+  g_autoptr(GArray) targets = NULL;
+  UstValidation validation;
+  UstServerTxn *server;
+  char key[KEY_SIZE];
+  guint max_forwards;
+  gboolean present;
+  guint64 content_length;
+
+  ust_sip_edit_init (&in.edit);
+  if (request->content_length != NULL
+      && ust_sip_parse_uint (request->content_length->value, G_MAXUINT32, &content_length)
+      && text->body_start + content_length < text->len)
+    in.message_end = text->body_start + (gsize) content_length;
+
+  if (MSG_IS_ACK (request))
+    {
+      if (request->call_id != NULL && request->cseq != NULL && request->req_uri != NULL)
+        {
+          in.out_of_dialog = FALSE;
+          in.loop_hash = loop_hash (request, text);
+          handle_ack (self, &in);
+        }
+      return;
+    }
+
+  /* Our own responses go back where the request came from (RFC 3581). */
+  {
+    char host[64];
+    guint port;
+
+    source_host_port (source, host, sizeof host, &port);
+    ust_sip_fix_top_via (request, host, port);
+  }
+
+  if (!ust_validate_request (request, &validation))
+    {
+      if (validation.code == 420)
+        respond (self, request, source, NULL, 420, validation.phrase, add_unsupported_cb,
+                 validation.unsupported);
+      else if (osip_list_size (&request->vias) > 0)
+        respond (self, request, source, NULL, validation.code, validation.phrase, NULL, NULL);
+      ust_validation_clear (&validation);
+      return;
+    }
+
+  if (!ust_server_txn_key (request, in.method, key, sizeof key))
+    return;
+  if (absorb_retransmission (self, &in, key))
+    return;
+
+  server = new_server_txn (self, &in, key);
+  in.loop_hash = loop_hash (request, text);
+  in.out_of_dialog = ust_sip_to_tag (request) == NULL;
+
+  if (MSG_IS_CANCEL (request))
+    {
+      handle_cancel (self, &in, server);
+      return;
+    }
+
+  /* §16.2 and §17.2.1: an INVITE gets 100 Trying at once, so the caller
+   * stops retransmitting while the call is routed. */
+  if (server->invite)
+    respond (self, request, source, server, 100, NULL, NULL, NULL);
+
+  /* §16.3 step 3: Max-Forwards 0 ends here, except an OPTIONS to us. */
+  ust_parse_max_forwards (request, &present, &max_forwards);
+  if (max_forwards == 0
+      && !(MSG_IS_OPTIONS (request) && uri_is_ours (self, request->req_uri)))
+    {
+      respond (self, request, source, server, 483, NULL, NULL, NULL);
+      return;
+    }
+  if (is_loop (self, &in))
+    {
+      respond (self, request, source, server, 482, NULL, NULL, NULL);
+      return;
+    }
+
+  edit_remove_our_route (self, &in);
+
+  targets = g_array_new (FALSE, TRUE, sizeof (Target));
+  g_array_set_clear_func (targets, (GDestroyNotify) target_clear);
+  if (!route_request (self, &in, server, targets))
+    return;
+
+  edit_sender_via (&in);
+  edit_max_forwards (&in, max_forwards, present);
+  if (creates_dialog (&in))
+    ust_sip_edit_splicef (&in.edit, text->headers_start, 0, "%s%s", self->record_route,
+                          text->eol);
+  forward_stateful (self, &in, server, targets);
+}
+
+static void
+datagram_cb (UstTransport   *transport,
+             const char     *data,
+             gsize           len,
+             GSocketAddress *source,
+             gpointer        user_data)
+{
+  UstProxy *self = user_data;
+  g_autoptr(osip_message_t) message = NULL;
+  g_autoptr(GError) error = NULL;
+  UstSipText text;
+  gsize i;
+
+  self->stats.datagrams_received++;
+
+  /* RFC 5626 §4.4.1: CRLF keep-alives are not messages; ignore silently. */
+  for (i = 0; i < len && (data[i] == '\r' || data[i] == '\n' || data[i] == ' '); i++)
+    ;
+  if (i == len)
+    return;
+
+  message = ust_sip_parse (data, len, &error);
+  if (message == NULL || !ust_sip_text_init (&text, data, len))
+    {
+      g_autofree char *where = ust_socket_address_to_string (source);
+      self->stats.datagrams_dropped++;
+      ust_proxy_emit_event (self, "Dropped %" G_GSIZE_FORMAT " bytes from %s: %s", len, where,
+                            error != NULL ? error->message : "no header section");
+      return;
+    }
+
+  if (MSG_IS_REQUEST (message))
+    handle_request (self, message, &text, source);
+  else
+    ust_proxy_handle_response (self, message, &text, source);
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+ust_proxy_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  UstProxy *self = UST_PROXY (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOMAIN:
+      g_value_set_string (value, self->domain);
+      break;
+    case PROP_OPEN:
+      g_value_set_boolean (value, self->open);
+      break;
+    case PROP_TIMER_T1:
+      g_value_set_uint (value, self->t1);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_proxy_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  UstProxy *self = UST_PROXY (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOMAIN:
+      ust_proxy_set_domain (self, g_value_get_string (value));
+      break;
+    case PROP_OPEN:
+      ust_proxy_set_open (self, g_value_get_boolean (value));
+      break;
+    case PROP_TIMER_T1:
+      ust_proxy_set_timer_t1 (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_proxy_dispose (GObject *object)
+{
+  UstProxy *self = UST_PROXY (object);
+
+  if (self->transport != NULL)
+    ust_transport_set_receiver (self->transport, NULL, NULL);
+  g_clear_pointer (&self->transactions, ust_transaction_table_free);
+  g_clear_pointer (&self->timers, ust_timer_queue_free);
+  g_clear_object (&self->transport);
+  g_clear_object (&self->registrar);
+  g_clear_object (&self->reasons);
+
+  G_OBJECT_CLASS (ust_proxy_parent_class)->dispose (object);
+}
+
+static void
+ust_proxy_finalize (GObject *object)
+{
+  UstProxy *self = UST_PROXY (object);
+
+  g_free (self->host);
+  g_free (self->bare_host);
+  g_free (self->domain);
+  g_free (self->record_route);
+  g_free (self->out);
+
+  G_OBJECT_CLASS (ust_proxy_parent_class)->finalize (object);
+}
+
+static void
+ust_proxy_class_init (UstProxyClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = ust_proxy_get_property;
+  object_class->set_property = ust_proxy_set_property;
+  object_class->dispose = ust_proxy_dispose;
+  object_class->finalize = ust_proxy_finalize;
+
+  properties[PROP_DOMAIN] =
+    g_param_spec_string ("domain", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_OPEN] =
+    g_param_spec_boolean ("open", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TIMER_T1] =
+    g_param_spec_uint ("timer-t1", NULL, NULL, 10, 60000, UST_DEFAULT_T1,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* One line of text per SIP event, for the log. */
+  signals[EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ust_proxy_init (UstProxy *self)
+{
+  self->t1 = UST_DEFAULT_T1;
+  self->t2 = UST_DEFAULT_T2;
+  self->t4 = UST_DEFAULT_T4;
+  self->out = g_malloc (OUT_SIZE);
+  g_snprintf (self->instance, sizeof self->instance, "%06x", g_random_int () & 0xffffff);
+}
+
+UstProxy *
+ust_proxy_new (UstTransport   *transport,
+               UstRegistrar   *registrar,
+               UstReasonTable *reasons)
+{
+  UstProxy *self;
+  GInetSocketAddress *local;
+  GInetAddress *inet;
+
+  g_return_val_if_fail (UST_IS_TRANSPORT (transport), NULL);
+  g_return_val_if_fail (UST_IS_REGISTRAR (registrar), NULL);
+  g_return_val_if_fail (UST_IS_REASON_TABLE (reasons), NULL);
+
+  ust_sip_init ();
+
+  self = g_object_new (UST_TYPE_PROXY, NULL);
+  self->transport = g_object_ref (transport);
+  self->registrar = g_object_ref (registrar);
+  self->reasons = g_object_ref (reasons);
+  self->transactions = ust_transaction_table_new ();
+  self->timers = ust_timer_queue_new (g_main_context_get_thread_default ());
+
+  local = ust_transport_get_local_address (transport);
+  inet = g_inet_socket_address_get_address (local);
+  self->bare_host = g_inet_address_to_string (inet);
+  self->host = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
+                 ? g_strdup_printf ("[%s]", self->bare_host)
+                 : g_strdup (self->bare_host);
+  self->port = g_inet_socket_address_get_port (local);
+  self->record_route = g_strdup_printf ("Record-Route: <sip:%s:%u;lr>", self->host, self->port);
+
+  ust_transport_set_receiver (transport, datagram_cb, self);
+  return self;
+}
+
+const char *
+ust_proxy_get_domain (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), NULL);
+
+  return self->domain != NULL ? self->domain : self->bare_host;
+}
+
+void
+ust_proxy_set_domain (UstProxy   *self,
+                      const char *domain)
+{
+  g_return_if_fail (UST_IS_PROXY (self));
+
+  if (g_strcmp0 (self->domain, domain) == 0)
+    return;
+  g_free (self->domain);
+  self->domain = g_strdup (domain);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOMAIN]);
+}
+
+gboolean
+ust_proxy_get_open (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), FALSE);
+
+  return self->open;
+}
+
+void
+ust_proxy_set_open (UstProxy *self,
+                    gboolean  open)
+{
+  g_return_if_fail (UST_IS_PROXY (self));
+
+  open = !!open;
+  if (self->open == open)
+    return;
+  self->open = open;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPEN]);
+}
+
+guint
+ust_proxy_get_timer_t1 (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), 0);
+
+  return self->t1;
+}
+
+/* T1 scales every other timer (§17.1.1.1: T2 = 8·T1 by default, T4 = 10·T1);
+ * tests use a small T1 to see timeouts in seconds rather than minutes. */
+void
+ust_proxy_set_timer_t1 (UstProxy *self,
+                        guint     milliseconds)
+{
+  g_return_if_fail (UST_IS_PROXY (self));
+
+  if (self->t1 == milliseconds)
+    return;
+  self->t1 = milliseconds;
+  self->t2 = milliseconds * 8;
+  self->t4 = milliseconds * 10;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMER_T1]);
+}
+
+UstRegistrar *
+ust_proxy_get_registrar (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), NULL);
+
+  return self->registrar;
+}
+
+UstReasonTable *
+ust_proxy_get_reasons (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), NULL);
+
+  return self->reasons;
+}
+
+UstTransport *
+ust_proxy_get_transport (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), NULL);
+
+  return self->transport;
+}
+
+void
+ust_proxy_get_stats (UstProxy      *self,
+                     UstProxyStats *stats)
+{
+  g_return_if_fail (UST_IS_PROXY (self));
+
+  *stats = self->stats;
+}
+
+guint
+ust_proxy_get_n_transactions (UstProxy *self)
+{
+  g_return_val_if_fail (UST_IS_PROXY (self), 0);
+
+  return ust_transaction_table_n_server (self->transactions)
+         + ust_transaction_table_n_client (self->transactions);
+}

@@ -1,0 +1,912 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-registrar"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "ust-registrar.h"
+#include "ust-sip.h"
+#include "ust-transport.h"
+
+/* Writes are debounced: a burst of REGISTERs costs one file write. */
+#define SAVE_DELAY_MS 200
+
+typedef struct {
+  char      *aor;
+  GPtrArray *bindings;  /* UstBinding*, owned */
+} Record;
+
+struct _UstRegistrar {
+  GObject       parent_instance;
+
+  char         *store_path;
+  GHashTable   *records;       /* aor → Record* */
+  GHashTable   *by_contact;    /* "host:port" → UstBinding* (borrowed from a record) */
+  GSequence    *expiries;      /* UstBinding*, by expires_at */
+  GSource      *expiry_source;
+  gint64        expiry_scheduled;
+  guint         min_expires;
+
+  GSource      *save_source;
+  gboolean      saving;
+  gboolean      dirty;
+};
+
+enum {
+  PROP_0,
+  PROP_MIN_EXPIRES,
+  N_PROPS,
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS,
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (UstRegistrar, ust_registrar, G_TYPE_OBJECT)
+
+static void schedule_expiry (UstRegistrar *self);
+static void schedule_save (UstRegistrar *self);
+
+static void
+record_free (Record *record)
+{
+  g_free (record->aor);
+  g_ptr_array_unref (record->bindings);
+  g_free (record);
+}
+
+static Record *
+ensure_record (UstRegistrar *self,
+               const char   *aor)
+{
+  Record *record = g_hash_table_lookup (self->records, aor);
+
+  if (record == NULL)
+    {
+      record = g_new0 (Record, 1);
+      record->aor = g_strdup (aor);
+      record->bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
+      g_hash_table_insert (self->records, record->aor, record);
+    }
+  return record;
+}
+
+char *
+ust_contact_key (const char *host,
+                 guint       port)
+{
+  g_autofree char *lower = g_ascii_strdown (host != NULL ? host : "", -1);
+
+  return g_strdup_printf ("%s:%u", lower, port);
+}
+
+static int
+compare_expiry (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  const UstBinding *ba = a, *bb = b;
+
+  if (ba->expires_at != bb->expires_at)
+    return ba->expires_at < bb->expires_at ? -1 : 1;
+  return ba < bb ? -1 : ba > bb ? 1 : 0;
+}
+
+static void
+index_binding (UstRegistrar *self,
+               UstBinding   *binding)
+{
+  binding->expiry_iter = g_sequence_insert_sorted (self->expiries, binding, compare_expiry, NULL);
+  g_hash_table_insert (self->by_contact, binding->contact_key, binding);
+}
+
+static void
+unindex_binding (UstRegistrar *self,
+                 UstBinding   *binding)
+{
+  if (binding->expiry_iter != NULL)
+    {
+      g_sequence_remove (binding->expiry_iter);
+      binding->expiry_iter = NULL;
+    }
+  if (g_hash_table_lookup (self->by_contact, binding->contact_key) == binding)
+    g_hash_table_remove (self->by_contact, binding->contact_key);
+}
+
+static void
+remove_binding_at (UstRegistrar *self,
+                   Record       *record,
+                   guint         index)
+{
+  UstBinding *binding = g_ptr_array_index (record->bindings, index);
+
+  unindex_binding (self, binding);
+  g_ptr_array_remove_index (record->bindings, index);
+}
+
+static gboolean
+expiry_cb (gpointer user_data)
+{
+  UstRegistrar *self = user_data;
+  gint64 now = g_get_real_time ();
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+
+  g_clear_pointer (&self->expiry_source, g_source_unref);
+  self->expiry_scheduled = 0;
+
+  /* RFC 3261 §10.3: a binding is removed when its expiration passes. */
+  for (;;)
+    {
+      GSequenceIter *first = g_sequence_get_begin_iter (self->expiries);
+      UstBinding *binding;
+      Record *record;
+      guint index;
+
+      if (g_sequence_iter_is_end (first))
+        break;
+      binding = g_sequence_get (first);
+      if (binding->expires_at > now)
+        break;
+
+      record = g_hash_table_lookup (self->records, binding->aor);
+      g_debug ("Binding of %s to %s expired", binding->aor, binding->contact_uri);
+      g_ptr_array_add (changed, g_strdup (binding->aor));
+      if (record != NULL && g_ptr_array_find (record->bindings, binding, &index))
+        remove_binding_at (self, record, index);
+      else
+        {
+          g_sequence_remove (first);
+          binding->expiry_iter = NULL;
+        }
+    }
+
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[CHANGED], 0, g_ptr_array_index (changed, i));
+  if (changed->len > 0)
+    schedule_save (self);
+  schedule_expiry (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* One timer, at the earliest expiry; rescheduled only when that changes. */
+static void
+schedule_expiry (UstRegistrar *self)
+{
+  GSequenceIter *first = g_sequence_get_begin_iter (self->expiries);
+  UstBinding *binding;
+  gint64 delay_ms;
+
+  if (g_sequence_iter_is_end (first))
+    {
+      if (self->expiry_source != NULL)
+        {
+          g_source_destroy (self->expiry_source);
+          g_clear_pointer (&self->expiry_source, g_source_unref);
+        }
+      return;
+    }
+
+  binding = g_sequence_get (first);
+  if (self->expiry_source != NULL && self->expiry_scheduled == binding->expires_at)
+    return;
+  if (self->expiry_source != NULL)
+    {
+      g_source_destroy (self->expiry_source);
+      g_clear_pointer (&self->expiry_source, g_source_unref);
+    }
+
+  delay_ms = (binding->expires_at - g_get_real_time ()) / 1000 + 1;
+  self->expiry_source = g_timeout_source_new ((guint) CLAMP (delay_ms, 0, G_MAXINT));
+  g_source_set_callback (self->expiry_source, expiry_cb, self, NULL);
+  g_source_set_static_name (self->expiry_source, "UstRegistrar expiry");
+  g_source_attach (self->expiry_source, g_main_context_get_thread_default ());
+  self->expiry_scheduled = binding->expires_at;
+}
+
+/* Persistence ---------------------------------------------------------- */
+
+static char *
+serialize_bindings (UstRegistrar *self,
+                    gsize        *length)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  GHashTableIter iter;
+  Record *record;
+  guint n = 0;
+
+  g_key_file_set_comment (key_file, NULL, NULL,
+                          " Ústredňa registrations; rewritten by the exchange, do not edit.",
+                          NULL);
+  g_hash_table_iter_init (&iter, self->records);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &record))
+    {
+      g_autofree char *group = g_strdup_printf ("user %s", record->aor);
+
+      g_key_file_set_string (key_file, group, "aor", record->aor);
+      for (guint i = 0; i < record->bindings->len; i++)
+        {
+          UstBinding *binding = g_ptr_array_index (record->bindings, i);
+          g_autofree char *bgroup = g_strdup_printf ("binding %u", n++);
+
+          g_key_file_set_string (key_file, bgroup, "aor", binding->aor);
+          g_key_file_set_string (key_file, bgroup, "contact", binding->contact_uri);
+          g_key_file_set_string (key_file, bgroup, "contact-key", binding->contact_key);
+          g_key_file_set_string (key_file, bgroup, "source", binding->source_text);
+          g_key_file_set_string (key_file, bgroup, "call-id", binding->call_id ? binding->call_id : "");
+          g_key_file_set_uint64 (key_file, bgroup, "cseq", binding->cseq);
+          g_key_file_set_int64 (key_file, bgroup, "expires", binding->expires_at / G_USEC_PER_SEC);
+          g_key_file_set_int64 (key_file, bgroup, "registered", binding->registered_at / G_USEC_PER_SEC);
+          g_key_file_set_double (key_file, bgroup, "q", binding->q);
+          if (binding->user_agent != NULL)
+            g_key_file_set_string (key_file, bgroup, "user-agent", binding->user_agent);
+        }
+    }
+  return g_key_file_to_data (key_file, length, NULL);
+}
+
+static void
+write_file_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  UstRegistrar *self = source_object;
+  GBytes *contents = task_data;
+  GError *error = NULL;
+  g_autofree char *directory = g_path_get_dirname (self->store_path);
+
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
+                               _("Cannot create the folder %s"), directory);
+      return;
+    }
+  if (!g_file_set_contents (self->store_path, g_bytes_get_data (contents, NULL),
+                            (gssize) g_bytes_get_size (contents), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+write_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  UstRegistrar *self = UST_REGISTRAR (object);
+  g_autoptr(GError) error = NULL;
+
+  self->saving = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("Cannot save registrations to %s: %s", self->store_path, error->message);
+  if (self->dirty)
+    schedule_save (self);
+}
+
+static gboolean
+save_cb (gpointer user_data)
+{
+  UstRegistrar *self = user_data;
+  g_autoptr(GTask) task = NULL;
+  gsize length = 0;
+  char *data;
+
+  g_clear_pointer (&self->save_source, g_source_unref);
+  if (self->saving)
+    return G_SOURCE_REMOVE;  /* write_done_cb() reschedules */
+
+  /* Serialize here, where the table lives; only the disk write goes to a
+   * worker thread, so the proxy never waits for the disk. */
+  data = serialize_bindings (self, &length);
+  self->dirty = FALSE;
+  self->saving = TRUE;
+  task = g_task_new (self, NULL, write_done_cb, NULL);
+  g_task_set_task_data (task, g_bytes_new_take (data, length), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, write_file_thread);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_save (UstRegistrar *self)
+{
+  self->dirty = TRUE;
+  if (self->store_path == NULL || self->save_source != NULL || self->saving)
+    return;
+
+  self->save_source = g_timeout_source_new (SAVE_DELAY_MS);
+  g_source_set_callback (self->save_source, save_cb, self, NULL);
+  g_source_set_static_name (self->save_source, "UstRegistrar save");
+  g_source_attach (self->save_source, g_main_context_get_thread_default ());
+}
+
+static UstBinding *
+binding_from_key_file (GKeyFile   *key_file,
+                       const char *group,
+                       gint64      now)
+{
+  g_autofree char *aor = g_key_file_get_string (key_file, group, "aor", NULL);
+  g_autofree char *contact = g_key_file_get_string (key_file, group, "contact", NULL);
+  g_autofree char *contact_key = g_key_file_get_string (key_file, group, "contact-key", NULL);
+  g_autofree char *source_text = g_key_file_get_string (key_file, group, "source", NULL);
+  g_autoptr(GInetSocketAddress) source = NULL;
+  gint64 expires = g_key_file_get_int64 (key_file, group, "expires", NULL) * G_USEC_PER_SEC;
+  UstBinding *binding;
+
+  if (aor == NULL || contact == NULL || contact_key == NULL || source_text == NULL)
+    return NULL;
+  if (expires <= now || !ust_parse_host_port (source_text, 5060, &source, NULL))
+    return NULL;
+
+  binding = ust_binding_new (aor, contact, contact_key, G_SOCKET_ADDRESS (source));
+  binding->call_id = g_key_file_get_string (key_file, group, "call-id", NULL);
+  binding->cseq = (guint32) g_key_file_get_uint64 (key_file, group, "cseq", NULL);
+  binding->expires_at = expires;
+  binding->registered_at = g_key_file_get_int64 (key_file, group, "registered", NULL)
+                           * G_USEC_PER_SEC;
+  binding->q = g_key_file_get_double (key_file, group, "q", NULL);
+  binding->user_agent = g_key_file_get_string (key_file, group, "user-agent", NULL);
+  return binding;
+}
+
+/* Restores the bindings of the previous run with the time they have left,
+ * so phones need not register again. A missing file is a first run. */
+gboolean
+ust_registrar_load (UstRegistrar  *self,
+                    GError       **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) groups = NULL;
+  gint64 now = g_get_real_time ();
+
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), FALSE);
+
+  if (self->store_path == NULL)
+    return TRUE;
+  if (!g_key_file_load_from_file (key_file, self->store_path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Cannot read the saved registrations in %s: %s"), self->store_path,
+                   local_error->message);
+      return FALSE;
+    }
+
+  groups = g_key_file_get_groups (key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (groups[i], "user "))
+        {
+          g_autofree char *aor = g_key_file_get_string (key_file, groups[i], "aor", NULL);
+
+          if (aor != NULL)
+            ensure_record (self, aor);
+        }
+      else if (g_str_has_prefix (groups[i], "binding "))
+        {
+          UstBinding *binding = binding_from_key_file (key_file, groups[i], now);
+
+          if (binding != NULL)
+            {
+              g_ptr_array_add (ensure_record (self, binding->aor)->bindings, binding);
+              index_binding (self, binding);
+            }
+        }
+    }
+  schedule_expiry (self);
+  return TRUE;
+}
+
+/* Writes the table now, from this thread: for a clean stop. */
+gboolean
+ust_registrar_flush (UstRegistrar  *self,
+                     GError       **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *directory = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), FALSE);
+
+  if (self->store_path == NULL)
+    return TRUE;
+  if (self->save_source != NULL)
+    {
+      g_source_destroy (self->save_source);
+      g_clear_pointer (&self->save_source, g_source_unref);
+    }
+  directory = g_path_get_dirname (self->store_path);
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Cannot create the folder %s"), directory);
+      return FALSE;
+    }
+  data = serialize_bindings (self, &length);
+  self->dirty = FALSE;
+  return g_file_set_contents (self->store_path, data, (gssize) length, error);
+}
+
+/* REGISTER ------------------------------------------------------------- */
+
+typedef struct {
+  char   *uri;
+  char   *key;
+  guint   expires;
+  double  q;
+} ContactRequest;
+
+static void
+contact_request_clear (ContactRequest *contact)
+{
+  g_free (contact->uri);
+  g_free (contact->key);
+}
+
+static gboolean
+parse_expires (const char *text,
+               guint      *expires)
+{
+  guint64 value;
+
+  if (!ust_sip_parse_uint (text, G_MAXUINT32, &value))
+    return FALSE;
+  *expires = (guint) MIN (value, UST_MAX_EXPIRES);
+  return TRUE;
+}
+
+static int
+find_binding (Record     *record,
+              const char *uri)
+{
+  for (guint i = 0; i < record->bindings->len; i++)
+    {
+      UstBinding *binding = g_ptr_array_index (record->bindings, i);
+
+      if (g_ascii_strcasecmp (binding->contact_uri, uri) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+/* RFC 3261 §10.3 step 7: the same Call-ID with a CSeq that is not higher is
+ * an old or reordered request, and must not change the binding. */
+static gboolean
+is_out_of_order (UstBinding *binding,
+                 const char *call_id,
+                 guint32     cseq)
+{
+  return binding != NULL && g_strcmp0 (binding->call_id, call_id) == 0 && cseq <= binding->cseq;
+}
+
+static void
+fill_contacts (UstRegistrar      *self,
+               Record            *record,
+               UstRegisterResult *result)
+{
+  gint64 now = g_get_real_time ();
+
+  result->contacts = g_ptr_array_new_with_free_func (g_free);
+  if (record == NULL)
+    return;
+  for (guint i = 0; i < record->bindings->len; i++)
+    {
+      UstBinding *binding = g_ptr_array_index (record->bindings, i);
+
+      if (binding->expires_at > now)
+        g_ptr_array_add (result->contacts,
+                         g_strdup_printf ("<%s>;expires=%" G_GINT64_FORMAT, binding->contact_uri,
+                                          ust_binding_get_seconds_left (binding, now)));
+    }
+}
+
+static gboolean
+fail (UstRegisterResult *result,
+      guint              code,
+      const char        *phrase)
+{
+  result->code = code;
+  result->phrase = phrase;
+  return FALSE;
+}
+
+/* Steps 6 and 7: every Contact is checked before any binding changes, so a
+ * REGISTER is applied all or nothing. */
+static gboolean
+collect_contacts (UstRegistrar      *self,
+                  osip_message_t    *request,
+                  GArray            *contacts,
+                  gboolean          *star,
+                  UstRegisterResult *result)
+{
+  const char *expires_header = ust_sip_header_value (request, "expires");
+  guint default_expires = UST_DEFAULT_EXPIRES;
+  guint n_contacts = (guint) osip_list_size (&request->contacts);
+
+  if (expires_header != NULL && !parse_expires (expires_header, &default_expires))
+    return fail (result, 400, "Bad Expires header");
+
+  for (guint i = 0; i < n_contacts; i++)
+    {
+      osip_contact_t *contact = osip_list_get (&request->contacts, (int) i);
+      osip_generic_param_t *param = NULL;
+      ContactRequest entry = { 0 };
+
+      /* libosip2 gives "Contact: *" as a display name "*" without a URI. */
+      if (contact->url == NULL && g_strcmp0 (contact->displayname, "*") == 0)
+        {
+          if (n_contacts != 1 || expires_header == NULL || default_expires != 0)
+            return fail (result, 400, "Contact * needs Expires: 0 and no other Contact");
+          *star = TRUE;
+          return TRUE;
+        }
+      if (contact->url == NULL || contact->url->host == NULL)
+        return fail (result, 400, "Bad Contact URI");
+
+      entry.expires = default_expires;
+      if (osip_contact_param_get_byname (contact, "expires", &param) >= 0 && param != NULL
+          && !parse_expires (param->gvalue, &entry.expires))
+        return fail (result, 400, "Bad expires parameter in Contact");
+
+      /* RFC 3261 §10.3 step 7: 0 < expiry < minimum → 423 with Min-Expires. */
+      if (entry.expires > 0 && entry.expires < self->min_expires)
+        {
+          result->min_expires = self->min_expires;
+          return fail (result, 423, NULL);
+        }
+
+      entry.q = 1.0;
+      if (osip_contact_param_get_byname (contact, "q", &param) >= 0 && param != NULL
+          && param->gvalue != NULL)
+        entry.q = g_ascii_strtod (param->gvalue, NULL);
+      entry.uri = ust_sip_uri_to_string (contact->url);
+      entry.key = ust_contact_key (contact->url->host, ust_sip_uri_port (contact->url));
+      g_array_append_val (contacts, entry);
+    }
+  return TRUE;
+}
+
+static void
+apply_contact (UstRegistrar   *self,
+               Record         *record,
+               ContactRequest *entry,
+               osip_message_t *request,
+               GSocketAddress *source,
+               guint32         cseq)
+{
+  int index = find_binding (record, entry->uri);
+  gint64 now = g_get_real_time ();
+  UstBinding *binding;
+
+  if (index >= 0)
+    remove_binding_at (self, record, (guint) index);
+  if (entry->expires == 0)
+    return;
+
+  binding = ust_binding_new (record->aor, entry->uri, entry->key, source);
+  binding->call_id = g_strdup (request->call_id->number);
+  binding->cseq = cseq;
+  binding->q = entry->q;
+  binding->registered_at = now;
+  binding->expires_at = now + (gint64) entry->expires * G_USEC_PER_SEC;
+  binding->user_agent = g_strdup (ust_sip_header_value (request, "user-agent"));
+  g_ptr_array_add (record->bindings, binding);
+  index_binding (self, binding);
+}
+
+void
+ust_registrar_handle_register (UstRegistrar      *self,
+                               osip_message_t    *request,
+                               GSocketAddress    *source,
+                               UstRegisterResult *result)
+{
+  g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (ContactRequest));
+  const char *aor;
+  gboolean star = FALSE;
+  guint64 cseq = 0;
+  Record *record;
+
+  g_return_if_fail (UST_IS_REGISTRAR (self));
+  g_return_if_fail (request != NULL && request->to != NULL && request->call_id != NULL);
+
+  memset (result, 0, sizeof *result);
+  g_array_set_clear_func (contacts, (GDestroyNotify) contact_request_clear);
+  ust_sip_parse_uint (request->cseq->number, G_MAXUINT32, &cseq);
+
+  /* Step 5: the address-of-record comes from To. */
+  aor = request->to->url != NULL ? request->to->url->username : NULL;
+  if (aor == NULL || *aor == '\0')
+    {
+      fail (result, 404, "No user name in To");
+      return;
+    }
+
+  if (!collect_contacts (self, request, contacts, &star, result))
+    return;
+
+  record = g_hash_table_lookup (self->records, aor);
+
+  /* Step 7, all or nothing: refuse the whole request if one Contact is stale. */
+  for (guint i = 0; record != NULL && i < contacts->len; i++)
+    {
+      ContactRequest *entry = &g_array_index (contacts, ContactRequest, i);
+      int index = find_binding (record, entry->uri);
+
+      if (index >= 0 && is_out_of_order (g_ptr_array_index (record->bindings, index),
+                                         request->call_id->number, (guint32) cseq))
+        {
+          fail (result, 500, "Out-of-order REGISTER");
+          return;
+        }
+    }
+
+  if (star)
+    {
+      /* Step 6: "Contact: *" removes every binding of the AOR. */
+      for (guint i = record != NULL ? record->bindings->len : 0; i > 0; i--)
+        remove_binding_at (self, record, i - 1);
+    }
+  else if (contacts->len > 0)
+    {
+      record = ensure_record (self, aor);
+      for (guint i = 0; i < contacts->len; i++)
+        apply_contact (self, record, &g_array_index (contacts, ContactRequest, i), request,
+                       source, (guint32) cseq);
+    }
+  else if (record == NULL)
+    {
+      /* A query (no Contact) from an unknown user still makes it known. */
+      record = ensure_record (self, aor);
+    }
+
+  /* Step 8: the 200 lists every current binding. */
+  result->code = 200;
+  fill_contacts (self, record, result);
+
+  if (star || contacts->len > 0)
+    {
+      schedule_expiry (self);
+      schedule_save (self);
+      g_signal_emit (self, signals[CHANGED], 0, aor);
+    }
+}
+
+void
+ust_register_result_clear (UstRegisterResult *result)
+{
+  g_clear_pointer (&result->contacts, g_ptr_array_unref);
+}
+
+/* Lookups -------------------------------------------------------------- */
+
+gboolean
+ust_registrar_is_known (UstRegistrar *self,
+                        const char   *aor)
+{
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), FALSE);
+
+  return aor != NULL && g_hash_table_contains (self->records, aor);
+}
+
+static int
+compare_by_preference (gconstpointer a,
+                       gconstpointer b)
+{
+  const UstBinding *ba = *(UstBinding **) a, *bb = *(UstBinding **) b;
+
+  /* RFC 3261 §16.6: higher q first; among equals, the newest registration. */
+  if (ba->q != bb->q)
+    return ba->q > bb->q ? -1 : 1;
+  if (ba->registered_at != bb->registered_at)
+    return ba->registered_at > bb->registered_at ? -1 : 1;
+  return 0;
+}
+
+/* The live bindings of @aor, most preferred first; NULL when there are none.
+ * Free with g_ptr_array_unref(). */
+GPtrArray *
+ust_registrar_lookup (UstRegistrar *self,
+                      const char   *aor)
+{
+  Record *record;
+  GPtrArray *live = NULL;
+  gint64 now = g_get_real_time ();
+
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), NULL);
+
+  record = aor != NULL ? g_hash_table_lookup (self->records, aor) : NULL;
+  if (record == NULL)
+    return NULL;
+  for (guint i = 0; i < record->bindings->len; i++)
+    {
+      UstBinding *binding = g_ptr_array_index (record->bindings, i);
+
+      if (binding->expires_at <= now)
+        continue;
+      if (live == NULL)
+        live = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
+      g_ptr_array_add (live, ust_binding_ref (binding));
+    }
+  if (live != NULL && live->len > 1)
+    g_ptr_array_sort (live, compare_by_preference);
+  return live;
+}
+
+/* Finds the phone behind a Contact address, to reach it where its REGISTER
+ * came from (NAT, VPN, several adapters). Returns a borrowed binding. */
+UstBinding *
+ust_registrar_find_by_contact (UstRegistrar *self,
+                               const char   *host,
+                               guint         port)
+{
+  char key[320];
+  UstBinding *binding;
+
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), NULL);
+
+  if (host == NULL || strlen (host) > 256)
+    return NULL;
+  g_snprintf (key, sizeof key, "%s:%u", host, port);
+  for (char *p = key; *p != '\0'; p++)
+    *p = g_ascii_tolower (*p);
+
+  binding = g_hash_table_lookup (self->by_contact, key);
+  if (binding == NULL || binding->expires_at <= g_get_real_time ())
+    return NULL;
+  return binding;
+}
+
+/* Every live binding, for the window and the log. */
+GPtrArray *
+ust_registrar_list_bindings (UstRegistrar *self)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
+  GSequenceIter *iter;
+
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), all);
+
+  for (iter = g_sequence_get_begin_iter (self->expiries); !g_sequence_iter_is_end (iter);
+       iter = g_sequence_iter_next (iter))
+    g_ptr_array_add (all, ust_binding_ref (g_sequence_get (iter)));
+  return all;
+}
+
+guint
+ust_registrar_get_min_expires (UstRegistrar *self)
+{
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), 0);
+
+  return self->min_expires;
+}
+
+void
+ust_registrar_set_min_expires (UstRegistrar *self,
+                               guint         seconds)
+{
+  g_return_if_fail (UST_IS_REGISTRAR (self));
+
+  if (self->min_expires == seconds)
+    return;
+  self->min_expires = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIN_EXPIRES]);
+}
+
+/* GObject -------------------------------------------------------------- */
+
+static void
+ust_registrar_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  UstRegistrar *self = UST_REGISTRAR (object);
+
+  switch (prop_id)
+    {
+    case PROP_MIN_EXPIRES:
+      g_value_set_uint (value, self->min_expires);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_registrar_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  UstRegistrar *self = UST_REGISTRAR (object);
+
+  switch (prop_id)
+    {
+    case PROP_MIN_EXPIRES:
+      ust_registrar_set_min_expires (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_registrar_dispose (GObject *object)
+{
+  UstRegistrar *self = UST_REGISTRAR (object);
+
+  if (self->expiry_source != NULL)
+    {
+      g_source_destroy (self->expiry_source);
+      g_clear_pointer (&self->expiry_source, g_source_unref);
+    }
+  if (self->save_source != NULL)
+    {
+      g_source_destroy (self->save_source);
+      g_clear_pointer (&self->save_source, g_source_unref);
+    }
+
+  G_OBJECT_CLASS (ust_registrar_parent_class)->dispose (object);
+}
+
+static void
+ust_registrar_finalize (GObject *object)
+{
+  UstRegistrar *self = UST_REGISTRAR (object);
+
+  /* The sequence and the index borrow bindings owned by the records. */
+  g_sequence_free (self->expiries);
+  g_hash_table_unref (self->by_contact);
+  g_hash_table_unref (self->records);
+  g_free (self->store_path);
+
+  G_OBJECT_CLASS (ust_registrar_parent_class)->finalize (object);
+}
+
+static void
+ust_registrar_class_init (UstRegistrarClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = ust_registrar_get_property;
+  object_class->set_property = ust_registrar_set_property;
+  object_class->dispose = ust_registrar_dispose;
+  object_class->finalize = ust_registrar_finalize;
+
+  properties[PROP_MIN_EXPIRES] =
+    g_param_spec_uint ("min-expires", NULL, NULL, 0, UST_MAX_EXPIRES, UST_DEFAULT_MIN_EXPIRES,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Emitted with the user name whenever its bindings change. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ust_registrar_init (UstRegistrar *self)
+{
+  self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) record_free);
+  self->by_contact = g_hash_table_new (g_str_hash, g_str_equal);
+  self->expiries = g_sequence_new (NULL);
+  self->min_expires = UST_DEFAULT_MIN_EXPIRES;
+}
+
+/* @store_path: where bindings are kept across restarts, or NULL for none. */
+UstRegistrar *
+ust_registrar_new (const char *store_path)
+{
+  UstRegistrar *self = g_object_new (UST_TYPE_REGISTRAR, NULL);
+
+  self->store_path = g_strdup (store_path);
+  return self;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-sip"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ust-sip.h"
+
+G_DEFINE_QUARK (ust-sip-error-quark, ust_sip_error)
+
+static void
+osip_trace_cb (const char         *file,
+               int                 line,
+               osip_trace_level_t  level,
+               const char         *format,
+               va_list             args)
+{
+  char text[512];
+
+  vsnprintf (text, sizeof text, format, args);
+  g_debug ("libosip2 %s:%d: %s", file, line, g_strchomp (text));
+}
+
+/* parser_init() fills libosip2's header tables; parsing without it crashes.
+ * By default libosip2 also prints every parse error to stdout, so its trace
+ * goes to g_debug instead. */
+void
+ust_sip_init (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      parser_init ();
+      osip_trace_initialize_func (OSIP_WARNING, osip_trace_cb);
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+osip_message_t *
+ust_sip_parse (const char  *data,
+               gsize        len,
+               GError     **error)
+{
+  osip_message_t *message = NULL;
+  int rc;
+
+  if (osip_message_init (&message) != OSIP_SUCCESS)
+    {
+      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE, "Out of memory");
+      return NULL;
+    }
+
+  rc = osip_message_parse (message, data, len);
+  if (rc != OSIP_SUCCESS)
+    {
+      osip_message_free (message);
+      g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
+                   "Not a valid SIP message (libosip2 error %d)", rc);
+      return NULL;
+    }
+
+  return message;
+}
+
+/* Returns a g_malloc'd copy so callers never mix osip_free and g_free. */
+char *
+ust_sip_to_string (osip_message_t  *message,
+                   gsize           *len,
+                   GError         **error)
+{
+  char *osip_text = NULL;
+  size_t osip_len = 0;
+  char *text;
+
+  /* libosip2 caches the serialized text and does not notice direct edits
+   * of its structures; always rebuild. */
+  osip_message_force_update (message);
+  if (osip_message_to_str (message, &osip_text, &osip_len) != OSIP_SUCCESS)
+    {
+      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_SERIALIZE,
+                           "Could not serialize SIP message");
+      return NULL;
+    }
+
+  text = g_strndup (osip_text, osip_len);
+  osip_free (osip_text);
+  if (len != NULL)
+    *len = osip_len;
+  return text;
+}
+
+/* RFC 3261 §8.2.6.2: a response copies all Vias (in order), From, To,
+ * Call-ID and CSeq from the request, and adds a To tag unless it is a 100. */
+osip_message_t *
+ust_sip_response_new (osip_message_t *request,
+                      guint           code,
+                      const char     *reason,
+                      const char     *to_tag)
+{
+  osip_message_t *response = NULL;
+  osip_header_t *timestamp = NULL;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (code >= 100 && code <= 699, NULL);
+
+  osip_message_init (&response);
+  osip_message_set_version (response, osip_strdup ("SIP/2.0"));
+  osip_message_set_status_code (response, code);
+  osip_message_set_reason_phrase (response,
+                                  osip_strdup (reason != NULL ? reason
+                                                              : ust_sip_standard_reason (code)));
+
+  for (int i = 0; ; i++)
+    {
+      osip_via_t *via = osip_list_get (&request->vias, i);
+      osip_via_t *copy = NULL;
+
+      if (via == NULL)
+        break;
+      osip_via_clone (via, &copy);
+      osip_list_add (&response->vias, copy, -1);
+    }
+
+  if (request->from != NULL)
+    osip_from_clone (request->from, &response->from);
+  if (request->to != NULL)
+    osip_to_clone (request->to, &response->to);
+  if (request->call_id != NULL)
+    osip_call_id_clone (request->call_id, &response->call_id);
+  if (request->cseq != NULL)
+    osip_cseq_clone (request->cseq, &response->cseq);
+
+  if (response->to != NULL && code > 100 && to_tag != NULL && ust_sip_to_tag (response) == NULL)
+    osip_to_set_tag (response->to, osip_strdup (to_tag));
+
+  /* RFC 3261 §8.2.6.1: a 100 echoes the request's Timestamp. */
+  if (code == 100 && osip_message_get_timestamp (request, 0, &timestamp) >= 0 && timestamp != NULL)
+    osip_message_set_header (response, "Timestamp", timestamp->hvalue);
+
+  osip_message_set_content_length (response, "0");
+  return response;
+}
+
+void
+ust_sip_add_header (osip_message_t *message,
+                    const char     *name,
+                    const char     *value)
+{
+  osip_message_set_header (message, name, value);
+}
+
+/* RFC 3581 §4 (stricter than RFC 3261 §18.2.1): with "rport" present,
+ * fill it with the source port and always add "received". */
+void
+ust_sip_fix_top_via (osip_message_t *request,
+                     const char     *host,
+                     guint           port)
+{
+  osip_via_t *via = osip_list_get (&request->vias, 0);
+  osip_generic_param_t *rport = NULL, *received = NULL;
+
+  if (via == NULL)
+    return;
+  osip_via_param_get_byname (via, "rport", &rport);
+  osip_via_param_get_byname (via, "received", &received);
+  if (rport != NULL && rport->gvalue == NULL)
+    {
+      char value[8];
+
+      g_snprintf (value, sizeof value, "%u", port);
+      rport->gvalue = osip_strdup (value);
+    }
+  if (received == NULL && (rport != NULL || g_strcmp0 (via_get_host (via), host) != 0))
+    osip_via_set_received (via, osip_strdup (host));
+}
+
+const char *
+ust_sip_header_value (osip_message_t *message,
+                      const char     *name)
+{
+  osip_header_t *header = NULL;
+
+  if (osip_message_header_get_byname (message, name, 0, &header) < 0 || header == NULL)
+    return NULL;
+  return header->hvalue;
+}
+
+const char *
+ust_sip_via_branch (osip_via_t *via)
+{
+  osip_generic_param_t *param = NULL;
+
+  if (via == NULL)
+    return NULL;
+  if (osip_via_param_get_byname (via, "branch", &param) < 0 || param == NULL)
+    return NULL;
+  return param->gvalue;
+}
+
+/* RFC 3261 §18.2.2: an absent port means 5060 for UDP. */
+guint
+ust_sip_via_port (osip_via_t *via)
+{
+  guint64 port;
+
+  if (via == NULL || via->port == NULL)
+    return 5060;
+  if (!ust_sip_parse_uint (via->port, 65535, &port) || port == 0)
+    return 5060;
+  return (guint) port;
+}
+
+guint
+ust_sip_uri_port (osip_uri_t *uri)
+{
+  guint64 port;
+
+  if (uri == NULL || uri->port == NULL)
+    return 5060;
+  if (!ust_sip_parse_uint (uri->port, 65535, &port) || port == 0)
+    return 5060;
+  return (guint) port;
+}
+
+/* Strict decimal: libosip2 accepts "Max-Forwards: abc" and "CSeq: abc X",
+ * so every number the proxy relies on goes through here. */
+gboolean
+ust_sip_parse_uint (const char *text,
+                    guint64     max,
+                    guint64    *value)
+{
+  guint64 result = 0;
+  const char *p = text;
+
+  if (text == NULL)
+    return FALSE;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  for (; g_ascii_isdigit (*p); p++)
+    {
+      result = result * 10 + (guint64) (*p - '0');
+      if (result > max)
+        return FALSE;
+    }
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p != '\0')
+    return FALSE;
+
+  *value = result;
+  return TRUE;
+}
+
+const char *
+ust_sip_to_tag (osip_message_t *message)
+{
+  osip_generic_param_t *tag = NULL;
+
+  if (message->to == NULL || osip_to_get_tag (message->to, &tag) < 0 || tag == NULL)
+    return NULL;
+  return tag->gvalue;
+}
+
+const char *
+ust_sip_from_tag (osip_message_t *message)
+{
+  osip_generic_param_t *tag = NULL;
+
+  if (message->from == NULL || osip_from_get_tag (message->from, &tag) < 0 || tag == NULL)
+    return NULL;
+  return tag->gvalue;
+}
+
+char *
+ust_sip_uri_to_string (osip_uri_t *uri)
+{
+  char *osip_text = NULL;
+  char *text;
+
+  if (uri == NULL || osip_uri_to_str (uri, &osip_text) != OSIP_SUCCESS)
+    return NULL;
+  text = g_strdup (osip_text);
+  osip_free (osip_text);
+  return text;
+}
+
+const char *
+ust_sip_standard_reason (guint code)
+{
+  const char *reason = osip_message_get_reason ((int) code);
+
+  if (reason != NULL)
+    return reason;
+
+  /* libosip2 knows the RFC 3261 table; later RFCs and unknown codes fall
+   * back to the class name (RFC 3261 §21: an unknown code is treated as
+   * the x00 of its class). */
+  switch (code / 100)
+    {
+    case 1: return "Trying";
+    case 2: return "OK";
+    case 3: return "Redirect";
+    case 4: return "Request Failure";
+    case 5: return "Server Error";
+    default: return "Global Failure";
+    }
+}

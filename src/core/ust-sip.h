@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The one place that knows libosip2: start-up, parsing, the traps of its
+ * serializer, and the small helpers the proxy and the registrar share. */
+
+#include <glib.h>
+#include <osipparser2/osip_parser.h>
+
+G_BEGIN_DECLS
+
+#define UST_SIP_ERROR (ust_sip_error_quark ())
+
+typedef enum {
+  UST_SIP_ERROR_PARSE,
+  UST_SIP_ERROR_SERIALIZE,
+} UstSipError;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_message_t, osip_message_free)
+
+GQuark          ust_sip_error_quark            (void);
+void            ust_sip_init                   (void);
+osip_message_t *ust_sip_parse                  (const char      *data,
+                                                gsize            len,
+                                                GError         **error);
+char           *ust_sip_to_string              (osip_message_t  *message,
+                                                gsize           *len,
+                                                GError         **error);
+osip_message_t *ust_sip_response_new           (osip_message_t  *request,
+                                                guint            code,
+                                                const char      *reason,
+                                                const char      *to_tag);
+void            ust_sip_add_header             (osip_message_t  *message,
+                                                const char      *name,
+                                                const char      *value);
+void            ust_sip_fix_top_via            (osip_message_t  *request,
+                                                const char      *host,
+                                                guint            port);
+const char     *ust_sip_header_value           (osip_message_t  *message,
+                                                const char      *name);
+const char     *ust_sip_via_branch             (osip_via_t      *via);
+guint           ust_sip_via_port               (osip_via_t      *via);
+guint           ust_sip_uri_port               (osip_uri_t      *uri);
+gboolean        ust_sip_parse_uint             (const char      *text,
+                                                guint64          max,
+                                                guint64         *value);
+const char     *ust_sip_to_tag                 (osip_message_t  *message);
+const char     *ust_sip_from_tag               (osip_message_t  *message);
+char           *ust_sip_uri_to_string          (osip_uri_t      *uri);
+const char     *ust_sip_standard_reason        (guint            code);
+
+G_END_DECLS

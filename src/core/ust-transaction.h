@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Server and client transactions of a stateful proxy (RFC 3261 §17), with
+ * the RFC 6026 "Accepted" state for INVITE 2xx. The proxy logic that pairs
+ * them (§16) lives in ust-proxy.c; this file owns the table, the keys and
+ * the lifetimes. */
+
+#include <gio/gio.h>
+#include <osipparser2/osip_parser.h>
+
+#include "ust-timer-queue.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  UST_TXN_TRYING,
+  UST_TXN_PROCEEDING,
+  UST_TXN_COMPLETED,
+  UST_TXN_CONFIRMED,
+  UST_TXN_ACCEPTED,
+} UstTxnState;
+
+typedef struct _UstServerTxn UstServerTxn;
+typedef struct _UstClientTxn UstClientTxn;
+typedef struct _UstTransactionTable UstTransactionTable;
+
+struct _UstServerTxn {
+  char           *key;
+  gboolean        invite;
+  UstTxnState     state;
+  GSocketAddress *source;         /* responses go back here (RFC 3581) */
+  char           *request;        /* as received; dropped once a final is sent */
+  gsize           request_len;
+  char           *response;       /* the last response sent, for retransmissions */
+  gsize           response_len;
+  guint           response_code;
+  GPtrArray      *branches;       /* UstClientTxn*, borrowed */
+  guint           pending;        /* branches without a final response */
+  char           *best;           /* best final so far (§16.7.6), ready to send, or NULL */
+  gsize           best_len;
+  guint           best_code;
+  gboolean        cancelled;
+  guint           retransmit_ms;
+  UstTimer        retransmit_timer;  /* G */
+  UstTimer        lifetime_timer;    /* H, I, J, L */
+  char            to_tag[20];
+  gpointer        owner;
+};
+
+struct _UstClientTxn {
+  char           *key;            /* branch + ' ' + method */
+  gboolean        invite;
+  gboolean        local_cancel;   /* a CANCEL we generated: no server transaction */
+  UstTxnState     state;
+  UstServerTxn   *server;         /* NULL once the server transaction ended */
+  GSocketAddress *destination;
+  char           *request;        /* as forwarded: retransmissions, CANCEL and ACK */
+  gsize           request_len;
+  char           *ack;            /* the hop-by-hop ACK for a non-2xx final */
+  gsize           ack_len;
+  guint           last_code;
+  gboolean        cancel_pending;
+  guint           retransmit_ms;
+  UstTimer        retransmit_timer;  /* A, E */
+  UstTimer        timeout_timer;     /* B, F */
+  UstTimer        timer_c;           /* §16.6 step 11 */
+  UstTimer        lifetime_timer;    /* D, K */
+  gpointer        owner;
+};
+
+UstTransactionTable *ust_transaction_table_new     (void);
+void                 ust_transaction_table_free    (UstTransactionTable *table);
+guint                ust_transaction_table_n_server (UstTransactionTable *table);
+guint                ust_transaction_table_n_client (UstTransactionTable *table);
+
+gboolean      ust_server_txn_key       (osip_message_t      *request,
+                                        const char          *method,
+                                        char                *buffer,
+                                        gsize                size);
+UstServerTxn *ust_server_txn_lookup    (UstTransactionTable *table,
+                                        const char          *key);
+UstServerTxn *ust_server_txn_new       (UstTransactionTable *table,
+                                        const char          *key,
+                                        gboolean             invite,
+                                        GSocketAddress      *source);
+void          ust_server_txn_destroy   (UstTransactionTable *table,
+                                        UstServerTxn        *txn);
+void          ust_server_txn_set_response (UstServerTxn     *txn,
+                                        const char          *data,
+                                        gsize                len,
+                                        guint                code);
+void          ust_server_txn_drop_request (UstServerTxn     *txn);
+
+UstClientTxn *ust_client_txn_lookup    (UstTransactionTable *table,
+                                        const char          *branch,
+                                        const char          *method);
+UstClientTxn *ust_client_txn_new       (UstTransactionTable *table,
+                                        UstServerTxn        *server,
+                                        const char          *branch,
+                                        const char          *method,
+                                        GSocketAddress      *destination,
+                                        const char          *data,
+                                        gsize                len);
+void          ust_client_txn_destroy   (UstTransactionTable *table,
+                                        UstClientTxn        *txn);
+
+G_END_DECLS

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ustredna-server"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "ust-proxy.h"
+#include "ust-sip.h"
+
+typedef struct {
+  char     *listen;
+  char     *domain;
+  char    **reasons;
+  gboolean  relay_reasons;
+  gboolean  open;
+  char     *data_dir;
+  int       min_expires;
+  int       timer_t1;
+  gboolean  quiet;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->listen);
+  g_free (options->domain);
+  g_strfreev (options->reasons);
+  g_free (options->data_dir);
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+event_cb (UstProxy   *proxy,
+          const char *line,
+          gpointer    user_data)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
+
+  printf ("[%s.%03d] %s\n", stamp, g_date_time_get_microsecond (now) / 1000, line);
+}
+
+static gboolean
+parse_options (int      *argc,
+               char   ***argv,
+               Options  *options,
+               GError  **error)
+{
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &options->listen,
+      N_("Address and UDP port to serve phones on, e.g. 192.168.1.10:5060 or [fd00::2]:5060 "
+         "(port 0 picks a free one)"), N_("ADDR:PORT") },
+    { "domain", 'd', 0, G_OPTION_ARG_STRING, &options->domain,
+      N_("Domain name phones may use instead of the address"), N_("DOMAIN") },
+    { "reason", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &options->reasons,
+      N_("Custom reason phrase for a status code, e.g. 200=POHODKA (repeatable)"),
+      N_("CODE=TEXT") },
+    { "relay-reasons", 0, 0, G_OPTION_ARG_NONE, &options->relay_reasons,
+      N_("Apply the custom reason phrases to relayed responses too"), NULL },
+    { "open", 0, 0, G_OPTION_ARG_NONE, &options->open,
+      N_("Let unregistered callers make calls (by default they get 403)"), NULL },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->data_dir,
+      N_("Folder for registrations and the call diary"), N_("DIR") },
+    { "min-expires", 0, 0, G_OPTION_ARG_INT, &options->min_expires,
+      N_("Shortest registration accepted, in seconds (default 60); shorter ones get 423"),
+      N_("SECONDS") },
+    { "timer-t1", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->timer_t1,
+      N_("SIP timer T1 in milliseconds (default 500); for tests"), N_("MS") },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
+      N_("Do not print a line per SIP event"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                _("Ústredňa: a SIP registrar and proxy for phones on a LAN.\n\n"
+                                  "Phones register with any user name and no password, with "
+                                  "this computer's address as server and domain."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+
+  if (options->listen == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("Say where to listen, e.g. --listen 192.168.1.10:5060"));
+      return FALSE;
+    }
+  if (options->min_expires < 0 || options->min_expires > UST_MAX_EXPIRES)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--min-expires must be between 0 and %d seconds"), UST_MAX_EXPIRES);
+      return FALSE;
+    }
+  if (options->timer_t1 != 0 && (options->timer_t1 < 10 || options->timer_t1 > 60000))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--timer-t1 must be between 10 and 60000 milliseconds"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static UstReasonTable *
+load_reasons (Options  *options,
+              GError  **error)
+{
+  g_autoptr(UstReasonTable) reasons = ust_reason_table_new ();
+  g_autofree char *path = ust_reason_table_default_path ();
+
+  if (!ust_reason_table_load (reasons, path, error))
+    return NULL;
+  for (guint i = 0; options->reasons != NULL && options->reasons[i] != NULL; i++)
+    if (!ust_reason_table_parse_assignment (reasons, options->reasons[i], error))
+      return NULL;
+  if (options->relay_reasons)
+    ust_reason_table_set_relay (reasons, TRUE);
+  return g_steal_pointer (&reasons);
+}
+
+static int
+run (Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetSocketAddress) address = NULL;
+  g_autoptr(UstReasonTable) reasons = NULL;
+  g_autoptr(UstRegistrar) registrar = NULL;
+  g_autoptr(UstTransport) transport = NULL;
+  g_autoptr(UstProxy) proxy = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *where = NULL;
+
+  if (!ust_parse_host_port (options->listen, 5060, &address, &error))
+    goto fail;
+  if (g_inet_address_get_is_any (g_inet_socket_address_get_address (address)))
+    {
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Choose one of this computer's addresses (e.g. 192.168.1.10:5060), "
+                             "not 0.0.0.0 or [::]: phones need an address to reach the "
+                             "exchange at"));
+      goto fail;
+    }
+
+  reasons = load_reasons (options, &error);
+  if (reasons == NULL)
+    goto fail;
+
+  data_dir = options->data_dir != NULL
+               ? g_strdup (options->data_dir)
+               : g_build_filename (g_get_user_data_dir (), "ustredna", NULL);
+  store = g_build_filename (data_dir, "registrations.ini", NULL);
+  registrar = ust_registrar_new (store);
+  if (options->min_expires > 0)
+    ust_registrar_set_min_expires (registrar, (guint) options->min_expires);
+  if (!ust_registrar_load (registrar, &error))
+    goto fail;
+
+  transport = ust_transport_new (address, &error);
+  if (transport == NULL)
+    goto fail;
+
+  proxy = ust_proxy_new (transport, registrar, reasons);
+  ust_proxy_set_domain (proxy, options->domain);
+  ust_proxy_set_open (proxy, options->open);
+  if (options->timer_t1 > 0)
+    ust_proxy_set_timer_t1 (proxy, (guint) options->timer_t1);
+  if (!options->quiet)
+    g_signal_connect (proxy, "event", G_CALLBACK (event_cb), NULL);
+
+  where = ust_transport_describe (transport);
+  printf (_("Listening on udp %s"), where);
+  printf ("\n");
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  if (!ust_registrar_flush (registrar, &error))
+    {
+      g_printerr (_("Could not save the registrations: %s\n"), error->message);
+      return EXIT_FAILURE;
+    }
+  printf ("%s\n", _("Stopped"));
+  return EXIT_SUCCESS;
+
+fail:
+  g_printerr ("ustredna-server: %s\n", error->message);
+  return EXIT_FAILURE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  Options options = { 0 };
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (!parse_options (&argc, &argv, &options, &error))
+    {
+      g_printerr ("ustredna-server: %s\n", error->message);
+      g_printerr (_("Run “ustredna-server --help” to see the options.\n"));
+      options_clear (&options);
+      return 2;
+    }
+
+  /* One event per line, visible at once even when piped into a log. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  ust_sip_init ();
+  status = run (&options);
+  options_clear (&options);
+  return status;
+}
