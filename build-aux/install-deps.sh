@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Installs the Debian 12 packages that Ústredňa needs to build, run and test, but only the ones
+# that are missing. Safe to run again and again: when everything is there it does not touch apt
+# at all. Runs as root, or as a user with sudo. Never prompts (CI runs it with no stdin).
+
+set -euo pipefail
+
+# One package per line; add new ones here.
+packages=(
+  build-essential
+  pkg-config
+  meson
+  ninja-build
+  libglib2.0-dev
+  libosip2-dev
+  libsqlite3-dev
+  libgtk-4-dev
+  gettext
+  sip-tester   # sipp, for the SIP scenario tests
+  python3      # build-aux/count-tests.py
+  xvfb         # xvfb-run gives the GUI tests a display
+  xauth        # needed by xvfb-run
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  log "this is not a Debian-like system (no dpkg-query/apt-get)."
+  log "install the equivalents of these yourself: ${packages[*]}"
+  exit 0
+fi
+
+# A package counts as present only when dpkg says it is fully installed: a package that was
+# removed but left its configuration files ("deinstall ok config-files") is missing.
+is_installed() {
+  dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$'
+}
+
+missing=()
+for pkg in "${packages[@]}"; do
+  is_installed "$pkg" || missing+=("$pkg")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  log "all ${#packages[@]} packages are already installed."
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    log "missing packages: ${missing[*]}"
+    log "run this script as root (sudo is not available) to install them."
+    exit 1
+  fi
+  # Without a terminal to type a password on, make sudo fail instead of waiting for one.
+  if [ -t 0 ]; then
+    as_root=(sudo)
+  else
+    as_root=(sudo -n)
+  fi
+fi
+
+log "installing: ${missing[*]}"
+# "env" because sudo drops most of the environment. The lock timeout lets a fresh machine's
+# own apt run (unattended-upgrades) finish instead of failing at once.
+apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
+"${apt[@]}" update </dev/null
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null
+
+still_missing=()
+for pkg in "${missing[@]}"; do
+  is_installed "$pkg" || still_missing+=("$pkg")
+done
+if [ "${#still_missing[@]}" -ne 0 ]; then
+  log "still not installed after apt-get: ${still_missing[*]}"
+  exit 1
+fi
+log "done."
