@@ -52,6 +52,18 @@ event_cb (UstProxy   *proxy,
   printf ("[%s.%03d] %s\n", stamp, g_date_time_get_microsecond (now) / 1000, line);
 }
 
+static void
+call_event_cb (UstCallTracker *tracker,
+               UstCallRecord  *record,
+               gint64          time,
+               const char     *kind,
+               const char     *detail,
+               const char     *line,
+               gpointer        user_data)
+{
+  printf ("%s\n", line);
+}
+
 static gboolean
 parse_options (int      *argc,
                char   ***argv,
@@ -141,6 +153,7 @@ run (Options *options)
   g_autoptr(UstRegistrar) registrar = NULL;
   g_autoptr(UstTransport) transport = NULL;
   g_autoptr(UstProxy) proxy = NULL;
+  g_autoptr(UstCallTracker) tracker = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *store = NULL;
@@ -183,6 +196,10 @@ run (Options *options)
   if (!options->quiet)
     g_signal_connect (proxy, "event", G_CALLBACK (event_cb), NULL);
 
+  tracker = ust_call_tracker_new ();
+  g_signal_connect (tracker, "call-event", G_CALLBACK (call_event_cb), NULL);
+  ust_proxy_set_call_tracker (proxy, tracker);
+
   where = ust_transport_describe (transport);
   printf (_("Listening on udp %s"), where);
   printf ("\n");
@@ -192,6 +209,8 @@ run (Options *options)
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
+
+  ust_call_tracker_shutdown (tracker);
 
   if (!ust_registrar_flush (registrar, &error))
     {

@@ -23,6 +23,7 @@ struct _UstProxy {
   UstTransport        *transport;
   UstRegistrar        *registrar;
   UstReasonTable      *reasons;
+  UstCallTracker      *tracker;      /* optional: the call diary's source */
   UstTransactionTable *transactions;
   UstTimerQueue       *timers;
 

@@ -112,7 +112,8 @@ static gsize
 build_relayed (UstProxy         *self,
                osip_message_t   *response,
                const UstSipText *text,
-               guint            *code)
+               guint            *code,
+               const char      **phrase)
 {
   UstSipEdit edit;
   UstSipField via;
@@ -130,18 +131,20 @@ build_relayed (UstProxy         *self,
     ust_sip_edit_splice (&edit, via.start, via.end - via.start, NULL, 0);
 
   *code = (guint) response->status_code;
+  *phrase = response->reason_phrase;
   if (*code == 503)
     {
       *code = 500;
       ust_sip_text_reason_phrase (text, &start, &end);
-      ust_sip_edit_splicef (&edit, start - 4, end - start + 4, "500 %s",
-                            ust_reason_table_phrase (self->reasons, 500, NULL));
+      *phrase = ust_reason_table_phrase (self->reasons, 500, NULL);
+      ust_sip_edit_splicef (&edit, start - 4, end - start + 4, "500 %s", *phrase);
     }
   else if (ust_reason_table_get_relay (self->reasons)
            && (custom = ust_reason_table_lookup (self->reasons, *code)) != NULL)
     {
       ust_sip_text_reason_phrase (text, &start, &end);
       ust_sip_edit_splice (&edit, start, end - start, custom, -1);
+      *phrase = custom;
     }
 
   if (response->content_length != NULL
@@ -261,6 +264,15 @@ send_best (UstProxy     *self,
     {
       ust_proxy_send_to_server (self, server, server->best, server->best_len, server->best_code);
       self->stats.responses_forwarded++;
+      if (self->tracker != NULL)
+        {
+          /* Failed calls only: parsing the chosen response again is cheap
+           * next to keeping every branch's parse around. */
+          g_autoptr(osip_message_t) best = ust_sip_parse (server->best, server->best_len, NULL);
+
+          if (best != NULL)
+            ust_call_tracker_response (self->tracker, best, best->reason_phrase, NULL);
+        }
       ust_proxy_server_final_sent (self, server);
     }
   else
@@ -433,41 +445,52 @@ client_lifetime_cb (UstTimer *timer,
 static void
 forward_by_via (UstProxy         *self,
                 osip_message_t   *response,
-                const UstSipText *text)
+                const UstSipText *text,
+                GSocketAddress   *source)
 {
   osip_via_t *next = osip_list_get (&response->vias, 1);
   g_autoptr(GSocketAddress) destination = NULL;
+  const char *phrase;
   guint code;
   gsize len;
 
   if (next == NULL)
     return;
   destination = ust_proxy_via_destination (next);
-  len = build_relayed (self, response, text, &code);
+  len = build_relayed (self, response, text, &code, &phrase);
   if (destination != NULL && len > 0 && ust_proxy_send (self, destination, self->out, len))
-    self->stats.responses_forwarded++;
+    {
+      self->stats.responses_forwarded++;
+      if (self->tracker != NULL)
+        ust_call_tracker_response (self->tracker, response, phrase, source);
+    }
 }
 
 static void
 relay_to_server (UstProxy         *self,
                  UstServerTxn     *server,
                  osip_message_t   *response,
-                 const UstSipText *text)
+                 const UstSipText *text,
+                 GSocketAddress   *source)
 {
+  const char *phrase;
   guint code;
-  gsize len = build_relayed (self, response, text, &code);
+  gsize len = build_relayed (self, response, text, &code, &phrase);
 
   if (len == 0)
     return;
   ust_proxy_send_to_server (self, server, self->out, len, code);
   self->stats.responses_forwarded++;
+  if (self->tracker != NULL)
+    ust_call_tracker_response (self->tracker, response, phrase, source);
 }
 
 static void
 handle_provisional (UstProxy         *self,
                     UstClientTxn     *client,
                     osip_message_t   *response,
-                    const UstSipText *text)
+                    const UstSipText *text,
+                   GSocketAddress   *source)
 {
   guint code = (guint) response->status_code;
 
@@ -499,14 +522,15 @@ handle_provisional (UstProxy         *self,
 
   /* §16.7 step 5: a 100 is never forwarded; other provisionals at once. */
   if (code > 100 && server_is_open (client->server))
-    relay_to_server (self, client->server, response, text);
+    relay_to_server (self, client->server, response, text, source);
 }
 
 static void
 handle_invite_2xx (UstProxy         *self,
                    UstClientTxn     *client,
                    osip_message_t   *response,
-                   const UstSipText *text)
+                   const UstSipText *text,
+                  GSocketAddress   *source)
 {
   UstServerTxn *server = client->server;
 
@@ -515,7 +539,7 @@ handle_invite_2xx (UstProxy         *self,
     {
       gboolean first = server_is_open (server);
 
-      relay_to_server (self, server, response, text);
+      relay_to_server (self, server, response, text, source);
       if (first)
         {
           server->pending--;
@@ -528,7 +552,7 @@ handle_invite_2xx (UstProxy         *self,
     }
   else
     {
-      forward_by_via (self, response, text);
+      forward_by_via (self, response, text, source);
     }
 
   /* RFC 6026: later 2xx retransmissions are relayed statelessly by Via, so
@@ -540,9 +564,11 @@ static void
 handle_final (UstProxy         *self,
               UstClientTxn     *client,
               osip_message_t   *response,
-              const UstSipText *text)
+              const UstSipText *text,
+             GSocketAddress   *source)
 {
   guint code = (guint) response->status_code;
+  const char *phrase;
   gsize len;
 
   if (client->state == UST_TXN_COMPLETED)
@@ -560,7 +586,7 @@ handle_final (UstProxy         *self,
 
   if (client->invite && code < 300)
     {
-      handle_invite_2xx (self, client, response, text);
+      handle_invite_2xx (self, client, response, text, source);
       return;
     }
 
@@ -578,7 +604,7 @@ handle_final (UstProxy         *self,
                        client);
     }
 
-  len = build_relayed (self, response, text, &code);
+  len = build_relayed (self, response, text, &code, &phrase);
   if (!client->invite && code < 300)
     {
       /* Non-INVITE 2xx: relay at once; it ends the server transaction. */
@@ -634,7 +660,7 @@ ust_proxy_handle_response (UstProxy         *self,
   if (client == NULL)
     {
       if (MSG_IS_STATUS_2XX (response) && strcmp (response->cseq->method, "INVITE") == 0)
-        forward_by_via (self, response, text);
+        forward_by_via (self, response, text, source);
       return;
     }
 
@@ -647,7 +673,7 @@ ust_proxy_handle_response (UstProxy         *self,
     }
 
   if (response->status_code < 200)
-    handle_provisional (self, client, response, text);
+    handle_provisional (self, client, response, text, source);
   else
-    handle_final (self, client, response, text);
+    handle_final (self, client, response, text, source);
 }

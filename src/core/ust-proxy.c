@@ -312,6 +312,9 @@ respond (UstProxy       *self,
 
   ust_proxy_emit_event (self, "%s %s → %u %s", request->sip_method, request->call_id->number,
                         code, ust_reason_table_phrase (self->reasons, code, phrase));
+  if (self->tracker != NULL && MSG_IS_INVITE (request))
+    ust_call_tracker_local_response (self->tracker, request, code,
+                                     ust_reason_table_phrase (self->reasons, code, phrase));
   self->stats.responses_sent++;
   if (server != NULL)
     {
@@ -918,6 +921,8 @@ handle_request (UstProxy       *self,
   server = new_server_txn (self, &in, key);
   in.loop_hash = loop_hash (request, text);
   in.out_of_dialog = ust_sip_to_tag (request) == NULL;
+  if (self->tracker != NULL)
+    ust_call_tracker_request (self->tracker, request, source);
 
   if (MSG_IS_CANCEL (request))
     {
@@ -1058,6 +1063,7 @@ ust_proxy_dispose (GObject *object)
   g_clear_object (&self->transport);
   g_clear_object (&self->registrar);
   g_clear_object (&self->reasons);
+  g_clear_object (&self->tracker);
 
   G_OBJECT_CLASS (ust_proxy_parent_class)->dispose (object);
 }
@@ -1253,4 +1259,15 @@ ust_proxy_get_n_transactions (UstProxy *self)
 
   return ust_transaction_table_n_server (self->transactions)
          + ust_transaction_table_n_client (self->transactions);
+}
+
+/* The diary's tracker sees every new request and every response sent to a
+ * caller; NULL turns it off. */
+void
+ust_proxy_set_call_tracker (UstProxy       *self,
+                            UstCallTracker *tracker)
+{
+  g_return_if_fail (UST_IS_PROXY (self));
+
+  g_set_object (&self->tracker, tracker);
 }

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ust-call-tracker.h"
 #include "ust-reason-table.h"
 #include "ust-registrar.h"
 #include "ust-transport.h"
@@ -49,5 +50,7 @@ UstTransport   *ust_proxy_get_transport   (UstProxy       *self);
 void            ust_proxy_get_stats       (UstProxy       *self,
                                            UstProxyStats  *stats);
 guint           ust_proxy_get_n_transactions (UstProxy    *self);
+void            ust_proxy_set_call_tracker (UstProxy      *self,
+                                           UstCallTracker *tracker);
 
 G_END_DECLS

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-call-tracker"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <osipparser2/sdp_message.h>
+
+#include "ust-call-tracker.h"
+#include "ust-sip.h"
+#include "ust-transport.h"
+
+/* An ended call stays findable for a while: a NOTIFY with the transfer's
+ * outcome or the BYE's 200 may come after the end. 64·T1, like timer J. */
+#define LINGER_US (32 * G_USEC_PER_SEC)
+/* A REFER's new call is expected within this time to be linked to it. */
+#define TRANSFER_WINDOW_US (60 * G_USEC_PER_SEC)
+
+typedef struct {
+  UstCallRecord *record;
+  UstCallData    data;          /* the working copy; the record gets snapshots */
+  char          *caller_tag;    /* From tag of the INVITE: tells caller from callee */
+  char          *caller_user;
+  char          *callee_user;
+  guint64        invite_cseq;   /* the initial INVITE's, to tell re-INVITEs apart */
+  gboolean       cancel_seen;
+  char          *refer_target;  /* user part of Refer-To */
+  char          *refer_transferee;
+  gint64         refer_time;
+} Call;
+
+struct _UstCallTracker {
+  GObject     parent_instance;
+
+  GHashTable *calls;     /* Call-ID → Call* (active, and ended ones lingering) */
+  GQueue      ended;     /* Call-IDs of ended calls, oldest first */
+  GSource    *sweep_source;
+};
+
+enum {
+  CALL_ADDED,
+  CALL_EVENT,
+  N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (UstCallTracker, ust_call_tracker, G_TYPE_OBJECT)
+
+static void
+call_free (Call *call)
+{
+  g_clear_object (&call->record);
+  ust_call_data_clear (&call->data);
+  g_free (call->caller_tag);
+  g_free (call->caller_user);
+  g_free (call->callee_user);
+  g_free (call->refer_target);
+  g_free (call->refer_transferee);
+  g_free (call);
+}
+
+static char *
+aor_of (osip_uri_t *uri)
+{
+  if (uri == NULL || uri->host == NULL)
+    return NULL;
+  if (uri->username == NULL)
+    return g_strdup (uri->host);
+  return g_strdup_printf ("%s@%s", uri->username, uri->host);
+}
+
+static char *
+unquote (const char *text)
+{
+  gsize len;
+
+  if (text == NULL)
+    return NULL;
+  len = strlen (text);
+  if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
+    return g_strndup (text + 1, len - 2);
+  return g_strdup (text);
+}
+
+/* The diary's text, in the seed's format:
+ *   TIME: [18:40:22] CALL ID: prG~Rdjz29 CALLING phone@192.168.1.173 FROM PC@192.168.1.173 */
+char *
+ust_call_tracker_format_line (const UstCallData *call,
+                              gint64             time,
+                              const char        *kind,
+                              const char        *detail)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+  g_autofree char *clock = g_date_time_format (when, "%H:%M:%S");
+  const char *callee = call->callee != NULL ? call->callee : "?";
+  const char *caller = call->caller != NULL ? call->caller : "?";
+  g_autofree char *what = NULL;
+
+  if (g_str_equal (kind, "calling"))
+    what = g_strdup_printf ("CALLING %s FROM %s", callee, caller);
+  else if (g_str_equal (kind, "ringing"))
+    what = g_strdup_printf ("RINGING %s FROM %s", callee, caller);
+  else if (g_str_equal (kind, "cancelled"))
+    what = g_strdup_printf ("CALLING %s FROM %s CANCELLED", callee, caller);
+  else if (g_str_equal (kind, "rejected"))
+    what = g_strdup_printf ("CALLING %s FROM %s REJECTED %s", callee, caller, detail);
+  else
+    {
+      g_autofree char *upper = g_ascii_strup (kind, -1);
+
+      g_strdelimit (upper, "-", ' ');
+      what = g_strdup_printf ("CALL BETWEEN %s AND %s %s%s%s", callee, caller, upper,
+                              detail != NULL ? " " : "", detail != NULL ? detail : "");
+    }
+  return g_strdup_printf ("TIME: [%s] CALL ID: %s %s", clock, call->call_id, what);
+}
+
+/* Hands a snapshot to the record (for bound views) and tells listeners. */
+static void
+emit_event (UstCallTracker *self,
+            Call           *call,
+            gint64          time,
+            const char     *kind,
+            const char     *detail)
+{
+  g_autofree char *line = ust_call_tracker_format_line (&call->data, time, kind, detail);
+
+  ust_call_record_update (call->record, &call->data);
+  g_signal_emit (self, signals[CALL_EVENT], 0, call->record, time, kind, detail, line);
+}
+
+static void
+mark_ended (UstCallTracker *self,
+            Call           *call)
+{
+  g_queue_push_tail (&self->ended, g_strdup (call->data.call_id));
+}
+
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  UstCallTracker *self = user_data;
+  gint64 now = g_get_real_time ();
+
+  while (!g_queue_is_empty (&self->ended))
+    {
+      const char *call_id = g_queue_peek_head (&self->ended);
+      Call *call = g_hash_table_lookup (self->calls, call_id);
+
+      if (call != NULL && ust_call_data_is_active (&call->data))
+        {
+          g_free (g_queue_pop_head (&self->ended));
+          continue;
+        }
+      if (call != NULL && call->data.end_time + LINGER_US > now)
+        break;
+      g_hash_table_remove (self->calls, call_id);
+      g_free (g_queue_pop_head (&self->ended));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* SDP ---------------------------------------------------------------------- */
+
+typedef struct {
+  gboolean video;
+  gboolean hold;
+} Media;
+
+static gboolean
+is_hold_direction (const char *attribute)
+{
+  return g_strcmp0 (attribute, "sendonly") == 0 || g_strcmp0 (attribute, "inactive") == 0;
+}
+
+/* Video is on when an offer has an m=video line with a non-zero port
+ * (RFC 3264 §5.1); hold is a=sendonly or a=inactive, or the old-style
+ * c=0.0.0.0 (RFC 3264 §8.4). libosip2's SDP parser reads the body. */
+static gboolean
+read_media (osip_message_t *message,
+            Media          *media)
+{
+  osip_body_t *body = NULL;
+  sdp_message_t *sdp = NULL;
+  gboolean audio_hold = FALSE, any_audio = FALSE;
+
+  memset (media, 0, sizeof *media);
+  if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
+    return FALSE;
+  if (sdp_message_init (&sdp) != 0)
+    return FALSE;
+  if (sdp_message_parse (sdp, body->body) != 0)
+    {
+      sdp_message_free (sdp);
+      return FALSE;
+    }
+
+  for (int i = 0; sdp_message_m_media_get (sdp, i) != NULL; i++)
+    {
+      const char *kind = sdp_message_m_media_get (sdp, i);
+      const char *port = sdp_message_m_port_get (sdp, i);
+      const char *address = sdp_message_c_addr_get (sdp, i, 0);
+      gboolean hold = FALSE;
+
+      if (address == NULL)
+        address = sdp_message_c_addr_get (sdp, -1, 0);
+      if (g_strcmp0 (kind, "video") == 0 && g_strcmp0 (port, "0") != 0)
+        media->video = TRUE;
+      if (g_strcmp0 (kind, "audio") != 0 || g_strcmp0 (port, "0") == 0)
+        continue;
+
+      any_audio = TRUE;
+      hold = g_strcmp0 (address, "0.0.0.0") == 0;
+      for (int a = 0; sdp_message_a_att_field_get (sdp, i, a) != NULL; a++)
+        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, i, a));
+      for (int a = 0; sdp_message_a_att_field_get (sdp, -1, a) != NULL; a++)
+        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, -1, a));
+      audio_hold = audio_hold || hold;
+    }
+  media->hold = any_audio && audio_hold;
+  sdp_message_free (sdp);
+  return TRUE;
+}
+
+/* Requests ----------------------------------------------------------------- */
+
+/* The whole Call-ID as on the wire: "number@host" or "number". */
+static void
+call_id_key (osip_message_t *message,
+             char           *buffer,
+             gsize           size)
+{
+  if (message->call_id->host != NULL)
+    g_snprintf (buffer, size, "%s@%s", message->call_id->number, message->call_id->host);
+  else
+    g_strlcpy (buffer, message->call_id->number, size);
+}
+
+static Call *
+find_call (UstCallTracker *self,
+           osip_message_t *message)
+{
+  char key[512];
+
+  if (message->call_id == NULL || message->call_id->number == NULL)
+    return NULL;
+  call_id_key (message, key, sizeof key);
+  return g_hash_table_lookup (self->calls, key);
+}
+
+/* The call a REFER asked for: the transferee calling the Refer-To target
+ * soon after. */
+static Call *
+find_transfer_origin (UstCallTracker *self,
+                      const char     *caller_user,
+                      const char     *callee_user,
+                      gint64          now)
+{
+  GHashTableIter iter;
+  Call *call;
+
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    if (call->refer_target != NULL && now - call->refer_time < TRANSFER_WINDOW_US
+        && g_strcmp0 (call->refer_target, callee_user) == 0
+        && g_strcmp0 (call->refer_transferee, caller_user) == 0)
+      return call;
+  return NULL;
+}
+
+static void
+link_transfer (UstCallTracker *self,
+               Call           *call,
+               osip_message_t *request,
+               gint64          now)
+{
+  const char *replaces = ust_sip_header_value (request, "replaces");
+  Call *origin;
+
+  /* Attended transfer (RFC 3891): Replaces names the call being replaced. */
+  if (replaces != NULL)
+    {
+      const char *semicolon = strchr (replaces, ';');
+
+      call->data.related_call_id = semicolon != NULL
+                                     ? g_strstrip (g_strndup (replaces, semicolon - replaces))
+                                     : g_strstrip (g_strdup (replaces));
+      return;
+    }
+
+  /* Blind transfer (RFC 3515): the transferee calls the target. */
+  origin = find_transfer_origin (self, call->caller_user, call->callee_user, now);
+  if (origin != NULL)
+    call->data.related_call_id = g_strdup (origin->data.call_id);
+}
+
+static void
+start_call (UstCallTracker *self,
+            osip_message_t *request,
+            GSocketAddress *source)
+{
+  gint64 now = g_get_real_time ();
+  Call *call = g_new0 (Call, 1);
+  char call_id[512];
+  guint64 cseq = 0;
+  Media media;
+
+  ust_sip_parse_uint (request->cseq->number, G_MAXUINT64, &cseq);
+  call->invite_cseq = cseq;
+  call->caller_tag = g_strdup (ust_sip_from_tag (request));
+  call->caller_user = g_strdup (request->from->url->username);
+  call->callee_user = g_strdup (request->req_uri->username != NULL ? request->req_uri->username
+                                                                   : request->to->url->username);
+
+  call_id_key (request, call_id, sizeof call_id);
+  call->data.call_id = g_strdup (call_id);
+  call->data.caller = aor_of (request->from->url);
+  call->data.caller_name = unquote (request->from->displayname);
+  call->data.callee = aor_of (request->to->url);
+  call->data.caller_addr = ust_socket_address_to_string (source);
+  call->data.caller_ua = g_strdup (ust_sip_header_value (request, "user-agent"));
+  call->data.start_time = now;
+  call->data.state = UST_CALL_SETUP;
+  if (read_media (request, &media))
+    call->data.video = call->data.video_now = media.video;
+
+  link_transfer (self, call, request, now);
+  call->record = ust_call_record_new (&call->data);
+  g_hash_table_replace (self->calls, call->data.call_id, call);
+
+  g_signal_emit (self, signals[CALL_ADDED], 0, call->record);
+  emit_event (self, call, now, "calling", NULL);
+}
+
+/* A re-INVITE (or UPDATE) in the dialog: video on/off, hold/resume. */
+static void
+update_media (UstCallTracker *self,
+              Call           *call,
+              osip_message_t *request)
+{
+  gint64 now = g_get_real_time ();
+  Media media;
+
+  if (!read_media (request, &media))
+    return;
+  if (media.video != call->data.video_now)
+    {
+      call->data.video_now = media.video;
+      call->data.video = call->data.video || media.video;
+      emit_event (self, call, now, media.video ? "video-on" : "video-off", NULL);
+    }
+  if (media.hold != call->data.on_hold)
+    {
+      call->data.on_hold = media.hold;
+      emit_event (self, call, now, media.hold ? "hold" : "resume", NULL);
+    }
+}
+
+static void
+end_call (UstCallTracker *self,
+          Call           *call,
+          UstEndedBy      ended_by)
+{
+  gint64 now = g_get_real_time ();
+
+  call->data.state = UST_CALL_ENDED;
+  call->data.end_time = now;
+  call->data.ended_by = ended_by;
+  mark_ended (self, call);
+  emit_event (self, call, now, "ended", NULL);
+}
+
+static void
+record_refer (UstCallTracker *self,
+              Call           *call,
+              osip_message_t *request)
+{
+  const char *refer_to = ust_sip_header_value (request, "refer-to");
+  osip_from_t *target = NULL;
+
+  if (refer_to == NULL)
+    return;
+  g_free (call->data.transfer_to);
+  g_free (call->refer_target);
+  g_free (call->refer_transferee);
+  call->refer_target = NULL;
+  call->data.transfer_to = NULL;
+
+  /* Refer-To has the shape of a From header (name-addr with parameters). */
+  if (osip_from_init (&target) == 0 && osip_from_parse (target, refer_to) == 0
+      && target->url != NULL)
+    {
+      call->data.transfer_to = aor_of (target->url);
+      call->refer_target = g_strdup (target->url->username);
+    }
+  else
+    call->data.transfer_to = g_strdup (refer_to);
+  osip_from_free (target);
+
+  /* The REFER's recipient is the one who places the new call. */
+  call->refer_transferee = g_strdup (request->to->url->username);
+  call->refer_time = g_get_real_time ();
+  emit_event (self, call, call->refer_time, "transfer",
+              call->data.transfer_to != NULL ? call->data.transfer_to : refer_to);
+}
+
+/* RFC 3515 §2.4.5: the NOTIFY body is a sipfrag whose status line is the
+ * new call's progress, e.g. "SIP/2.0 200 OK". */
+static void
+record_notify (UstCallTracker *self,
+               Call           *call,
+               osip_message_t *request)
+{
+  const char *event = ust_sip_header_value (request, "event");
+  osip_body_t *body = NULL;
+  g_autofree char *status = NULL;
+  const char *end;
+
+  if (event == NULL || !g_str_has_prefix (event, "refer"))
+    return;
+  if (osip_message_get_body (request, 0, &body) < 0 || body == NULL || body->body == NULL)
+    return;
+
+  end = strpbrk (body->body, "\r\n");
+  status = end != NULL ? g_strndup (body->body, end - body->body) : g_strdup (body->body);
+  g_strstrip (status);
+  if (g_str_has_prefix (status, "SIP/2.0 "))
+    memmove (status, status + 8, strlen (status + 8) + 1);
+  if (*status == '\0' || g_strcmp0 (status, call->data.transfer_result) == 0)
+    return;
+
+  g_free (call->data.transfer_result);
+  call->data.transfer_result = g_strdup (status);
+  emit_event (self, call, g_get_real_time (), "transfer-result", status);
+}
+
+void
+ust_call_tracker_request (UstCallTracker *self,
+                          osip_message_t *request,
+                          GSocketAddress *source)
+{
+  const char *method = request->sip_method;
+  Call *call;
+
+  g_return_if_fail (UST_IS_CALL_TRACKER (self));
+
+  call = find_call (self, request);
+  if (call == NULL)
+    {
+      if (strcmp (method, "INVITE") == 0 && ust_sip_to_tag (request) == NULL)
+        start_call (self, request, source);
+      return;
+    }
+
+  if (strcmp (method, "INVITE") == 0 || strcmp (method, "UPDATE") == 0)
+    {
+      if (call->data.state == UST_CALL_ANSWERED)
+        update_media (self, call, request);
+    }
+  else if (strcmp (method, "CANCEL") == 0)
+    call->cancel_seen = TRUE;
+  else if (strcmp (method, "BYE") == 0)
+    {
+      if (call->data.state == UST_CALL_ANSWERED)
+        end_call (self, call, g_strcmp0 (ust_sip_from_tag (request), call->caller_tag) == 0
+                                ? UST_ENDED_BY_CALLER : UST_ENDED_BY_CALLEE);
+    }
+  else if (strcmp (method, "REFER") == 0)
+    record_refer (self, call, request);
+  else if (strcmp (method, "NOTIFY") == 0)
+    record_notify (self, call, request);
+}
+
+/* Responses ---------------------------------------------------------------- */
+
+/* One phone in two answered calls at once mixes them: a conference. */
+static void
+link_conference (UstCallTracker *self,
+                 Call           *call)
+{
+  GHashTableIter iter;
+  Call *other;
+
+  if (call->data.related_call_id != NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    {
+      if (other == call || other->data.state != UST_CALL_ANSWERED)
+        continue;
+      if (g_strcmp0 (other->caller_user, call->caller_user) == 0
+          || g_strcmp0 (other->caller_user, call->callee_user) == 0
+          || g_strcmp0 (other->callee_user, call->caller_user) == 0
+          || g_strcmp0 (other->callee_user, call->callee_user) == 0)
+        {
+          call->data.related_call_id = g_strdup (other->data.call_id);
+          return;
+        }
+    }
+}
+
+static UstCallState
+failure_state (Call    *call,
+               guint    code,
+               gboolean local)
+{
+  if (code == 487 && call->cancel_seen)
+    return UST_CALL_CANCELLED;
+  if (code == 486 || code == 600)
+    return UST_CALL_BUSY;
+  if (code == 603)
+    return UST_CALL_DECLINED;
+  if (local && (code == 404 || code == 480))
+    return UST_CALL_NOT_FOUND;
+  if (local && code == 408)
+    return UST_CALL_TIMED_OUT;
+  return UST_CALL_FAILED;
+}
+
+static UstEndedBy
+failure_ended_by (UstCallState state,
+                  gboolean     local)
+{
+  switch (state)
+    {
+    case UST_CALL_CANCELLED:
+      return UST_ENDED_BY_CALLER;
+    case UST_CALL_TIMED_OUT:
+      return UST_ENDED_BY_TIMEOUT;
+    default:
+      return local ? UST_ENDED_BY_EXCHANGE : UST_ENDED_BY_CALLEE;
+    }
+}
+
+static void
+finish_failed (UstCallTracker *self,
+               Call           *call,
+               guint           code,
+               const char     *phrase_sent,
+               const char     *phrase_received,
+               gboolean        local)
+{
+  gint64 now = g_get_real_time ();
+  g_autofree char *detail = g_strdup_printf ("%u %s", code, phrase_sent ? phrase_sent : "");
+
+  call->data.state = failure_state (call, code, local);
+  call->data.ended_by = failure_ended_by (call->data.state, local);
+  call->data.final_code = code;
+  call->data.final_reason = g_strdup (phrase_sent);
+  call->data.orig_reason = g_strdup (phrase_received);
+  call->data.end_time = now;
+  mark_ended (self, call);
+  emit_event (self, call, now, call->data.state == UST_CALL_CANCELLED ? "cancelled" : "rejected",
+              g_strstrip (detail));
+}
+
+static gboolean
+is_initial_invite (Call           *call,
+                   osip_message_t *message)
+{
+  guint64 cseq = 0;
+
+  return message->cseq != NULL && g_strcmp0 (message->cseq->method, "INVITE") == 0
+         && ust_sip_parse_uint (message->cseq->number, G_MAXUINT64, &cseq)
+         && cseq == call->invite_cseq;
+}
+
+void
+ust_call_tracker_response (UstCallTracker *self,
+                           osip_message_t *response,
+                           const char     *phrase_sent,
+                           GSocketAddress *source)
+{
+  guint code = (guint) response->status_code;
+  gint64 now = g_get_real_time ();
+  Call *call;
+
+  g_return_if_fail (UST_IS_CALL_TRACKER (self));
+
+  call = find_call (self, response);
+  if (call == NULL || !is_initial_invite (call, response) || !ust_call_data_is_active (&call->data))
+    return;
+
+  if (call->data.callee_addr == NULL && source != NULL)
+    call->data.callee_addr = ust_socket_address_to_string (source);
+  if (call->data.callee_ua == NULL)
+    {
+      const char *agent = ust_sip_header_value (response, "server");
+
+      call->data.callee_ua = g_strdup (agent != NULL ? agent
+                                                     : ust_sip_header_value (response, "user-agent"));
+    }
+
+  if (code >= 180 && code < 200)
+    {
+      if (call->data.state == UST_CALL_SETUP)
+        {
+          call->data.state = UST_CALL_RINGING;
+          call->data.ring_time = now;
+          emit_event (self, call, now, "ringing", NULL);
+        }
+    }
+  else if (code >= 200 && code < 300)
+    {
+      if (call->data.state == UST_CALL_ANSWERED)
+        return;
+      call->data.state = UST_CALL_ANSWERED;
+      call->data.answer_time = now;
+      call->data.final_code = code;
+      call->data.final_reason = g_strdup (phrase_sent);
+      call->data.orig_reason = g_strdup (response->reason_phrase);
+      link_conference (self, call);
+      emit_event (self, call, now, "started", NULL);
+    }
+  else if (code >= 300)
+    {
+      finish_failed (self, call, code, phrase_sent, response->reason_phrase, FALSE);
+    }
+}
+
+void
+ust_call_tracker_local_response (UstCallTracker *self,
+                                 osip_message_t *request,
+                                 guint           code,
+                                 const char     *phrase_sent)
+{
+  Call *call;
+
+  g_return_if_fail (UST_IS_CALL_TRACKER (self));
+
+  if (code < 300)
+    return;
+  call = find_call (self, request);
+  if (call == NULL || !is_initial_invite (call, request) || !ust_call_data_is_active (&call->data))
+    return;
+  finish_failed (self, call, code, phrase_sent, NULL, TRUE);
+}
+
+/* The exchange stops: the calls still up end here, so the diary has them. */
+void
+ust_call_tracker_shutdown (UstCallTracker *self)
+{
+  g_autoptr(GList) calls = NULL;
+
+  g_return_if_fail (UST_IS_CALL_TRACKER (self));
+
+  calls = g_hash_table_get_values (self->calls);
+  for (GList *l = calls; l != NULL; l = l->next)
+    {
+      Call *call = l->data;
+
+      if (call->data.state == UST_CALL_ANSWERED)
+        end_call (self, call, UST_ENDED_BY_EXCHANGE);
+      else if (ust_call_data_is_active (&call->data))
+        finish_failed (self, call, 503, "Exchange stopped", NULL, TRUE);
+    }
+}
+
+/* The calls not yet ended, as UstCallRecord references. */
+GPtrArray *
+ust_call_tracker_list_active (UstCallTracker *self)
+{
+  GPtrArray *active = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  Call *call;
+
+  g_return_val_if_fail (UST_IS_CALL_TRACKER (self), active);
+
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    if (ust_call_data_is_active (&call->data))
+      g_ptr_array_add (active, g_object_ref (call->record));
+  return active;
+}
+
+UstCallRecord *
+ust_call_tracker_lookup (UstCallTracker *self,
+                         const char     *call_id)
+{
+  Call *call;
+
+  g_return_val_if_fail (UST_IS_CALL_TRACKER (self), NULL);
+
+  call = g_hash_table_lookup (self->calls, call_id);
+  return call != NULL ? call->record : NULL;
+}
+
+/* GObject ------------------------------------------------------------------ */
+
+static void
+ust_call_tracker_dispose (GObject *object)
+{
+  UstCallTracker *self = UST_CALL_TRACKER (object);
+
+  if (self->sweep_source != NULL)
+    {
+      g_source_destroy (self->sweep_source);
+      g_clear_pointer (&self->sweep_source, g_source_unref);
+    }
+
+  G_OBJECT_CLASS (ust_call_tracker_parent_class)->dispose (object);
+}
+
+static void
+ust_call_tracker_finalize (GObject *object)
+{
+  UstCallTracker *self = UST_CALL_TRACKER (object);
+
+  g_queue_clear_full (&self->ended, g_free);
+  g_hash_table_unref (self->calls);
+
+  G_OBJECT_CLASS (ust_call_tracker_parent_class)->finalize (object);
+}
+
+static void
+ust_call_tracker_class_init (UstCallTrackerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ust_call_tracker_dispose;
+  object_class->finalize = ust_call_tracker_finalize;
+
+  /* A new call appeared (its record then changes in place). */
+  signals[CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, UST_TYPE_CALL_RECORD);
+
+  /* One step of a call: (record, time in µs, kind, detail or NULL, diary line). Kinds:
+   * calling, ringing, started, ended, cancelled, rejected, video-on, video-off, hold,
+   * resume, transfer, transfer-result. */
+  signals[CALL_EVENT] = g_signal_new ("call-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 5, UST_TYPE_CALL_RECORD,
+                                      G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+ust_call_tracker_init (UstCallTracker *self)
+{
+  self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
+  g_queue_init (&self->ended);
+  self->sweep_source = g_timeout_source_new_seconds (5);
+  g_source_set_callback (self->sweep_source, sweep_cb, self, NULL);
+  g_source_set_static_name (self->sweep_source, "UstCallTracker sweep");
+  g_source_attach (self->sweep_source, g_main_context_get_thread_default ());
+}
+
+UstCallTracker *
+ust_call_tracker_new (void)
+{
+  return g_object_new (UST_TYPE_CALL_TRACKER, NULL);
+}
