@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The proxy on real UDP sockets on 127.0.0.1, with "phones" that are plain
+ * GSockets in this process: what each side sees, byte for byte. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ust-proxy.h"
+#include "ust-sip.h"
+
+typedef struct {
+  GSocket        *socket;
+  GSocketAddress *address;
+  guint           port;
+} Phone;
+
+typedef struct {
+  char           *data_dir;
+  UstTransport   *transport;
+  UstRegistrar   *registrar;
+  UstReasonTable *reasons;
+  UstProxy       *proxy;
+  GSocketAddress *proxy_address;
+  guint           port;
+  Phone           alice;
+  Phone           bob;
+} Fixture;
+
+static void
+phone_init (Phone *phone)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+
+  phone->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (phone->socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (phone->socket, FALSE);
+  phone->address = g_socket_get_local_address (phone->socket, &error);
+  g_assert_no_error (error);
+  phone->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (phone->address));
+}
+
+static void
+phone_clear (Phone *phone)
+{
+  g_clear_object (&phone->socket);
+  g_clear_object (&phone->address);
+}
+
+static void
+phone_send (Fixture    *fixture,
+            Phone      *phone,
+            const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_socket_send_to (phone->socket, fixture->proxy_address, text, strlen (text), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Runs the proxy's main context until @phone receives a datagram or
+ * @timeout_ms passes. */
+static char *
+phone_receive (Phone *phone,
+               guint  timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  char buffer[65536];
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      gssize len = g_socket_receive (phone->socket, buffer, sizeof buffer - 1, NULL, NULL);
+
+      if (len > 0)
+        return g_strndup (buffer, (gsize) len);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (500);
+    }
+  return NULL;
+}
+
+static void
+spin (guint milliseconds)
+{
+  gint64 deadline = g_get_monotonic_time () + milliseconds * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+}
+
+static char *
+expand (Fixture    *fixture,
+        const char *template)
+{
+  g_autofree char *proxy = g_strdup_printf ("%u", fixture->port);
+  g_autofree char *alice = g_strdup_printf ("%u", fixture->alice.port);
+  g_autofree char *bob = g_strdup_printf ("%u", fixture->bob.port);
+  GString *text = g_string_new (template);
+
+  g_string_replace (text, "PROXY", proxy, 0);
+  g_string_replace (text, "APORT", alice, 0);
+  g_string_replace (text, "BPORT", bob, 0);
+  return g_string_free (text, FALSE);
+}
+
+static void
+register_phone (Fixture    *fixture,
+                Phone      *phone,
+                const char *user,
+                const char *contact_port)
+{
+  g_autofree char *request = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *template = g_strdup_printf (
+    "REGISTER sip:127.0.0.1:PROXY SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%s;branch=z9hG4bKreg%s;rport\r\n"
+    "From: <sip:%s@127.0.0.1>;tag=r1\r\n"
+    "To: <sip:%s@127.0.0.1>\r\n"
+    "Call-ID: reg-%s\r\n"
+    "CSeq: 1 REGISTER\r\n"
+    "Contact: <sip:%s@127.0.0.1:%s>\r\n"
+    "Expires: 600\r\n"
+    "Content-Length: 0\r\n\r\n",
+    contact_port, user, user, user, user, user, contact_port);
+
+  request = expand (fixture, template);
+  phone_send (fixture, phone, request);
+  reply = phone_receive (phone, 2000);
+  g_assert_nonnull (reply);
+  g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetSocketAddress) address = NULL;
+  g_autofree char *store = NULL;
+
+  fixture->data_dir = g_dir_make_tmp ("ust-proxy-XXXXXX", &error);
+  g_assert_no_error (error);
+  store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
+
+  g_assert_true (ust_parse_host_port ("127.0.0.1:0", 5060, &address, NULL));
+  fixture->transport = ust_transport_new (address, &error);
+  g_assert_no_error (error);
+  fixture->registrar = ust_registrar_new (store);
+  fixture->reasons = ust_reason_table_new ();
+  fixture->proxy = ust_proxy_new (fixture->transport, fixture->registrar, fixture->reasons);
+  ust_proxy_set_timer_t1 (fixture->proxy, 20);
+  fixture->proxy_address = g_object_ref (G_SOCKET_ADDRESS (
+    ust_transport_get_local_address (fixture->transport)));
+  fixture->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (fixture->proxy_address));
+
+  phone_init (&fixture->alice);
+  phone_init (&fixture->bob);
+  register_phone (fixture, &fixture->alice, "alice", "APORT");
+  register_phone (fixture, &fixture->bob, "bob", "BPORT");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
+
+  phone_clear (&fixture->alice);
+  phone_clear (&fixture->bob);
+  g_clear_object (&fixture->proxy);
+  g_clear_object (&fixture->registrar);
+  g_clear_object (&fixture->reasons);
+  g_clear_object (&fixture->transport);
+  g_clear_object (&fixture->proxy_address);
+  /* Let the registrar's background save finish before removing its folder. */
+  spin (50);
+  g_remove (store);
+  g_rmdir (fixture->data_dir);
+  g_free (fixture->data_dir);
+}
+
+static char **
+lines_of (const char *message)
+{
+  return g_strsplit (message, "\r\n", -1);
+}
+
+/* A student comparing both sides of the hop sees only what §16.6 makes the
+ * proxy change: the Request-URI, Record-Route, our Via, Max-Forwards (and
+ * "received" on the sender's Via). Order, names, compact forms, folding,
+ * unknown headers and the body are as sent. */
+static void
+test_forward_keeps_message (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "v: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKkeep1;rport\r\n"
+    "X-Odd-Header:  keeps   its spacing\r\n"
+    "f: \"Alice, A.\" <sip:alice@127.0.0.1>;tag=a1\r\n"
+    "t: <sip:bob@127.0.0.1>\r\n"
+    "i: keep-1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Subject: a folded\r\n"
+    "  subject\r\n"
+    "Allow: INVITE, ACK, BYE\r\n"
+    "Max-Forwards: 10\r\n"
+    "m: <sip:alice@127.0.0.1:APORT>\r\n"
+    "c: application/sdp\r\n"
+    "l: 4\r\n"
+    "\r\n"
+    "v=0\r\nTRAILING BYTES PAST CONTENT-LENGTH");
+  g_autofree char *trying = NULL;
+  g_autofree char *forwarded = NULL;
+  g_autofree char *expected = NULL;
+
+  phone_send (fixture, &fixture->alice, invite);
+  trying = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (trying);
+  g_assert_true (g_str_has_prefix (trying, "SIP/2.0 100 Trying\r\n"));
+
+  forwarded = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (forwarded);
+
+  /* Our Via carries a unique branch; cut it to compare the rest exactly. */
+  {
+    g_auto(GStrv) lines = lines_of (forwarded);
+    GString *normalized = g_string_new (NULL);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        if (g_str_has_prefix (lines[i], "Via: SIP/2.0/UDP 127.0.0.1:"))
+          {
+            g_assert_nonnull (strstr (lines[i], ";branch=z9hG4bK"));
+            g_string_append (normalized, "Via: OURS");
+          }
+        else
+          g_string_append (normalized, lines[i]);
+        if (lines[i + 1] != NULL)
+          g_string_append (normalized, "\r\n");
+      }
+    g_free (forwarded);
+    forwarded = g_string_free (normalized, FALSE);
+  }
+
+  expected = expand (fixture,
+    "INVITE sip:bob@127.0.0.1:BPORT SIP/2.0\r\n"
+    "Record-Route: <sip:127.0.0.1:PROXY;lr>\r\n"
+    "Via: OURS\r\n"
+    "v: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKkeep1;rport=APORT;received=127.0.0.1\r\n"
+    "X-Odd-Header:  keeps   its spacing\r\n"
+    "f: \"Alice, A.\" <sip:alice@127.0.0.1>;tag=a1\r\n"
+    "t: <sip:bob@127.0.0.1>\r\n"
+    "i: keep-1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Subject: a folded\r\n"
+    "  subject\r\n"
+    "Allow: INVITE, ACK, BYE\r\n"
+    "Max-Forwards: 9\r\n"
+    "m: <sip:alice@127.0.0.1:APORT>\r\n"
+    "c: application/sdp\r\n"
+    "l: 4\r\n"
+    "\r\n"
+    "v=0\r");
+  g_assert_cmpstr (forwarded, ==, expected);
+}
+
+/* §17.2.1: a retransmitted INVITE is answered with the last response and not
+ * forwarded again. */
+static void
+test_retransmission_absorbed (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKretr1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: retr-1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:APORT>\r\n"
+    "Content-Length: 0\r\n\r\n");
+  g_autofree char *first = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *trying = NULL;
+  g_autofree char *trying2 = NULL;
+  g_autofree char *none = NULL;
+
+  phone_send (fixture, &fixture->alice, invite);
+  first = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (first);
+  g_assert_true (g_str_has_prefix (first, "INVITE "));
+  trying = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (trying);
+
+  phone_send (fixture, &fixture->alice, invite);
+  trying2 = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (trying2);
+  g_assert_true (g_str_has_prefix (trying2, "SIP/2.0 100 "));
+
+  /* Bob answers 100 so the proxy's own retransmissions (timer A) stop; any
+   * further INVITE at Bob would be a second forward. */
+  {
+    g_auto(GStrv) lines = lines_of (first);
+    GString *reply = g_string_new ("SIP/2.0 100 Trying\r\n");
+    g_autoptr(GError) error = NULL;
+
+    for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+      if (g_str_has_prefix (lines[i], "Via:") || g_str_has_prefix (lines[i], "From:")
+          || g_str_has_prefix (lines[i], "To:") || g_str_has_prefix (lines[i], "Call-ID:")
+          || g_str_has_prefix (lines[i], "CSeq:"))
+        g_string_append_printf (reply, "%s\r\n", lines[i]);
+    g_string_append (reply, "Content-Length: 0\r\n\r\n");
+    g_socket_send_to (fixture->bob.socket, fixture->proxy_address, reply->str, reply->len, NULL,
+                      &error);
+    g_assert_no_error (error);
+    g_string_free (reply, TRUE);
+  }
+  none = phone_receive (&fixture->bob, 300);
+  g_assert_null (none);
+}
+
+/* §17.1.2.2 timers E and F: a phone that never answers a MESSAGE gets it
+ * again and again, then the caller hears 408 (T1 = 20 ms here, so 64·T1 is
+ * 1.28 s). */
+static void
+test_timeout_408 (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *message = expand (fixture,
+    "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKtmo1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: tmo-1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
+    "Content-Length: 5\r\n\r\nhello");
+  g_autofree char *reply = NULL;
+  guint copies = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  phone_send (fixture, &fixture->alice, message);
+  for (;;)
+    {
+      g_autofree char *copy = phone_receive (&fixture->bob, 50);
+
+      if (copy != NULL)
+        {
+          g_assert_true (g_str_has_prefix (copy, "MESSAGE sip:bob@127.0.0.1:"));
+          copies++;
+        }
+      reply = phone_receive (&fixture->alice, 1);
+      if (reply != NULL || g_get_monotonic_time () - start > 5 * G_USEC_PER_SEC)
+        break;
+    }
+  g_assert_nonnull (reply);
+  g_assert_true (g_str_has_prefix (reply, "SIP/2.0 408 "));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1200 * 1000);
+  g_assert_cmpuint (copies, >=, 4);
+}
+
+/* §16.7 step 3: a response whose top Via is not ours is dropped; RFC 5626
+ * keep-alives and garbage get no answer and break nothing. */
+static void
+test_junk_ignored (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *stray = expand (fixture,
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKstray\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=b\r\n"
+    "Call-ID: stray\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *options = expand (fixture,
+    "OPTIONS sip:127.0.0.1:PROXY SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKopt\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:127.0.0.1:PROXY>\r\n"
+    "Call-ID: opt-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *nothing = NULL;
+  g_autofree char *answer = NULL;
+  UstProxyStats stats;
+
+  phone_send (fixture, &fixture->bob, stray);
+  phone_send (fixture, &fixture->bob, "\r\n\r\n");
+  phone_send (fixture, &fixture->bob, "\x01\x02 not SIP at all \xff\r\n\r\n");
+  nothing = phone_receive (&fixture->bob, 200);
+  g_assert_null (nothing);
+  g_assert_null (phone_receive (&fixture->alice, 10));
+
+  ust_proxy_get_stats (fixture->proxy, &stats);
+  g_assert_cmpuint (stats.datagrams_dropped, ==, 2);
+
+  /* Still serving. */
+  phone_send (fixture, &fixture->alice, options);
+  answer = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (answer);
+  g_assert_true (g_str_has_prefix (answer, "SIP/2.0 200 OK\r\n"));
+}
+
+/* §16.3 step 4: a request that comes back with the same identity is a loop
+ * (482); coming back changed is a legal spiral. */
+static void
+test_loop_482 (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *message = expand (fixture,
+    "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKloop1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: loop-1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *answer = NULL;
+
+  phone_send (fixture, &fixture->alice, message);
+  first = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (first);
+
+  /* Bob's "phone" bounces it back: new Request-URI, so a spiral. */
+  phone_send (fixture, &fixture->bob, first);
+  second = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (second);
+  g_assert_true (g_str_has_prefix (second, "MESSAGE "));
+
+  /* Bounced again unchanged: a loop. */
+  phone_send (fixture, &fixture->bob, second);
+  for (int i = 0; i < 5; i++)
+    {
+      g_free (answer);
+      answer = phone_receive (&fixture->bob, 1000);
+      if (answer == NULL || g_str_has_prefix (answer, "SIP/2.0 482 "))
+        break;
+    }
+  g_assert_nonnull (answer);
+  g_assert_true (g_str_has_prefix (answer, "SIP/2.0 482 "));
+}
+
+/* Datagrams of any size up to 65,507 bytes are taken: Linphone's video
+ * INVITEs are large. */
+static void
+test_large_datagram (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  GString *body = g_string_new (NULL);
+  g_autofree char *head = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *forwarded = NULL;
+
+  while (body->len < 60000)
+    g_string_append (body, "a=x-filler:0123456789012345678901234567890123456789\r\n");
+  head = expand (fixture,
+    "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKbig1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: big-1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n");
+  message = g_strdup_printf ("%sContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s", head, body->len,
+                             body->str);
+  g_assert_cmpuint (strlen (message), <, 65507 - 200);
+
+  phone_send (fixture, &fixture->alice, message);
+  forwarded = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (forwarded);
+  g_assert_true (g_str_has_suffix (forwarded, body->str));
+  g_string_free (body, TRUE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  ust_sip_init ();
+
+  g_test_add ("/ust/proxy/forward-keeps-message", Fixture, NULL, fixture_set_up,
+              test_forward_keeps_message, fixture_tear_down);
+  g_test_add ("/ust/proxy/retransmission-absorbed", Fixture, NULL, fixture_set_up,
+              test_retransmission_absorbed, fixture_tear_down);
+  g_test_add ("/ust/proxy/timeout-408", Fixture, NULL, fixture_set_up, test_timeout_408,
+              fixture_tear_down);
+  g_test_add ("/ust/proxy/junk-ignored", Fixture, NULL, fixture_set_up, test_junk_ignored,
+              fixture_tear_down);
+  g_test_add ("/ust/proxy/loop-482", Fixture, NULL, fixture_set_up, test_loop_482,
+              fixture_tear_down);
+  g_test_add ("/ust/proxy/large-datagram", Fixture, NULL, fixture_set_up, test_large_datagram,
+              fixture_tear_down);
+
+  return g_test_run ();
+}
