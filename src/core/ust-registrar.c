@@ -105,7 +105,10 @@ index_binding (UstRegistrar *self,
                UstBinding   *binding)
 {
   binding->expiry_iter = g_sequence_insert_sorted (self->expiries, binding, compare_expiry, NULL);
-  g_hash_table_insert (self->by_contact, binding->contact_key, binding);
+  /* Replace, not insert: the key is borrowed from the binding, and insert
+   * would keep the key of an earlier binding with the same host:port (one
+   * phone, two lines), which is freed when that binding goes. */
+  g_hash_table_replace (self->by_contact, binding->contact_key, binding);
 }
 
 static void
@@ -464,6 +467,16 @@ parse_expires (const char *text,
   return TRUE;
 }
 
+/* RFC 3261 §8.1.1.4: the Call-ID is compared whole; libosip2 splits it at
+ * the '@' into number and host. */
+static char *
+call_id_to_string (osip_call_id_t *call_id)
+{
+  if (call_id->host != NULL)
+    return g_strconcat (call_id->number != NULL ? call_id->number : "", "@", call_id->host, NULL);
+  return g_strdup (call_id->number);
+}
+
 static int
 find_binding (Record     *record,
               const char *uri)
@@ -581,6 +594,7 @@ apply_contact (UstRegistrar   *self,
                ContactRequest *entry,
                osip_message_t *request,
                GSocketAddress *source,
+               const char     *call_id,
                guint32         cseq)
 {
   int index = find_binding (record, entry->uri);
@@ -593,7 +607,7 @@ apply_contact (UstRegistrar   *self,
     return;
 
   binding = ust_binding_new (record->aor, entry->uri, entry->key, source);
-  binding->call_id = g_strdup (request->call_id->number);
+  binding->call_id = g_strdup (call_id);
   binding->cseq = cseq;
   binding->q = entry->q;
   binding->registered_at = now;
@@ -610,6 +624,7 @@ ust_registrar_handle_register (UstRegistrar      *self,
                                UstRegisterResult *result)
 {
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (ContactRequest));
+  g_autofree char *call_id = NULL;
   const char *aor;
   gboolean star = FALSE;
   guint64 cseq = 0;
@@ -621,6 +636,7 @@ ust_registrar_handle_register (UstRegistrar      *self,
   memset (result, 0, sizeof *result);
   g_array_set_clear_func (contacts, (GDestroyNotify) contact_request_clear);
   ust_sip_parse_uint (request->cseq->number, G_MAXUINT32, &cseq);
+  call_id = call_id_to_string (request->call_id);
 
   /* Step 5: the address-of-record comes from To. */
   aor = request->to->url != NULL ? request->to->url->username : NULL;
@@ -642,7 +658,7 @@ ust_registrar_handle_register (UstRegistrar      *self,
       int index = find_binding (record, entry->uri);
 
       if (index >= 0 && is_out_of_order (g_ptr_array_index (record->bindings, index),
-                                         request->call_id->number, (guint32) cseq))
+                                         call_id, (guint32) cseq))
         {
           fail (result, 500, "Out-of-order REGISTER");
           return;
@@ -660,7 +676,7 @@ ust_registrar_handle_register (UstRegistrar      *self,
       record = ensure_record (self, aor);
       for (guint i = 0; i < contacts->len; i++)
         apply_contact (self, record, &g_array_index (contacts, ContactRequest, i), request,
-                       source, (guint32) cseq);
+                       source, call_id, (guint32) cseq);
     }
   else if (record == NULL)
     {

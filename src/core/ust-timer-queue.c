@@ -77,20 +77,27 @@ timer_source_dispatch (GSource     *source,
   UstTimerQueue *queue = ((TimerSource *) source)->queue;
   gint64 now = g_get_monotonic_time ();
 
-  for (guint i = 0; i < queue->lanes->len; i++)
+  /* Several lanes can have expired heads when the loop was late: take the
+   * earliest head each time, so timers fire in deadline order across lanes
+   * and not in the order the lanes were created. */
+  for (;;)
     {
-      Lane *lane = g_array_index (queue->lanes, Lane *, i);
+      UstTimer *timer = NULL;
 
-      for (;;)
+      for (guint i = 0; i < queue->lanes->len; i++)
         {
-          UstTimer *timer = lane->timers.head != NULL ? lane->timers.head->data : NULL;
+          Lane *lane = g_array_index (queue->lanes, Lane *, i);
+          UstTimer *head = lane->timers.head != NULL ? lane->timers.head->data : NULL;
 
-          if (timer == NULL || timer->deadline > now)
-            break;
-          /* Unlink before calling: the callback may start it again. */
-          ust_timer_stop (timer);
-          timer->func (timer, timer->user_data);
+          if (head != NULL && head->deadline <= now
+              && (timer == NULL || head->deadline < timer->deadline))
+            timer = head;
         }
+      if (timer == NULL)
+        break;
+      /* Unlink before calling: the callback may start it again. */
+      ust_timer_stop (timer);
+      timer->func (timer, timer->user_data);
     }
   return G_SOURCE_CONTINUE;
 }
