@@ -259,3 +259,25 @@ ust_call_record_update (UstCallRecord     *self,
   g_object_thaw_notify (G_OBJECT (self));
   ust_call_data_clear (&old);
 }
+
+/* For the tracker, which owns live calls and edits them in place (no copy
+ * per event); call ust_call_record_changed() after editing. */
+UstCallData *
+ust_call_record_edit_data (UstCallRecord *self)
+{
+  g_return_val_if_fail (UST_IS_CALL_RECORD (self), NULL);
+
+  return &self->data;
+}
+
+void
+ust_call_record_changed (UstCallRecord *self)
+{
+  g_return_if_fail (UST_IS_CALL_RECORD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPOSITION]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_END_TIME]);
+  g_object_thaw_notify (G_OBJECT (self));
+}

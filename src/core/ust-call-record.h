@@ -77,5 +77,7 @@ UstCallRecord     *ust_call_record_new          (const UstCallData *data);
 const UstCallData *ust_call_record_get_data     (UstCallRecord     *self);
 void               ust_call_record_update       (UstCallRecord     *self,
                                                  const UstCallData *data);
+UstCallData       *ust_call_record_edit_data    (UstCallRecord     *self);
+void               ust_call_record_changed      (UstCallRecord     *self);
 
 G_END_DECLS

@@ -19,14 +19,13 @@
 
 typedef struct {
   UstCallRecord *record;
-  UstCallData    data;          /* the working copy; the record gets snapshots */
+  UstCallData   *data;          /* the record's own, edited in place */
   char          *caller_tag;    /* From tag of the INVITE: tells caller from callee */
   char          *caller_user;
   char          *callee_user;
   guint64        invite_cseq;   /* the initial INVITE's, to tell re-INVITEs apart */
   gboolean       cancel_seen;
-  char          *refer_target;  /* user part of Refer-To */
-  char          *refer_transferee;
+  char          *refer_key;     /* "transferee\ttarget" in the tracker's refers */
   gint64         refer_time;
 } Call;
 
@@ -34,6 +33,8 @@ struct _UstCallTracker {
   GObject     parent_instance;
 
   GHashTable *calls;     /* Call-ID → Call* (active, and ended ones lingering) */
+  GHashTable *answered;  /* user → the Call* they are in, answered, most recent */
+  GHashTable *refers;    /* "transferee\ttarget" → Call* whose REFER asked for that call */
   GQueue      ended;     /* Call-IDs of ended calls, oldest first */
   GSource    *sweep_source;
 };
@@ -52,13 +53,24 @@ static void
 call_free (Call *call)
 {
   g_clear_object (&call->record);
-  ust_call_data_clear (&call->data);
   g_free (call->caller_tag);
   g_free (call->caller_user);
   g_free (call->callee_user);
-  g_free (call->refer_target);
-  g_free (call->refer_transferee);
+  g_free (call->refer_key);
   g_free (call);
+}
+
+/* Takes @call out of the indexes that point at it, before it is freed. */
+static void
+unindex_call (UstCallTracker *self,
+              Call           *call)
+{
+  if (call->caller_user != NULL && g_hash_table_lookup (self->answered, call->caller_user) == call)
+    g_hash_table_remove (self->answered, call->caller_user);
+  if (call->callee_user != NULL && g_hash_table_lookup (self->answered, call->callee_user) == call)
+    g_hash_table_remove (self->answered, call->callee_user);
+  if (call->refer_key != NULL && g_hash_table_lookup (self->refers, call->refer_key) == call)
+    g_hash_table_remove (self->refers, call->refer_key);
 }
 
 static char *
@@ -125,9 +137,9 @@ emit_event (UstCallTracker *self,
             const char     *kind,
             const char     *detail)
 {
-  g_autofree char *line = ust_call_tracker_format_line (&call->data, time, kind, detail);
+  g_autofree char *line = ust_call_tracker_format_line (call->data, time, kind, detail);
 
-  ust_call_record_update (call->record, &call->data);
+  ust_call_record_changed (call->record);
   g_signal_emit (self, signals[CALL_EVENT], 0, call->record, time, kind, detail, line);
 }
 
@@ -135,7 +147,7 @@ static void
 mark_ended (UstCallTracker *self,
             Call           *call)
 {
-  g_queue_push_tail (&self->ended, g_strdup (call->data.call_id));
+  g_queue_push_tail (&self->ended, g_strdup (call->data->call_id));
 }
 
 static gboolean
@@ -149,13 +161,15 @@ sweep_cb (gpointer user_data)
       const char *call_id = g_queue_peek_head (&self->ended);
       Call *call = g_hash_table_lookup (self->calls, call_id);
 
-      if (call != NULL && ust_call_data_is_active (&call->data))
+      if (call != NULL && ust_call_data_is_active (call->data))
         {
           g_free (g_queue_pop_head (&self->ended));
           continue;
         }
-      if (call != NULL && call->data.end_time + LINGER_US > now)
+      if (call != NULL && call->data->end_time + LINGER_US > now)
         break;
+      if (call != NULL)
+        unindex_call (self, call);
       g_hash_table_remove (self->calls, call_id);
       g_free (g_queue_pop_head (&self->ended));
     }
@@ -224,6 +238,17 @@ read_media (osip_message_t *message,
   return TRUE;
 }
 
+/* Most calls are audio only: a substring check spares them the SDP parse. */
+static gboolean
+mentions_video (osip_message_t *message)
+{
+  osip_body_t *body = NULL;
+
+  if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
+    return FALSE;
+  return g_strstr_len (body->body, (gssize) body->length, "m=video") != NULL;
+}
+
 /* Requests ----------------------------------------------------------------- */
 
 /* The whole Call-ID as on the wire: "number@host" or "number". */
@@ -258,16 +283,12 @@ find_transfer_origin (UstCallTracker *self,
                       const char     *callee_user,
                       gint64          now)
 {
-  GHashTableIter iter;
-  Call *call;
+  g_autofree char *key = g_strdup_printf ("%s\t%s", caller_user, callee_user);
+  Call *call = g_hash_table_lookup (self->refers, key);
 
-  g_hash_table_iter_init (&iter, self->calls);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
-    if (call->refer_target != NULL && now - call->refer_time < TRANSFER_WINDOW_US
-        && g_strcmp0 (call->refer_target, callee_user) == 0
-        && g_strcmp0 (call->refer_transferee, caller_user) == 0)
-      return call;
-  return NULL;
+  if (call == NULL || now - call->refer_time >= TRANSFER_WINDOW_US)
+    return NULL;
+  return call;
 }
 
 static void
@@ -284,7 +305,7 @@ link_transfer (UstCallTracker *self,
     {
       const char *semicolon = strchr (replaces, ';');
 
-      call->data.related_call_id = semicolon != NULL
+      call->data->related_call_id = semicolon != NULL
                                      ? g_strstrip (g_strndup (replaces, semicolon - replaces))
                                      : g_strstrip (g_strdup (replaces));
       return;
@@ -293,7 +314,7 @@ link_transfer (UstCallTracker *self,
   /* Blind transfer (RFC 3515): the transferee calls the target. */
   origin = find_transfer_origin (self, call->caller_user, call->callee_user, now);
   if (origin != NULL)
-    call->data.related_call_id = g_strdup (origin->data.call_id);
+    call->data->related_call_id = g_strdup (origin->data->call_id);
 }
 
 static void
@@ -307,6 +328,8 @@ start_call (UstCallTracker *self,
   guint64 cseq = 0;
   Media media;
 
+  call->record = ust_call_record_new (NULL);
+  call->data = ust_call_record_edit_data (call->record);
   ust_sip_parse_uint (request->cseq->number, G_MAXUINT64, &cseq);
   call->invite_cseq = cseq;
   call->caller_tag = g_strdup (ust_sip_from_tag (request));
@@ -315,20 +338,19 @@ start_call (UstCallTracker *self,
                                                                    : request->to->url->username);
 
   call_id_key (request, call_id, sizeof call_id);
-  call->data.call_id = g_strdup (call_id);
-  call->data.caller = aor_of (request->from->url);
-  call->data.caller_name = unquote (request->from->displayname);
-  call->data.callee = aor_of (request->to->url);
-  call->data.caller_addr = ust_socket_address_to_string (source);
-  call->data.caller_ua = g_strdup (ust_sip_header_value (request, "user-agent"));
-  call->data.start_time = now;
-  call->data.state = UST_CALL_SETUP;
-  if (read_media (request, &media))
-    call->data.video = call->data.video_now = media.video;
+  call->data->call_id = g_strdup (call_id);
+  call->data->caller = aor_of (request->from->url);
+  call->data->caller_name = unquote (request->from->displayname);
+  call->data->callee = aor_of (request->to->url);
+  call->data->caller_addr = ust_socket_address_to_string (source);
+  call->data->caller_ua = g_strdup (ust_sip_header_value (request, "user-agent"));
+  call->data->start_time = now;
+  call->data->state = UST_CALL_SETUP;
+  if (mentions_video (request) && read_media (request, &media))
+    call->data->video = call->data->video_now = media.video;
 
   link_transfer (self, call, request, now);
-  call->record = ust_call_record_new (&call->data);
-  g_hash_table_replace (self->calls, call->data.call_id, call);
+  g_hash_table_replace (self->calls, call->data->call_id, call);
 
   g_signal_emit (self, signals[CALL_ADDED], 0, call->record);
   emit_event (self, call, now, "calling", NULL);
@@ -345,15 +367,15 @@ update_media (UstCallTracker *self,
 
   if (!read_media (request, &media))
     return;
-  if (media.video != call->data.video_now)
+  if (media.video != call->data->video_now)
     {
-      call->data.video_now = media.video;
-      call->data.video = call->data.video || media.video;
+      call->data->video_now = media.video;
+      call->data->video = call->data->video || media.video;
       emit_event (self, call, now, media.video ? "video-on" : "video-off", NULL);
     }
-  if (media.hold != call->data.on_hold)
+  if (media.hold != call->data->on_hold)
     {
-      call->data.on_hold = media.hold;
+      call->data->on_hold = media.hold;
       emit_event (self, call, now, media.hold ? "hold" : "resume", NULL);
     }
 }
@@ -365,9 +387,10 @@ end_call (UstCallTracker *self,
 {
   gint64 now = g_get_real_time ();
 
-  call->data.state = UST_CALL_ENDED;
-  call->data.end_time = now;
-  call->data.ended_by = ended_by;
+  call->data->state = UST_CALL_ENDED;
+  call->data->end_time = now;
+  call->data->ended_by = ended_by;
+  unindex_call (self, call);
   mark_ended (self, call);
   emit_event (self, call, now, "ended", NULL);
 }
@@ -382,28 +405,28 @@ record_refer (UstCallTracker *self,
 
   if (refer_to == NULL)
     return;
-  g_free (call->data.transfer_to);
-  g_free (call->refer_target);
-  g_free (call->refer_transferee);
-  call->refer_target = NULL;
-  call->data.transfer_to = NULL;
+  g_free (call->data->transfer_to);
+  call->data->transfer_to = NULL;
+  if (call->refer_key != NULL && g_hash_table_lookup (self->refers, call->refer_key) == call)
+    g_hash_table_remove (self->refers, call->refer_key);
+  g_clear_pointer (&call->refer_key, g_free);
 
   /* Refer-To has the shape of a From header (name-addr with parameters). */
   if (osip_from_init (&target) == 0 && osip_from_parse (target, refer_to) == 0
       && target->url != NULL)
     {
-      call->data.transfer_to = aor_of (target->url);
-      call->refer_target = g_strdup (target->url->username);
+      call->data->transfer_to = aor_of (target->url);
+      /* The REFER's recipient is the one who places the new call. */
+      call->refer_key = g_strdup_printf ("%s\t%s", request->to->url->username,
+                                         target->url->username);
+      g_hash_table_replace (self->refers, call->refer_key, call);
     }
   else
-    call->data.transfer_to = g_strdup (refer_to);
+    call->data->transfer_to = g_strdup (refer_to);
   osip_from_free (target);
-
-  /* The REFER's recipient is the one who places the new call. */
-  call->refer_transferee = g_strdup (request->to->url->username);
   call->refer_time = g_get_real_time ();
   emit_event (self, call, call->refer_time, "transfer",
-              call->data.transfer_to != NULL ? call->data.transfer_to : refer_to);
+              call->data->transfer_to != NULL ? call->data->transfer_to : refer_to);
 }
 
 /* RFC 3515 §2.4.5: the NOTIFY body is a sipfrag whose status line is the
@@ -428,11 +451,11 @@ record_notify (UstCallTracker *self,
   g_strstrip (status);
   if (g_str_has_prefix (status, "SIP/2.0 "))
     memmove (status, status + 8, strlen (status + 8) + 1);
-  if (*status == '\0' || g_strcmp0 (status, call->data.transfer_result) == 0)
+  if (*status == '\0' || g_strcmp0 (status, call->data->transfer_result) == 0)
     return;
 
-  g_free (call->data.transfer_result);
-  call->data.transfer_result = g_strdup (status);
+  g_free (call->data->transfer_result);
+  call->data->transfer_result = g_strdup (status);
   emit_event (self, call, g_get_real_time (), "transfer-result", status);
 }
 
@@ -456,14 +479,14 @@ ust_call_tracker_request (UstCallTracker *self,
 
   if (strcmp (method, "INVITE") == 0 || strcmp (method, "UPDATE") == 0)
     {
-      if (call->data.state == UST_CALL_ANSWERED)
+      if (call->data->state == UST_CALL_ANSWERED)
         update_media (self, call, request);
     }
   else if (strcmp (method, "CANCEL") == 0)
     call->cancel_seen = TRUE;
   else if (strcmp (method, "BYE") == 0)
     {
-      if (call->data.state == UST_CALL_ANSWERED)
+      if (call->data->state == UST_CALL_ANSWERED)
         end_call (self, call, g_strcmp0 (ust_sip_from_tag (request), call->caller_tag) == 0
                                 ? UST_ENDED_BY_CALLER : UST_ENDED_BY_CALLEE);
     }
@@ -480,24 +503,19 @@ static void
 link_conference (UstCallTracker *self,
                  Call           *call)
 {
-  GHashTableIter iter;
-  Call *other;
+  const char *users[] = { call->caller_user, call->callee_user };
 
-  if (call->data.related_call_id != NULL)
-    return;
-  g_hash_table_iter_init (&iter, self->calls);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
     {
-      if (other == call || other->data.state != UST_CALL_ANSWERED)
+      Call *other;
+
+      if (users[i] == NULL)
         continue;
-      if (g_strcmp0 (other->caller_user, call->caller_user) == 0
-          || g_strcmp0 (other->caller_user, call->callee_user) == 0
-          || g_strcmp0 (other->callee_user, call->caller_user) == 0
-          || g_strcmp0 (other->callee_user, call->callee_user) == 0)
-        {
-          call->data.related_call_id = g_strdup (other->data.call_id);
-          return;
-        }
+      other = g_hash_table_lookup (self->answered, users[i]);
+      if (other != NULL && other != call && other->data->state == UST_CALL_ANSWERED
+          && call->data->related_call_id == NULL)
+        call->data->related_call_id = g_strdup (other->data->call_id);
+      g_hash_table_replace (self->answered, g_strdup (users[i]), call);
     }
 }
 
@@ -545,14 +563,14 @@ finish_failed (UstCallTracker *self,
   gint64 now = g_get_real_time ();
   g_autofree char *detail = g_strdup_printf ("%u %s", code, phrase_sent ? phrase_sent : "");
 
-  call->data.state = failure_state (call, code, local);
-  call->data.ended_by = failure_ended_by (call->data.state, local);
-  call->data.final_code = code;
-  call->data.final_reason = g_strdup (phrase_sent);
-  call->data.orig_reason = g_strdup (phrase_received);
-  call->data.end_time = now;
+  call->data->state = failure_state (call, code, local);
+  call->data->ended_by = failure_ended_by (call->data->state, local);
+  call->data->final_code = code;
+  call->data->final_reason = g_strdup (phrase_sent);
+  call->data->orig_reason = g_strdup (phrase_received);
+  call->data->end_time = now;
   mark_ended (self, call);
-  emit_event (self, call, now, call->data.state == UST_CALL_CANCELLED ? "cancelled" : "rejected",
+  emit_event (self, call, now, call->data->state == UST_CALL_CANCELLED ? "cancelled" : "rejected",
               g_strstrip (detail));
 }
 
@@ -580,37 +598,37 @@ ust_call_tracker_response (UstCallTracker *self,
   g_return_if_fail (UST_IS_CALL_TRACKER (self));
 
   call = find_call (self, response);
-  if (call == NULL || !is_initial_invite (call, response) || !ust_call_data_is_active (&call->data))
+  if (call == NULL || !is_initial_invite (call, response) || !ust_call_data_is_active (call->data))
     return;
 
-  if (call->data.callee_addr == NULL && source != NULL)
-    call->data.callee_addr = ust_socket_address_to_string (source);
-  if (call->data.callee_ua == NULL)
+  if (call->data->callee_addr == NULL && source != NULL)
+    call->data->callee_addr = ust_socket_address_to_string (source);
+  if (call->data->callee_ua == NULL)
     {
       const char *agent = ust_sip_header_value (response, "server");
 
-      call->data.callee_ua = g_strdup (agent != NULL ? agent
+      call->data->callee_ua = g_strdup (agent != NULL ? agent
                                                      : ust_sip_header_value (response, "user-agent"));
     }
 
   if (code >= 180 && code < 200)
     {
-      if (call->data.state == UST_CALL_SETUP)
+      if (call->data->state == UST_CALL_SETUP)
         {
-          call->data.state = UST_CALL_RINGING;
-          call->data.ring_time = now;
+          call->data->state = UST_CALL_RINGING;
+          call->data->ring_time = now;
           emit_event (self, call, now, "ringing", NULL);
         }
     }
   else if (code >= 200 && code < 300)
     {
-      if (call->data.state == UST_CALL_ANSWERED)
+      if (call->data->state == UST_CALL_ANSWERED)
         return;
-      call->data.state = UST_CALL_ANSWERED;
-      call->data.answer_time = now;
-      call->data.final_code = code;
-      call->data.final_reason = g_strdup (phrase_sent);
-      call->data.orig_reason = g_strdup (response->reason_phrase);
+      call->data->state = UST_CALL_ANSWERED;
+      call->data->answer_time = now;
+      call->data->final_code = code;
+      call->data->final_reason = g_strdup (phrase_sent);
+      call->data->orig_reason = g_strdup (response->reason_phrase);
       link_conference (self, call);
       emit_event (self, call, now, "started", NULL);
     }
@@ -633,7 +651,7 @@ ust_call_tracker_local_response (UstCallTracker *self,
   if (code < 300)
     return;
   call = find_call (self, request);
-  if (call == NULL || !is_initial_invite (call, request) || !ust_call_data_is_active (&call->data))
+  if (call == NULL || !is_initial_invite (call, request) || !ust_call_data_is_active (call->data))
     return;
   finish_failed (self, call, code, phrase_sent, NULL, TRUE);
 }
@@ -651,9 +669,9 @@ ust_call_tracker_shutdown (UstCallTracker *self)
     {
       Call *call = l->data;
 
-      if (call->data.state == UST_CALL_ANSWERED)
+      if (call->data->state == UST_CALL_ANSWERED)
         end_call (self, call, UST_ENDED_BY_EXCHANGE);
-      else if (ust_call_data_is_active (&call->data))
+      else if (ust_call_data_is_active (call->data))
         finish_failed (self, call, 503, "Exchange stopped", NULL, TRUE);
     }
 }
@@ -670,7 +688,7 @@ ust_call_tracker_list_active (UstCallTracker *self)
 
   g_hash_table_iter_init (&iter, self->calls);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
-    if (ust_call_data_is_active (&call->data))
+    if (ust_call_data_is_active (call->data))
       g_ptr_array_add (active, g_object_ref (call->record));
   return active;
 }
@@ -709,6 +727,8 @@ ust_call_tracker_finalize (GObject *object)
   UstCallTracker *self = UST_CALL_TRACKER (object);
 
   g_queue_clear_full (&self->ended, g_free);
+  g_hash_table_unref (self->answered);
+  g_hash_table_unref (self->refers);
   g_hash_table_unref (self->calls);
 
   G_OBJECT_CLASS (ust_call_tracker_parent_class)->finalize (object);
@@ -738,6 +758,8 @@ static void
 ust_call_tracker_init (UstCallTracker *self)
 {
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
+  self->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->refers = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&self->ended);
   self->sweep_source = g_timeout_source_new_seconds (5);
   g_source_set_callback (self->sweep_source, sweep_cb, self, NULL);
