@@ -7,8 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <glib-unix.h>
 #include <glib/gi18n.h>
+#ifdef G_OS_UNIX
+#include <glib-unix.h>
+#include <unistd.h>
+#else
+#include <io.h>
+#define isatty _isatty
+#define fileno _fileno
+#endif
 
 #include "ust-proxy.h"
 #include "ust-sip.h"
@@ -34,6 +41,16 @@ options_clear (Options *options)
   g_free (options->data_dir);
 }
 
+/* Piped output is written in blocks, a few times a second, rather than one
+ * write(2) per line: at thousands of calls a second the log would cost more
+ * than the calls. A terminal gets every line at once. */
+static gboolean
+flush_cb (gpointer user_data)
+{
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -54,14 +71,10 @@ event_cb (UstProxy   *proxy,
 
 static void
 call_event_cb (UstCallTracker *tracker,
-               UstCallRecord  *record,
-               gint64          time,
-               const char     *kind,
-               const char     *detail,
-               const char     *line,
+               UstCallEvent   *event,
                gpointer        user_data)
 {
-  printf ("%s\n", line);
+  printf ("%s\n", event->line);
 }
 
 static gboolean
@@ -158,6 +171,7 @@ run (Options *options)
   g_autofree char *data_dir = NULL;
   g_autofree char *store = NULL;
   g_autofree char *where = NULL;
+  guint flush_id;
 
   if (!ust_parse_host_port (options->listen, 5060, &address, &error))
     goto fail;
@@ -206,9 +220,13 @@ run (Options *options)
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);
+#ifdef G_OS_UNIX
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
+#endif
+  flush_id = g_timeout_add (250, flush_cb, NULL);
   g_main_loop_run (loop);
+  g_source_remove (flush_id);
 
   ust_call_tracker_shutdown (tracker);
 
@@ -246,8 +264,8 @@ main (int   argc,
       return 2;
     }
 
-  /* One event per line, visible at once even when piped into a log. */
-  setvbuf (stdout, NULL, _IOLBF, 0);
+  if (isatty (fileno (stdout)))
+    setvbuf (stdout, NULL, _IOLBF, 0);
   ust_sip_init ();
   status = run (&options);
   options_clear (&options);

@@ -275,9 +275,8 @@ ust_call_record_changed (UstCallRecord *self)
 {
   g_return_if_fail (UST_IS_CALL_RECORD (self));
 
-  g_object_freeze_notify (G_OBJECT (self));
+  /* No freeze/thaw: it allocates a queue even when nobody listens. */
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPOSITION]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_END_TIME]);
-  g_object_thaw_notify (G_OBJECT (self));
 }

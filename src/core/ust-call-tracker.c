@@ -37,6 +37,8 @@ struct _UstCallTracker {
   GHashTable *refers;    /* "transferee\ttarget" → Call* whose REFER asked for that call */
   GQueue      ended;     /* Call-IDs of ended calls, oldest first */
   GSource    *sweep_source;
+  gint64      clock_second;
+  char        clock[16];
 };
 
 enum {
@@ -98,14 +100,12 @@ unquote (const char *text)
 
 /* The diary's text, in the seed's format:
  *   TIME: [18:40:22] CALL ID: prG~Rdjz29 CALLING phone@192.168.1.173 FROM PC@192.168.1.173 */
-char *
-ust_call_tracker_format_line (const UstCallData *call,
-                              gint64             time,
-                              const char        *kind,
-                              const char        *detail)
+static char *
+format_line (const UstCallData *call,
+             const char        *clock,
+             const char        *kind,
+             const char        *detail)
 {
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
-  g_autofree char *clock = g_date_time_format (when, "%H:%M:%S");
   const char *callee = call->callee != NULL ? call->callee : "?";
   const char *caller = call->caller != NULL ? call->caller : "?";
   g_autofree char *what = NULL;
@@ -129,6 +129,36 @@ ust_call_tracker_format_line (const UstCallData *call,
   return g_strdup_printf ("TIME: [%s] CALL ID: %s %s", clock, call->call_id, what);
 }
 
+char *
+ust_call_tracker_format_line (const UstCallData *call,
+                              gint64             time,
+                              const char        *kind,
+                              const char        *detail)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+  g_autofree char *clock = g_date_time_format (when, "%H:%M:%S");
+
+  return format_line (call, clock, kind, detail);
+}
+
+/* Local time "HH:MM:SS", recomputed once a second rather than per event. */
+static const char *
+clock_text (UstCallTracker *self,
+            gint64          time)
+{
+  gint64 second = time / G_USEC_PER_SEC;
+
+  if (second != self->clock_second)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (second);
+      g_autofree char *text = g_date_time_format (when, "%H:%M:%S");
+
+      g_strlcpy (self->clock, text, sizeof self->clock);
+      self->clock_second = second;
+    }
+  return self->clock;
+}
+
 /* Hands a snapshot to the record (for bound views) and tells listeners. */
 static void
 emit_event (UstCallTracker *self,
@@ -137,10 +167,14 @@ emit_event (UstCallTracker *self,
             const char     *kind,
             const char     *detail)
 {
-  g_autofree char *line = ust_call_tracker_format_line (call->data, time, kind, detail);
+  g_autofree char *line = NULL;
+  UstCallEvent event = { call->record, time, kind, detail, NULL };
 
   ust_call_record_changed (call->record);
-  g_signal_emit (self, signals[CALL_EVENT], 0, call->record, time, kind, detail, line);
+  if (!g_signal_has_handler_pending (self, signals[CALL_EVENT], 0, FALSE))
+    return;
+  event.line = line = format_line (call->data, clock_text (self, time), kind, detail);
+  g_signal_emit (self, signals[CALL_EVENT], 0, &event);
 }
 
 static void
@@ -257,10 +291,13 @@ call_id_key (osip_message_t *message,
              char           *buffer,
              gsize           size)
 {
-  if (message->call_id->host != NULL)
-    g_snprintf (buffer, size, "%s@%s", message->call_id->number, message->call_id->host);
-  else
-    g_strlcpy (buffer, message->call_id->number, size);
+  gsize n = g_strlcpy (buffer, message->call_id->number, size);
+
+  if (message->call_id->host != NULL && n + 1 < size)
+    {
+      buffer[n] = '@';
+      g_strlcpy (buffer + n + 1, message->call_id->host, size - n - 1);
+    }
 }
 
 static Call *
@@ -746,12 +783,14 @@ ust_call_tracker_class_init (UstCallTrackerClass *klass)
   signals[CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, UST_TYPE_CALL_RECORD);
 
-  /* One step of a call: (record, time in µs, kind, detail or NULL, diary line). Kinds:
-   * calling, ringing, started, ended, cancelled, rejected, video-on, video-off, hold,
-   * resume, transfer, transfer-result. */
+  /* One step of a call, as a UstCallEvent* valid during the emission. A plain
+   * pointer with a C marshaller: several per call, at thousands of calls a
+   * second, GValue marshalling would cost more than the tracking. */
   signals[CALL_EVENT] = g_signal_new ("call-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                      0, NULL, NULL, NULL, G_TYPE_NONE, 5, UST_TYPE_CALL_RECORD,
-                                      G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+                                      0, NULL, NULL, g_cclosure_marshal_VOID__POINTER,
+                                      G_TYPE_NONE, 1, G_TYPE_POINTER);
+  g_signal_set_va_marshaller (signals[CALL_EVENT], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__POINTERv);
 }
 
 static void

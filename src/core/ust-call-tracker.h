@@ -13,6 +13,17 @@
 
 G_BEGIN_DECLS
 
+/* What "call-event" carries. Kinds: calling, ringing, started, ended,
+ * cancelled, rejected, video-on, video-off, hold, resume, transfer,
+ * transfer-result. */
+typedef struct {
+  UstCallRecord *record;
+  gint64         time;    /* wall-clock microseconds */
+  const char    *kind;
+  const char    *detail;  /* "486 Busy Here", a transfer target, or NULL */
+  const char    *line;    /* the diary's text line */
+} UstCallEvent;
+
 #define UST_TYPE_CALL_TRACKER (ust_call_tracker_get_type ())
 G_DECLARE_FINAL_TYPE (UstCallTracker, ust_call_tracker, UST, CALL_TRACKER, GObject)
 
