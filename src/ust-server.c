@@ -17,6 +17,7 @@
 #define fileno _fileno
 #endif
 
+#include "ust-call-store.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
 
@@ -30,6 +31,10 @@ typedef struct {
   int       min_expires;
   int       timer_t1;
   gboolean  quiet;
+  char     *export_csv;
+  char     *since;
+  char     *until;
+  gboolean  excel;
 } Options;
 
 static void
@@ -39,6 +44,9 @@ options_clear (Options *options)
   g_free (options->domain);
   g_strfreev (options->reasons);
   g_free (options->data_dir);
+  g_free (options->export_csv);
+  g_free (options->since);
+  g_free (options->until);
 }
 
 /* Piped output is written in blocks, a few times a second, rather than one
@@ -69,12 +77,28 @@ event_cb (UstProxy   *proxy,
   printf ("[%s.%03d] %s\n", stamp, g_date_time_get_microsecond (now) / 1000, line);
 }
 
+/* Every step of a call goes to the diary (database and text file, written
+ * by the store's own thread) and to stdout. */
 static void
 call_event_cb (UstCallTracker *tracker,
-               UstCallEvent   *event,
+               UstCallChange  *change,
                gpointer        user_data)
 {
-  printf ("%s\n", event->line);
+  UstCallStore *store = user_data;
+  const UstCallData *data = ust_call_record_get_data (change->record);
+
+  ust_call_store_save_call (store, data);
+  ust_call_store_add_event (store, data, change->time, change->kind, change->detail,
+                            change->line);
+  printf ("%s\n", change->line);
+}
+
+static void
+store_error_cb (UstCallStore *store,
+                const char   *message,
+                gpointer      user_data)
+{
+  g_printerr ("ustredna-server: %s\n", message);
 }
 
 static gboolean
@@ -105,6 +129,16 @@ parse_options (int      *argc,
       N_("SIP timer T1 in milliseconds (default 500); for tests"), N_("MS") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
       N_("Do not print a line per SIP event"), NULL },
+    { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options->export_csv,
+      N_("Write the call diary to a CSV file and exit (works while an exchange is running)"),
+      N_("FILE") },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &options->since,
+      N_("With --export-csv: only calls that started at or after this time, "
+         "e.g. 2026-11-24 or 2026-11-24T18:00"), N_("TIME") },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
+      N_("With --export-csv: only calls that started before this time"), N_("TIME") },
+    { "excel", 0, 0, G_OPTION_ARG_NONE, &options->excel,
+      N_("With --export-csv: UTF-8 with BOM and “;” between cells, as Excel expects"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -119,7 +153,14 @@ parse_options (int      *argc,
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
-  if (options->listen == NULL)
+  if (options->export_csv == NULL && (options->since != NULL || options->until != NULL
+                                      || options->excel))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--since, --until and --excel go with --export-csv FILE"));
+      return FALSE;
+    }
+  if (options->listen == NULL && options->export_csv == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("Say where to listen, e.g. --listen 192.168.1.10:5060"));
@@ -157,6 +198,36 @@ load_reasons (Options  *options,
   return g_steal_pointer (&reasons);
 }
 
+static char *
+data_dir_of (Options *options)
+{
+  return options->data_dir != NULL
+           ? g_strdup (options->data_dir)
+           : g_build_filename (g_get_user_data_dir (), "ustredna", NULL);
+}
+
+/* --export-csv: read the diary through its own read-only connection, so an
+ * exchange may keep running on the same data directory. */
+static int
+export_csv (Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = data_dir_of (options);
+  g_autofree char *db_path = g_build_filename (data_dir, "calls.db", NULL);
+  gint64 since = 0, until = 0;
+
+  if ((options->since != NULL && !ust_parse_time_arg (options->since, &since, &error))
+      || (options->until != NULL && !ust_parse_time_arg (options->until, &until, &error))
+      || !ust_call_store_export_csv (db_path, options->export_csv, since, until, options->excel,
+                                     &error))
+    {
+      g_printerr ("ustredna-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  printf (_("Call diary written to %s\n"), options->export_csv);
+  return EXIT_SUCCESS;
+}
+
 static int
 run (Options *options)
 {
@@ -167,6 +238,8 @@ run (Options *options)
   g_autoptr(UstTransport) transport = NULL;
   g_autoptr(UstProxy) proxy = NULL;
   g_autoptr(UstCallTracker) tracker = NULL;
+  g_autoptr(UstCallStore) calls = NULL;
+  g_autofree char *calls_path = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *store = NULL;
@@ -188,9 +261,7 @@ run (Options *options)
   if (reasons == NULL)
     goto fail;
 
-  data_dir = options->data_dir != NULL
-               ? g_strdup (options->data_dir)
-               : g_build_filename (g_get_user_data_dir (), "ustredna", NULL);
+  data_dir = data_dir_of (options);
   store = g_build_filename (data_dir, "registrations.ini", NULL);
   registrar = ust_registrar_new (store);
   if (options->min_expires > 0)
@@ -210,8 +281,19 @@ run (Options *options)
   if (!options->quiet)
     g_signal_connect (proxy, "event", G_CALLBACK (event_cb), NULL);
 
+  /* A diary that cannot be written is reported, and the exchange routes
+   * calls all the same: the store keeps them in memory until it can. */
+  calls_path = g_build_filename (data_dir, "calls.db", NULL);
+  calls = ust_call_store_new (calls_path);
+  g_signal_connect (calls, "error", G_CALLBACK (store_error_cb), NULL);
+  if (!ust_call_store_open (calls, &error))
+    {
+      g_printerr ("ustredna-server: %s\n", error->message);
+      g_clear_error (&error);
+    }
+
   tracker = ust_call_tracker_new ();
-  g_signal_connect (tracker, "call-event", G_CALLBACK (call_event_cb), NULL);
+  g_signal_connect (tracker, "call-event", G_CALLBACK (call_event_cb), calls);
   ust_proxy_set_call_tracker (proxy, tracker);
 
   where = ust_transport_describe (transport);
@@ -229,6 +311,9 @@ run (Options *options)
   g_source_remove (flush_id);
 
   ust_call_tracker_shutdown (tracker);
+  if (!ust_call_store_flush (calls, 10000))
+    g_printerr (_("ustredna-server: some calls could not be written to %s\n"), calls_path);
+  ust_call_store_close (calls);
 
   if (!ust_registrar_flush (registrar, &error))
     {
@@ -267,7 +352,7 @@ main (int   argc,
   if (isatty (fileno (stdout)))
     setvbuf (stdout, NULL, _IOLBF, 0);
   ust_sip_init ();
-  status = run (&options);
+  status = options.export_csv != NULL ? export_csv (&options) : run (&options);
   options_clear (&options);
   return status;
 }

@@ -168,7 +168,7 @@ emit_event (UstCallTracker *self,
             const char     *detail)
 {
   g_autofree char *line = NULL;
-  UstCallEvent event = { call->record, time, kind, detail, NULL };
+  UstCallChange event = { call->record, time, kind, detail, NULL };
 
   ust_call_record_changed (call->record);
   if (!g_signal_has_handler_pending (self, signals[CALL_EVENT], 0, FALSE))
@@ -783,7 +783,7 @@ ust_call_tracker_class_init (UstCallTrackerClass *klass)
   signals[CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, UST_TYPE_CALL_RECORD);
 
-  /* One step of a call, as a UstCallEvent* valid during the emission. A plain
+  /* One step of a call, as a UstCallChange* valid during the emission. A plain
    * pointer with a C marshaller: several per call, at thousands of calls a
    * second, GValue marshalling would cost more than the tracking. */
   signals[CALL_EVENT] = g_signal_new ("call-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

@@ -22,7 +22,7 @@ typedef struct {
   const char    *kind;
   const char    *detail;  /* "486 Busy Here", a transfer target, or NULL */
   const char    *line;    /* the diary's text line */
-} UstCallEvent;
+} UstCallChange;
 
 #define UST_TYPE_CALL_TRACKER (ust_call_tracker_get_type ())
 G_DECLARE_FINAL_TYPE (UstCallTracker, ust_call_tracker, UST, CALL_TRACKER, GObject)
