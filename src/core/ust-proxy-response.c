@@ -15,7 +15,7 @@ static void client_timeout_cb (UstTimer *timer, gpointer user_data);
 static void client_timer_c_cb (UstTimer *timer, gpointer user_data);
 static void client_lifetime_cb (UstTimer *timer, gpointer user_data);
 static void branch_final (UstProxy *self, UstClientTxn *client, guint code, const char *data,
-                          gsize len);
+                          gsize len, const char *orig_phrase);
 
 /* Messages the proxy builds itself ------------------------------------------ */
 
@@ -271,7 +271,14 @@ send_best (UstProxy     *self,
           g_autoptr(osip_message_t) best = ust_sip_parse (server->best, server->best_len, NULL);
 
           if (best != NULL)
-            ust_call_tracker_response (self->tracker, best, best->reason_phrase, NULL);
+            {
+              /* What the caller got, and what the callee had said. */
+              const char *sent = best->reason_phrase;
+
+              best->reason_phrase = server->best_orig_phrase;
+              ust_call_tracker_response (self->tracker, best, sent, NULL);
+              best->reason_phrase = (char *) sent;
+            }
         }
       ust_proxy_server_final_sent (self, server);
     }
@@ -292,7 +299,8 @@ branch_final (UstProxy     *self,
               UstClientTxn *client,
               guint         code,
               const char   *data,
-              gsize         len)
+              gsize         len,
+              const char   *orig_phrase)
 {
   UstServerTxn *server = client->server;
 
@@ -309,6 +317,8 @@ branch_final (UstProxy     *self,
       server->best = data != NULL ? g_memdup2 (data, len) : NULL;
       server->best_len = data != NULL ? len : 0;
       server->best_code = code;
+      g_free (server->best_orig_phrase);
+      server->best_orig_phrase = g_strdup (orig_phrase);
     }
 
   /* §16.7 step 10: a 6xx ends the search on every other branch. */
@@ -359,7 +369,7 @@ ust_proxy_start_client (UstProxy     *self,
         ust_client_txn_destroy (self->transactions, client);
       else
         {
-          branch_final (self, client, 503, NULL, 0);
+          branch_final (self, client, 503, NULL, 0, NULL);
           ust_client_txn_destroy (self->transactions, client);
         }
       return;
@@ -403,7 +413,7 @@ client_timeout_cb (UstTimer *timer,
 
       ust_proxy_emit_event (self, "No final response on branch %s: %u", client->key,
                             cancelled ? 487 : 408);
-      branch_final (self, client, cancelled ? 487 : 408, NULL, 0);
+      branch_final (self, client, cancelled ? 487 : 408, NULL, 0, NULL);
     }
   ust_client_txn_destroy (self->transactions, client);
 }
@@ -424,7 +434,7 @@ client_timer_c_cb (UstTimer *timer,
                        client);
       return;
     }
-  branch_final (self, client, 408, NULL, 0);
+  branch_final (self, client, 408, NULL, 0, NULL);
   ust_client_txn_destroy (self->transactions, client);
 }
 
@@ -623,7 +633,7 @@ handle_final (UstProxy         *self,
       return;
     }
   if (len > 0)
-    branch_final (self, client, code, self->out, len);
+    branch_final (self, client, code, self->out, len, response->reason_phrase);
 }
 
 void

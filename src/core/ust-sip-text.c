@@ -415,7 +415,8 @@ ust_sip_edit_apply (UstSipEdit       *edit,
         break;
       if (written + splice->insert_len > out_size)
         return 0;
-      memcpy (out + written, splice->insert, splice->insert_len);
+      if (splice->insert_len > 0)
+        memcpy (out + written, splice->insert, splice->insert_len);
       written += splice->insert_len;
       in += splice->remove;
     }

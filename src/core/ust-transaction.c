@@ -28,6 +28,7 @@ server_txn_free (UstServerTxn *txn)
   g_free (txn->request);
   g_free (txn->response);
   g_free (txn->best);
+  g_free (txn->best_orig_phrase);
   g_free (txn->key);
   g_free (txn);
 }
@@ -165,6 +166,7 @@ ust_server_txn_drop_request (UstServerTxn *txn)
   g_clear_pointer (&txn->request, g_free);
   txn->request_len = 0;
   g_clear_pointer (&txn->best, g_free);
+  g_clear_pointer (&txn->best_orig_phrase, g_free);
   txn->best_len = 0;
 }
 

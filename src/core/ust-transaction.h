@@ -40,6 +40,7 @@ struct _UstServerTxn {
   char           *best;           /* best final so far (§16.7.6), ready to send, or NULL */
   gsize           best_len;
   guint           best_code;
+  char           *best_orig_phrase; /* its phrase as the callee sent it */
   gboolean        cancelled;
   guint           retransmit_ms;
   UstTimer        retransmit_timer;  /* G */
