@@ -466,6 +466,80 @@ test_large_datagram (Fixture       *fixture,
   g_string_free (body, TRUE);
 }
 
+/* RFC 4475 §3.1.1 in spirit: odd but valid messages go through intact (an
+ * unknown method, unusual white space, unknown headers, a comma-joined Via
+ * list in the response); invalid ones get the right 4xx. */
+static void
+test_torture (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *odd = expand (fixture,
+    "NEWMETHOD sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via  :  SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKodd1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: odd-1\r\nCSeq: 8 NEWMETHOD\r\n"
+    "NewFangledHeader:   newfangled value\r\n continued newfangled value\r\n"
+    "Content-Type: application/octet-stream\r\nContent-Length: 3\r\n\r\nabc");
+  g_autofree char *mismatch = expand (fixture,
+    "NEWMETHOD sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKodd2\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: odd-2\r\nCSeq: 8 INVITE\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *forwarded = NULL;
+  g_autofree char *relayed = NULL;
+  g_autofree char *rejected = NULL;
+  g_autofree char *our_via = NULL;
+  g_autofree char *response = NULL;
+  const char *via_start, *via_end;
+
+  phone_send (fixture, &fixture->alice, odd);
+  forwarded = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (forwarded);
+  g_assert_true (g_str_has_prefix (forwarded, "NEWMETHOD sip:bob@127.0.0.1:"));
+  g_assert_nonnull (strstr (forwarded, "\r\nVia  :  SIP/2.0/UDP 127.0.0.1:"));
+  g_assert_nonnull (strstr (forwarded, "NewFangledHeader:   newfangled value\r\n continued "
+                                       "newfangled value\r\n"));
+  g_assert_true (g_str_has_suffix (forwarded, "\r\n\r\nabc"));
+
+  /* Bob answers with the two Vias joined in one header line. */
+  via_start = strstr (forwarded, "Via: SIP/2.0/UDP 127.0.0.1:");
+  g_assert_nonnull (via_start);
+  via_end = strstr (via_start, "\r\n");
+  our_via = g_strndup (via_start + 5, (gsize) (via_end - via_start - 5));
+  {
+    g_autofree char *template = g_strdup_printf (
+      "SIP/2.0 200 OK\r\n"
+      "Via: %s, SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKodd1;received=127.0.0.1\r\n"
+      "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=b1\r\n"
+      "Call-ID: odd-1\r\nCSeq: 8 NEWMETHOD\r\nX-Reply: kept\r\nContent-Length: 0\r\n\r\n",
+      our_via);
+    g_autoptr(GError) error = NULL;
+
+    response = expand (fixture, template);
+    g_socket_send_to (fixture->bob.socket, fixture->proxy_address, response, strlen (response),
+                      NULL, &error);
+    g_assert_no_error (error);
+  }
+  relayed = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (relayed);
+  {
+    g_autofree char *expected = expand (fixture,
+      "SIP/2.0 200 OK\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKodd1;received=127.0.0.1\r\n"
+      "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=b1\r\n"
+      "Call-ID: odd-1\r\nCSeq: 8 NEWMETHOD\r\nX-Reply: kept\r\nContent-Length: 0\r\n\r\n");
+
+    g_assert_cmpstr (relayed, ==, expected);
+  }
+
+  phone_send (fixture, &fixture->alice, mismatch);
+  rejected = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (rejected);
+  g_assert_true (g_str_has_prefix (rejected,
+                                   "SIP/2.0 400 CSeq method does not match the request method\r\n"));
+  g_assert_null (phone_receive (&fixture->bob, 100));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -482,6 +556,8 @@ main (int   argc,
   g_test_add ("/ust/proxy/junk-ignored", Fixture, NULL, fixture_set_up, test_junk_ignored,
               fixture_tear_down);
   g_test_add ("/ust/proxy/loop-482", Fixture, NULL, fixture_set_up, test_loop_482,
+              fixture_tear_down);
+  g_test_add ("/ust/proxy/torture", Fixture, NULL, fixture_set_up, test_torture,
               fixture_tear_down);
   g_test_add ("/ust/proxy/large-datagram", Fixture, NULL, fixture_set_up, test_large_datagram,
               fixture_tear_down);

@@ -4,7 +4,9 @@
 /* The call diary on disk: an SQLite database (calls.db) and a plain text
  * diary beside it (calls.txt). Saving never blocks: the data is copied to a
  * queue and a writer thread commits it. Reading happens on the thread that
- * created the store, through a second, read-only connection. */
+ * created the store, through a second, read-only connection; so a window
+ * creates the store on its own thread and lets the exchange's thread save
+ * into it. */
 
 #include <gio/gio.h>
 
@@ -50,7 +52,9 @@ void          ust_call_store_add_event          (UstCallStore       *self,
                                                  const char         *text_line);
 void          ust_call_store_clear              (UstCallStore       *self);
 
-/* Reading: on the thread that created the store. */
+/* Reading: on the thread that created the store, which sees the diary as of
+ * the last "calls-changed" (or successful flush), so what it reads in between
+ * fits together. */
 guint         ust_call_store_count              (UstCallStore       *self);
 GPtrArray    *ust_call_store_fetch              (UstCallStore       *self,
                                                  guint               position,
