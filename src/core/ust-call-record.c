@@ -20,6 +20,7 @@ enum {
   PROP_CALLEE,
   PROP_STATE,
   PROP_START_TIME,
+  PROP_ANSWER_TIME,
   PROP_END_TIME,
   PROP_DISPOSITION,
   N_PROPS,
@@ -67,6 +68,15 @@ ust_call_data_clear (UstCallData *data)
   g_free (data->caller_ua);
   g_free (data->callee_ua);
   memset (data, 0, sizeof *data);
+}
+
+void
+ust_call_data_free (UstCallData *data)
+{
+  if (data == NULL)
+    return;
+  ust_call_data_clear (data);
+  g_free (data);
 }
 
 void
@@ -171,6 +181,9 @@ ust_call_record_get_property (GObject    *object,
     case PROP_START_TIME:
       g_value_set_int64 (value, self->data.start_time);
       break;
+    case PROP_ANSWER_TIME:
+      g_value_set_int64 (value, self->data.answer_time);
+      break;
     case PROP_END_TIME:
       g_value_set_int64 (value, self->data.end_time);
       break;
@@ -207,6 +220,8 @@ ust_call_record_class_init (UstCallRecordClass *klass)
   properties[PROP_STATE] = g_param_spec_string ("state", NULL, NULL, NULL, flags);
   properties[PROP_START_TIME] = g_param_spec_int64 ("start-time", NULL, NULL, 0, G_MAXINT64, 0,
                                                     flags);
+  properties[PROP_ANSWER_TIME] = g_param_spec_int64 ("answer-time", NULL, NULL, 0, G_MAXINT64,
+                                                     0, flags);
   properties[PROP_END_TIME] = g_param_spec_int64 ("end-time", NULL, NULL, 0, G_MAXINT64, 0,
                                                   flags);
   properties[PROP_DISPOSITION] = g_param_spec_string ("disposition", NULL, NULL, NULL, flags);
@@ -254,6 +269,8 @@ ust_call_record_update (UstCallRecord     *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPOSITION]);
     }
+  if (old.answer_time != self->data.answer_time)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANSWER_TIME]);
   if (old.end_time != self->data.end_time)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_END_TIME]);
   g_object_thaw_notify (G_OBJECT (self));
@@ -278,5 +295,6 @@ ust_call_record_changed (UstCallRecord *self)
   /* No freeze/thaw: it allocates a queue even when nobody listens. */
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPOSITION]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANSWER_TIME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_END_TIME]);
 }

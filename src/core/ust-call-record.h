@@ -60,6 +60,7 @@ typedef struct {
 } UstCallData;
 
 void         ust_call_data_clear          (UstCallData  *data);
+void         ust_call_data_free           (UstCallData  *data);
 void         ust_call_data_copy           (const UstCallData *src,
                                            UstCallData  *dest);
 gboolean     ust_call_data_is_active      (const UstCallData *data);

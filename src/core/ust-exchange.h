@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The exchange for a window: the proxy, registrar and call tracker run on a
+ * thread of their own with their own main context, so repainting never
+ * delays a SIP timer and a flood of calls never freezes the window. This
+ * object lives on the thread that created it (the GUI thread) and receives
+ * batched snapshots from the core a few times a second. */
+
+#include <gio/gio.h>
+
+#include "ust-call-store.h"
+#include "ust-reason-table.h"
+
+G_BEGIN_DECLS
+
+/* A registered phone, as the window lists it. */
+#define UST_TYPE_PHONE (ust_phone_get_type ())
+G_DECLARE_FINAL_TYPE (UstPhone, ust_phone, UST, PHONE, GObject)
+
+const char *ust_phone_get_user        (UstPhone *self);
+const char *ust_phone_get_source      (UstPhone *self);
+const char *ust_phone_get_contact     (UstPhone *self);
+const char *ust_phone_get_user_agent  (UstPhone *self);
+gint64      ust_phone_get_expires_at  (UstPhone *self);  /* wall-clock µs */
+
+#define UST_TYPE_EXCHANGE (ust_exchange_get_type ())
+G_DECLARE_FINAL_TYPE (UstExchange, ust_exchange, UST, EXCHANGE, GObject)
+
+UstExchange    *ust_exchange_new                (const char      *data_dir);
+gboolean        ust_exchange_start              (UstExchange     *self,
+                                                 const char      *address,
+                                                 guint            port,
+                                                 GError         **error);
+void            ust_exchange_stop               (UstExchange     *self);
+gboolean        ust_exchange_get_running        (UstExchange     *self);
+const char     *ust_exchange_get_address        (UstExchange     *self);
+guint           ust_exchange_get_port           (UstExchange     *self);
+GListModel     *ust_exchange_get_phones         (UstExchange     *self);
+GListModel     *ust_exchange_get_active_calls   (UstExchange     *self);
+UstCallStore   *ust_exchange_get_store          (UstExchange     *self);
+UstReasonTable *ust_exchange_get_reasons        (UstExchange     *self);
+gboolean        ust_exchange_get_open           (UstExchange     *self);
+void            ust_exchange_set_open           (UstExchange     *self,
+                                                 gboolean         open);
+guint64         ust_exchange_get_calls_handled  (UstExchange     *self);
+const char     *ust_exchange_get_data_dir       (UstExchange     *self);
+
+G_END_DECLS

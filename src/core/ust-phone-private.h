@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "ust-binding.h"
+#include "ust-exchange.h"
+
+G_BEGIN_DECLS
+
+UstPhone *ust_phone_new_from_binding (const UstBinding *binding);
+
+G_END_DECLS

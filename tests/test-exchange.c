@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* UstExchange: the core on its own thread, seen from the window's thread. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ust-call-model.h"
+#include "ust-exchange.h"
+#include "ust-sip.h"
+
+static gboolean
+spin_until (gboolean (*done) (gpointer),
+            gpointer  data,
+            guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+has_phone (gpointer data)
+{
+  return g_list_model_get_n_items (ust_exchange_get_phones (data)) == 1;
+}
+
+static gboolean
+diary_has_call (gpointer data)
+{
+  return ust_call_store_count (data) >= 1;
+}
+
+static void
+send_text (GSocket    *socket,
+           guint       port,
+           const char *text)
+{
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  g_autoptr(GError) error = NULL;
+
+  g_socket_send_to (socket, to, text, strlen (text), NULL, &error);
+  g_assert_no_error (error);
+}
+
+static GSocket *
+new_socket (guint *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_UDP, &error);
+
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (socket, &error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return socket;
+}
+
+static void
+test_lifecycle (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ust-exchange-XXXXXX", NULL);
+  g_autoptr(UstExchange) exchange = ust_exchange_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) phone = NULL;
+  g_autofree char *reg = NULL;
+  g_autofree char *invite = NULL;
+  guint phone_port, port;
+  UstPhone *item;
+
+  g_assert_false (ust_exchange_get_running (exchange));
+  g_assert_true (ust_exchange_start (exchange, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (ust_exchange_get_running (exchange));
+  g_assert_cmpstr (ust_exchange_get_address (exchange), ==, "127.0.0.1");
+  port = ust_exchange_get_port (exchange);
+  g_assert_cmpuint (port, >, 0);
+
+  /* A phone registers: it shows up in the window's list (in a batch). */
+  phone = new_socket (&phone_port);
+  reg = g_strdup_printf ("REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+                         "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKx1\r\n"
+                         "From: <sip:alice@127.0.0.1>;tag=1\r\nTo: <sip:alice@127.0.0.1>\r\n"
+                         "Call-ID: x1\r\nCSeq: 1 REGISTER\r\n"
+                         "Contact: <sip:alice@127.0.0.1:%u>\r\nUser-Agent: TestPhone\r\n"
+                         "Content-Length: 0\r\n\r\n", phone_port, phone_port);
+  send_text (phone, port, reg);
+  g_assert_true (spin_until (has_phone, exchange, 3000));
+  item = g_list_model_get_item (ust_exchange_get_phones (exchange), 0);
+  g_assert_cmpstr (ust_phone_get_user (item), ==, "alice");
+  g_assert_cmpstr (ust_phone_get_user_agent (item), ==, "TestPhone");
+  g_assert_cmpint (ust_phone_get_expires_at (item), >, g_get_real_time ());
+  g_object_unref (item);
+
+  /* A call to nobody ends in the diary as "not found". */
+  invite = g_strdup_printf ("INVITE sip:nobody@127.0.0.1 SIP/2.0\r\n"
+                            "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKx2\r\n"
+                            "From: <sip:alice@127.0.0.1>;tag=2\r\nTo: <sip:nobody@127.0.0.1>\r\n"
+                            "Call-ID: x2\r\nCSeq: 1 INVITE\r\n"
+                            "Contact: <sip:alice@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
+                            phone_port, phone_port);
+  send_text (phone, port, invite);
+  g_assert_true (spin_until (diary_has_call, ust_exchange_get_store (exchange), 3000));
+  {
+    g_autoptr(GPtrArray) rows = ust_call_store_fetch (ust_exchange_get_store (exchange), 0, 1,
+                                                      &error);
+    const UstCallData *data;
+
+    g_assert_no_error (error);
+    data = ust_call_record_get_data (g_ptr_array_index (rows, 0));
+    g_assert_cmpstr (data->call_id, ==, "x2");
+    g_assert_cmpstr (ust_call_disposition (data), ==, "not found");
+  }
+
+  ust_exchange_stop (exchange);
+  g_assert_false (ust_exchange_get_running (exchange));
+  g_assert_cmpuint (g_list_model_get_n_items (ust_exchange_get_phones (exchange)), ==, 0);
+
+  /* Started again, the registration is still there (restored from disk). */
+  g_assert_true (ust_exchange_start (exchange, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (has_phone, exchange, 3000));
+  ust_exchange_stop (exchange);
+}
+
+static void
+test_port_in_use (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ust-exchange-XXXXXX", NULL);
+  g_autoptr(UstExchange) exchange = ust_exchange_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) squatter = NULL;
+  guint port;
+
+  squatter = new_socket (&port);
+  g_assert_false (ust_exchange_start (exchange, "127.0.0.1", port, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_nonnull (strstr (error->message, "already in use"));
+  g_assert_false (ust_exchange_get_running (exchange));
+  g_clear_error (&error);
+
+  g_assert_false (ust_exchange_start (exchange, "0.0.0.0", 5060, &error));
+  g_assert_nonnull (error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *home = g_dir_make_tmp ("ust-exchange-home-XXXXXX", NULL);
+
+  /* The exchange reads reasons.ini from the user's config folder. */
+  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+  g_test_init (&argc, &argv, NULL);
+  ust_sip_init ();
+
+  g_test_add_func ("/ust/exchange/lifecycle", test_lifecycle);
+  g_test_add_func ("/ust/exchange/port-in-use", test_port_in_use);
+
+  return g_test_run ();
+}
