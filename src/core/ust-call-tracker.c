@@ -62,15 +62,23 @@ call_free (Call *call)
   g_free (call);
 }
 
-/* Takes @call out of the indexes that point at it, before it is freed. */
+/* Takes @call out of the index of answered calls: when it ends. */
 static void
-unindex_call (UstCallTracker *self,
-              Call           *call)
+unindex_answered (UstCallTracker *self,
+                  Call           *call)
 {
   if (call->caller_user != NULL && g_hash_table_lookup (self->answered, call->caller_user) == call)
     g_hash_table_remove (self->answered, call->caller_user);
   if (call->callee_user != NULL && g_hash_table_lookup (self->answered, call->callee_user) == call)
     g_hash_table_remove (self->answered, call->callee_user);
+}
+
+/* Takes @call out of the indexes that point at it, before it is freed. */
+static void
+unindex_call (UstCallTracker *self,
+              Call           *call)
+{
+  unindex_answered (self, call);
   if (call->refer_key != NULL && g_hash_table_lookup (self->refers, call->refer_key) == call)
     g_hash_table_remove (self->refers, call->refer_key);
 }
@@ -85,17 +93,29 @@ aor_of (osip_uri_t *uri)
   return g_strdup_printf ("%s@%s", uri->username, uri->host);
 }
 
+/* A display name as shown: a quoted-string loses its quotes and its
+ * quoted-pairs become the characters they stand for (RFC 3261 §25.1:
+ * "\"" is '"', "\\" is '\'). */
 static char *
 unquote (const char *text)
 {
   gsize len;
+  GString *out;
 
   if (text == NULL)
     return NULL;
   len = strlen (text);
-  if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
-    return g_strndup (text + 1, len - 2);
-  return g_strdup (text);
+  if (len < 2 || text[0] != '"' || text[len - 1] != '"')
+    return g_strdup (text);
+
+  out = g_string_sized_new (len);
+  for (const char *p = text + 1; p < text + len - 1; p++)
+    {
+      if (*p == '\\' && p + 1 < text + len - 1)
+        p++;
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
 }
 
 /* The diary's text, in the seed's format:
@@ -427,7 +447,10 @@ end_call (UstCallTracker *self,
   call->data->state = UST_CALL_ENDED;
   call->data->end_time = now;
   call->data->ended_by = ended_by;
-  unindex_call (self, call);
+  /* Out of the conference index only: a REFER's new call often comes after
+   * the transferor hung up, and the link to it must still be made. The
+   * refers entry goes when the sweep frees the call. */
+  unindex_answered (self, call);
   mark_ended (self, call);
   emit_event (self, call, now, "ended", NULL);
 }

@@ -276,7 +276,7 @@ send_best (UstProxy     *self,
               const char *sent = best->reason_phrase;
 
               best->reason_phrase = server->best_orig_phrase;
-              ust_call_tracker_response (self->tracker, best, sent, NULL);
+              ust_call_tracker_response (self->tracker, best, sent, server->best_source);
               best->reason_phrase = (char *) sent;
             }
         }
@@ -319,6 +319,7 @@ branch_final (UstProxy     *self,
       server->best_code = code;
       g_free (server->best_orig_phrase);
       server->best_orig_phrase = g_strdup (orig_phrase);
+      g_set_object (&server->best_source, client->destination);
     }
 
   /* §16.7 step 10: a 6xx ends the search on every other branch. */

@@ -29,6 +29,7 @@ server_txn_free (UstServerTxn *txn)
   g_free (txn->response);
   g_free (txn->best);
   g_free (txn->best_orig_phrase);
+  g_clear_object (&txn->best_source);
   g_free (txn->key);
   g_free (txn);
 }
@@ -167,6 +168,7 @@ ust_server_txn_drop_request (UstServerTxn *txn)
   txn->request_len = 0;
   g_clear_pointer (&txn->best, g_free);
   g_clear_pointer (&txn->best_orig_phrase, g_free);
+  g_clear_object (&txn->best_source);
   txn->best_len = 0;
 }
 

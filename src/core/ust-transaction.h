@@ -41,6 +41,7 @@ struct _UstServerTxn {
   gsize           best_len;
   guint           best_code;
   char           *best_orig_phrase; /* its phrase as the callee sent it */
+  GSocketAddress *best_source;    /* the branch it came from, for the diary */
   gboolean        cancelled;
   guint           retransmit_ms;
   UstTimer        retransmit_timer;  /* G */

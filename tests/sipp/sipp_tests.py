@@ -13,21 +13,31 @@ scenario(s) in this directory and stops the server with SIGTERM.  A test passes
 only if every sipp run exits 0, the extra checks on the message logs hold and
 the server exits 0 on SIGTERM (a crash or a sanitizer report fails the test).
 
+The call tests then check the call diary the server kept: the rows of calls.db
+(read-only, with Python's sqlite3, after the server stopped and flushed), their
+events in order, and the text diary: one line per event in calls.txt and the
+same lines on the server's stdout.  sipp-diary-sigkill and sipp-diary-export
+check that nothing is lost on SIGKILL and the --export-csv output.
+
 Exit status: 0 pass, 1 fail, 77 skip (sipp not installed).
 Only the Python standard library is used.
 """
 
 import argparse
+import csv
+import io
 import os
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IP = '127.0.0.1'
@@ -217,6 +227,7 @@ class Server:
     def __init__(self, ctx, data_dir, extra):
         self.ctx = ctx
         self.index = len(ctx.servers) + 1
+        self.data_dir = data_dir
         self.cmd = [ctx.server_path, '--listen', IP + ':0', '--data-dir', data_dir] + list(extra)
         self.out_lines = []
         self.err_lines = []
@@ -283,6 +294,26 @@ class Server:
         if self.returncode is None:
             self.returncode = self.proc.returncode
         self._join()
+
+    def diary_stdout(self):
+        """The call diary lines the server printed on stdout, in order."""
+        return [l.rstrip('\r\n') for l in list(self.out_lines) if l.startswith('TIME: [')]
+
+    def wait_stdout(self, regex, what, timeout=10):
+        """Wait (bounded) for a stdout line matching regex; the server flushes its
+        stdout every 250 ms."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.out_lines):
+                if re.search(regex, line):
+                    return line.rstrip('\r\n')
+            rc = self.proc.poll()
+            if rc is not None:
+                raise TestFailure('server #%d exited with status %d%s while waiting for %s'
+                                  % (self.index, rc, signame(rc), what))
+            time.sleep(0.02)
+        raise TestFailure('server #%d did not print %s (a stdout line matching %r) within %d s'
+                          % (self.index, what, regex, timeout))
 
     def _join(self):
         self._t_out.join(2)
@@ -524,6 +555,13 @@ class Ctx:
             out.append(''.join(srv.out_lines).rstrip('\n') or '(empty)')
             out.append('--- server #%d stderr:' % srv.index)
             out.append(''.join(srv.err_lines).rstrip('\n') or '(empty)')
+        seen = set()
+        for srv in self.servers:
+            if srv.data_dir in seen:
+                continue
+            seen.add(srv.data_dir)
+            out.append('--- call diary in %s:' % srv.data_dir)
+            out.append(dump_diary(srv.data_dir))
         for s in self.sipps:
             out.append('--- sipp %s: exit status %s' % (s.label, s.returncode))
             out.append('    ' + ' '.join(s.cmd))
@@ -607,6 +645,209 @@ def expect_hop_by_hop(uas, method='ACK'):
         fail('%s: the %s the callee received has branch %s, but the INVITE had %s '
              '(the proxy must send it with its INVITE branch)'
              % (uas.label, method, others[0].top_branch, invs[0].top_branch), invs[0], others[0])
+
+
+# --------------------------------------------------------------------------
+# the call diary: calls.db (SQLite, WAL), calls.txt and the diary lines on stdout
+
+DIARY_KINDS_LINE = {'calling': 'CALLING {callee} FROM {caller}',
+                    'ringing': 'RINGING {callee} FROM {caller}',
+                    'cancelled': 'CALLING {callee} FROM {caller} CANCELLED',
+                    'rejected': 'CALLING {callee} FROM {caller} REJECTED {detail}'}
+# the event that stamps each time column (the tracker uses one clock reading for both)
+TIME_EVENT = {'start_time': 'calling', 'ring_time': 'ringing', 'answer_time': 'started'}
+END_EVENTS = ('ended', 'cancelled', 'rejected')
+
+
+def read_diary_db(path):
+    """(calls, events) of a calls.db, opened read-only; calls ordered by start_time, id;
+    events in the order they were written (rowid)."""
+    if not os.path.exists(path):
+        fail('there is no call diary at %s' % path)
+    uri = 'file:%s?mode=ro' % urllib.parse.quote(os.path.abspath(path))
+    try:
+        db = sqlite3.connect(uri, uri=True, timeout=5)
+    except sqlite3.Error as e:
+        fail('cannot open %s read-only: %s' % (path, e))
+    db.row_factory = sqlite3.Row
+    try:
+        calls = [dict(r) for r in db.execute('SELECT * FROM calls ORDER BY start_time, id')]
+        events = [dict(r) for r in db.execute('SELECT * FROM events ORDER BY id')]
+    except sqlite3.Error as e:
+        fail('cannot read %s: %s' % (path, e))
+    finally:
+        db.close()
+    return calls, events
+
+
+class Diary:
+    """The diary of one data directory: database rows, events and text lines."""
+
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+        self.calls, self.events = read_diary_db(os.path.join(data_dir, 'calls.db'))
+        by_row = {c['id']: c for c in self.calls}
+        for c in self.calls:
+            c['events'] = []
+        for e in self.events:
+            if e['call'] not in by_row:
+                fail('event %r refers to call row %s, which is not in the calls table'
+                     % (e, e['call']))
+            by_row[e['call']]['events'].append(e)
+        path = os.path.join(data_dir, 'calls.txt')
+        self.text_lines = read_text(path).splitlines() if os.path.exists(path) else None
+
+    def dump(self):
+        return format_diary(self.calls, self.events, self.text_lines)
+
+    def call(self, call_id):
+        rows = [c for c in self.calls if c['call_id'] == call_id]
+        if len(rows) != 1:
+            fail('the diary has %d rows for Call-ID %r, expected 1'
+                 % (len(rows), call_id))
+        return rows[0]
+
+
+def format_diary(calls, events, text_lines):
+    out = ['calls (%d):' % len(calls)]
+    for c in calls:
+        out.append('  ' + ', '.join('%s=%r' % (k, v) for k, v in c.items() if k != 'events'))
+    out.append('events (%d):' % len(events))
+    for e in events:
+        out.append('  %r' % (e,))
+    if text_lines is None:
+        out.append('calls.txt: (missing)')
+    else:
+        out.append('calls.txt (%d lines):' % len(text_lines))
+        out.extend('  ' + l for l in text_lines)
+    return '\n'.join(out)
+
+
+def dump_diary(data_dir):
+    """For the failure report: whatever can be read of a data directory's diary."""
+    try:
+        calls, events = read_diary_db(os.path.join(data_dir, 'calls.db'))
+    except TestFailure as e:
+        calls, events = [], []
+        head = '(%s)\n' % e
+    else:
+        head = ''
+    path = os.path.join(data_dir, 'calls.txt')
+    text = read_text(path).splitlines() if os.path.exists(path) else None
+    return head + format_diary(calls, events, text)
+
+
+def diary_line(call, event):
+    """The text diary line the server writes for an event (ust-call-tracker.c format_line)."""
+    clock = time.strftime('%H:%M:%S', time.localtime(event['time'] // 1000000))
+    kind, detail = event['kind'], event['detail']
+    names = {'callee': call['callee'] or '?', 'caller': call['caller'] or '?', 'detail': detail}
+    if kind in DIARY_KINDS_LINE:
+        what = DIARY_KINDS_LINE[kind].format(**names)
+    else:
+        what = 'CALL BETWEEN {callee} AND {caller} '.format(**names) + kind.upper().replace('-', ' ')
+        if detail is not None:
+            what += ' ' + detail
+    return 'TIME: [%s] CALL ID: %s %s' % (clock, call['call_id'], what)
+
+
+def expect_lines(got, want, what, diary):
+    if got == want:
+        return
+    diff = []
+    for i in range(max(len(got), len(want))):
+        g = got[i] if i < len(got) else '(none)'
+        w = want[i] if i < len(want) else '(none)'
+        diff.append('%s line %d:\n    got  %s\n    want %s' % ('  ' if g == w else '!!', i + 1, g, w))
+    fail('%s does not match the diary\'s events one to one:\n%s'
+         % (what, '\n'.join(diff)))
+
+
+def expect_text(diary, servers=()):
+    """calls.txt has one line per event, in the order the events were written, and the
+    servers' stdout (concatenated, in the order they ran) has the same lines."""
+    by_row = {c['id']: c for c in diary.calls}
+    want = [diary_line(by_row[e['call']], e) for e in diary.events]
+    if diary.text_lines is None and want:
+        fail('%s/calls.txt is missing' % (diary.data_dir))
+    expect_lines(diary.text_lines or [], want, 'calls.txt', diary)
+    if servers:
+        stdout = [l for srv in servers for l in srv.diary_stdout()]
+        expect_lines(stdout, want, 'the diary lines on the servers\' stdout', diary)
+
+
+def expect_call(diary, call, kinds, min_talk=None, **want):
+    """One diary row: exact column values (want), the event kinds in order (kinds:
+    a kind, or (kind, detail)), time columns consistent with the events."""
+    for k, v in want.items():
+        if k not in call:
+            fail('the calls table has no column %r' % (k))
+        if call[k] != v:
+            fail('call %s: %s is %r, expected %r' % (call['call_id'], k, call[k], v))
+    got = [(e['kind'], e['detail']) for e in call['events']]
+    exp = [k if isinstance(k, tuple) else (k, None) for k in kinds]
+    if got != exp:
+        fail('call %s: events are %r,\n  expected %r' % (call['call_id'], got, exp))
+
+    times = [e['time'] for e in call['events']]
+    if times != sorted(times):
+        fail('call %s: event times go backwards: %r' % (call['call_id'], times))
+    first = {}
+    for e in call['events']:
+        first.setdefault(e['kind'], e['time'])
+    for col, kind in TIME_EVENT.items():
+        if call[col] != first.get(kind, 0):
+            fail('call %s: %s is %r but its %r event is at %r (0 when there is none)'
+                 % (call['call_id'], col, call[col], kind, first.get(kind, 0)))
+    ends = [e['time'] for e in call['events'] if e['kind'] in END_EVENTS]
+    if call['end_time'] != (ends[-1] if ends else 0):
+        fail('call %s: end_time is %r, its end event is at %r'
+             % (call['call_id'], call['end_time'], ends[-1] if ends else 0))
+    seq = [call[c] for c in ('start_time', 'ring_time', 'answer_time', 'end_time') if call[c]]
+    if not call['start_time'] or seq != sorted(seq):
+        fail('call %s: times out of order: start %r ring %r answer %r end %r'
+             % (call['call_id'], call['start_time'], call['ring_time'], call['answer_time'],
+                call['end_time']))
+    if call['start_time'] > time.time() * 1e6 or call['start_time'] < (time.time() - 120) * 1e6:
+        fail('call %s: start_time %r is not the last two minutes\' wall-clock µs'
+             % (call['call_id'], call['start_time']))
+    if min_talk is not None:
+        talk = (call['end_time'] - call['answer_time']) / 1e6
+        if not call['answer_time'] or not min_talk <= talk < min_talk + 10:
+            fail('call %s: talk time %.3f s, expected at least the caller\'s pause of %.3f s'
+                 % (call['call_id'], talk, min_talk))
+
+
+def sent_call_id(uac):
+    invs = [m for m in uac.sent() if m.method == 'INVITE']
+    if not invs:
+        fail('%s: no INVITE in its message log' % uac.label)
+    return invs[0].header('call-id')
+
+
+def call_fields(uac, uas=None, caller='alice', callee='bob'):
+    """The columns every call of these scenarios has: who, from where, no User-Agents."""
+    return dict(call_id=sent_call_id(uac), caller='%s@%s' % (caller, DOM), caller_name=None,
+                callee='%s@%s' % (callee, DOM), caller_addr='%s:%d' % (IP, uac.port),
+                callee_addr='%s:%d' % (IP, uas.port) if uas else None,
+                caller_ua=None, callee_ua=None)
+
+
+ANSWERED = dict(state='ended', final_code=200, final_reason='OK', orig_reason='OK',
+                ended_by='caller', video=0, video_now=0, on_hold=0, transfer_to=None,
+                transfer_result=None, related_call_id=None)
+ANSWERED_KINDS = ['calling', 'ringing', 'started', 'ended']
+
+
+def stopped_diary(srv, n_calls, servers=None):
+    """Stop srv (SIGTERM: it flushes the diary), read its diary, check the number of
+    calls and the text lines (calls.txt and stdout)."""
+    srv.stop()
+    diary = Diary(srv.data_dir)
+    if len(diary.calls) != n_calls:
+        fail('the diary has %d calls, expected %d' % (len(diary.calls), n_calls))
+    expect_text(diary, servers or [srv])
+    return diary
 
 
 # --------------------------------------------------------------------------
@@ -699,10 +940,14 @@ def t_register_multi(ctx):
     expect_bindings(last_response(q, 'REGISTER', 200), want)
 
 
+BASIC_TALK_MS = 1000       # sipp -d for the caller's <pause/> in sipp-call-basic
+
+
 @test('sipp-call-basic')
 def t_call_basic(ctx):
     srv = ctx.server()
-    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml')
+    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml',
+                         uac_extra=['-d', str(BASIC_TALK_MS)])
     inv = requests(uas, 'INVITE')[0]
     rr = inv.values('record-route')
     if not rr or not re.search(r'<sip:127\.0\.0\.1:%d;lr[;>]' % srv.port, rr[0]):
@@ -714,6 +959,9 @@ def t_call_basic(ctx):
     if (inv.header('max-forwards') or '').strip() != '69':
         fail('callee INVITE: Max-Forwards should be 69 (70 decremented), got %r'
              % inv.header('max-forwards'), inv)
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, min_talk=BASIC_TALK_MS / 1000,
+                **dict(call_fields(uac, uas), **ANSWERED))
 
 
 @test('sipp-call-cancel')
@@ -722,24 +970,63 @@ def t_call_cancel(ctx):
     uas, uac = call_pair(ctx, srv, 'uas_cancel.xml', 'uac_cancel.xml')
     expect_hop_by_hop(uas, 'CANCEL')
     expect_hop_by_hop(uas, 'ACK')
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0],
+                ['calling', 'ringing', ('cancelled', '487 Request Terminated')],
+                state='cancelled', final_code=487, final_reason='Request Terminated',
+                orig_reason='Request Terminated', ended_by='caller', video=0,
+                related_call_id=None, **call_fields(uac, uas))
 
 
-def reject_test(ctx, code, reason, uac_scen, server_extra=(), status_line=None):
+def reject_test(ctx, code, reason, uac_scen, state, server_extra=(), status_line=None,
+                phrase_sent=None):
+    """The callee rings, then rejects; phrase_sent: the phrase the caller gets (and
+    the diary's final_reason) when the exchange replaces the callee's."""
     srv = ctx.server(server_extra)
     uas, uac = call_pair(ctx, srv, 'uas_reject_%d.xml' % code, uac_scen,
                          uas_keys={'reason': reason})
     expect_status_line(uac, 'INVITE', code, status_line or 'SIP/2.0 %d %s' % (code, reason))
     expect_hop_by_hop(uas, 'ACK')
+    sent = phrase_sent or reason
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', 'ringing', ('rejected', '%d %s' % (code, sent))],
+                state=state, final_code=code, final_reason=sent, orig_reason=reason,
+                ended_by='callee', answer_time=0, video=0, related_call_id=None,
+                **call_fields(uac, uas))
 
 
 @test('sipp-call-486')
 def t_call_486(ctx):
-    reject_test(ctx, 486, 'Busy Here', 'uac_reject_486.xml')
+    reject_test(ctx, 486, 'Busy Here', 'uac_reject_486.xml', 'busy')
 
 
 @test('sipp-call-603')
 def t_call_603(ctx):
-    reject_test(ctx, 603, 'Decline', 'uac_reject_603.xml')
+    reject_test(ctx, 603, 'Decline', 'uac_reject_603.xml', 'declined')
+
+
+@test('sipp-call-486-at-once')
+def t_call_486_at_once(ctx):
+    """The callee rejects without ringing first: the diary still knows where the
+    call went (callee_addr) and what answered (callee_ua, from Server)."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_reject_486_now.xml', 'uac_reject_486.xml',
+                         uas_keys={'reason': 'Busy Here'})
+    expect_status_line(uac, 'INVITE', 486, 'SIP/2.0 486 Busy Here')
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', ('rejected', '486 Busy Here')],
+                state='busy', final_code=486, final_reason='Busy Here', orig_reason='Busy Here',
+                ended_by='callee', ring_time=0, answer_time=0,
+                **dict(call_fields(uac, uas), callee_ua='sipp-callee/3.6'))
+
+
+def local_reject_diary(srv, uac, callee, code, phrase, state):
+    """A call the exchange itself refused: no ringing, no callee address."""
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', ('rejected', '%d %s' % (code, phrase))],
+                state=state, final_code=code, final_reason=phrase, orig_reason=None,
+                ended_by='exchange', ring_time=0, answer_time=0, related_call_id=None,
+                **call_fields(uac, None, callee=callee))
 
 
 @test('sipp-call-404')
@@ -747,7 +1034,9 @@ def t_call_404(ctx):
     srv = ctx.server()
     pa = ctx.port()
     ctx.register(srv, 'alice', pa)
-    ctx.run('uac-alice', 'uac_reject_404.xml', srv, pa, keys={'me': 'alice'}, service='nobody')
+    uac = ctx.run('uac-alice', 'uac_reject_404.xml', srv, pa, keys={'me': 'alice'}, service='nobody')
+    phrase = last_response(uac, 'INVITE', 404).first_line.split(' ', 2)[2]
+    local_reject_diary(srv, uac, 'nobody', 404, phrase, 'not found')
 
 
 @test('sipp-call-480')
@@ -758,7 +1047,9 @@ def t_call_480(ctx):
     ctx.register(srv, 'carol', pc)
     ctx.run('unreg-carol', 'unregister.xml', srv, pc,
             keys={'me': 'carol', 'contact_host': IP, 'contact_port': pc})
-    ctx.run('uac-alice', 'uac_reject_480.xml', srv, pa, keys={'me': 'alice'}, service='carol')
+    uac = ctx.run('uac-alice', 'uac_reject_480.xml', srv, pa, keys={'me': 'alice'}, service='carol')
+    phrase = last_response(uac, 'INVITE', 480).first_line.split(' ', 2)[2]
+    local_reject_diary(srv, uac, 'carol', 480, phrase, 'not found')
 
 
 @test('sipp-call-403')
@@ -766,19 +1057,30 @@ def t_call_403(ctx):
     srv = ctx.server()
     pa, pb = ctx.port(), ctx.port()
     ctx.register(srv, 'bob', pb)          # the callee is registered, the caller is not
-    ctx.run('uac-alice', 'uac_reject_403.xml', srv, pa, keys={'me': 'alice'}, service='bob')
+    uac = ctx.run('uac-alice', 'uac_reject_403.xml', srv, pa, keys={'me': 'alice'}, service='bob')
+    # the attempt is in the diary: refused by the exchange, a failure (not "not found":
+    # the callee exists, the caller is not allowed)
+    expect_status_line(uac, 'INVITE', 403, 'SIP/2.0 403 Caller not registered')
+    local_reject_diary(srv, uac, 'bob', 403, 'Caller not registered', 'failed')
 
 
 @test('sipp-reinvite-hold')
 def t_reinvite_hold(ctx):
+    """re-INVITE with a=sendonly (hold), then one with sendrecv (resume)."""
     srv = ctx.server()
-    call_pair(ctx, srv, 'uas_reinvite_hold.xml', 'uac_reinvite_hold.xml')
+    uas, uac = call_pair(ctx, srv, 'uas_reinvite_hold.xml', 'uac_reinvite_hold.xml')
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', 'ringing', 'started', 'hold', 'resume', 'ended'],
+                **dict(call_fields(uac, uas), **ANSWERED))
 
 
 @test('sipp-reinvite-video')
 def t_reinvite_video(ctx):
     srv = ctx.server()
-    call_pair(ctx, srv, 'uas_reinvite_video.xml', 'uac_reinvite_video.xml')
+    uas, uac = call_pair(ctx, srv, 'uas_reinvite_video.xml', 'uac_reinvite_video.xml')
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', 'ringing', 'started', 'video-on', 'ended'],
+                **dict(call_fields(uac, uas), **dict(ANSWERED, video=1, video_now=1)))
 
 
 @test('sipp-refer-notify')
@@ -788,6 +1090,98 @@ def t_refer_notify(ctx):
     # the 200 for the NOTIFY came back to the notifier (checked by the scenario);
     # make sure it is the answer to the NOTIFY and not some other 200
     last_response(uas, 'NOTIFY', 200)
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0],
+                ['calling', 'ringing', 'started', ('transfer', 'carol@' + DOM),
+                 ('transfer-result', '200 OK'), 'ended'],
+                **dict(call_fields(uac, uas),
+                       **dict(ANSWERED, transfer_to='carol@' + DOM, transfer_result='200 OK')))
+
+
+XFER_WAIT_MS = 4000        # the transferee's pause between its NOTIFYs, for the new call
+
+
+def transfer_new_call(ctx, srv):
+    """The transferee bob places the call to the REFER's target carol (a sipp UAC as
+    bob on a port of its own: the exchange lets any registered user call)."""
+    return ctx.run('uac-bob-xfer', 'uac_call.xml', srv, ctx.port(), keys={'me': 'bob'},
+                   service='carol')
+
+
+@test('sipp-refer-transfer')
+def t_refer_transfer(ctx):
+    """Blind transfer: alice REFERs bob to carol; bob NOTIFYs "100 Trying", calls carol
+    (the new call), NOTIFYs "200 OK"; alice hangs up.  The diary links the new call to
+    the original one and records the transfer on the original."""
+    srv = ctx.server()
+    pb, pa, pc = ctx.port(), ctx.port(), ctx.port()
+    ctx.register(srv, 'bob', pb)
+    ctx.register(srv, 'alice', pa)
+    ctx.register(srv, 'carol', pc)
+    carol = ctx.start('uas-carol', 'uas_call.xml', pc, keys={'me': 'carol'})
+    bob = ctx.start('uas-bob', 'uas_refer_xfer.xml', pb, keys={'me': 'bob'},
+                    extra=['-d', str(XFER_WAIT_MS)])
+    alice = ctx.start('uac-alice', 'uac_refer_xfer.xml', pa, keys={'me': 'alice', 'target': 'carol'},
+                      srv=srv, service='bob')
+    try:
+        srv.wait_stdout(r' TRANSFER RESULT 100 Trying$', 'the diary line of the NOTIFY "100 Trying"')
+        bobx = transfer_new_call(ctx, srv)
+        ctx.finish(alice)
+    except TestFailure:
+        for s in (alice, bob, carol):
+            s.linger()
+        raise
+    ctx.finish(bob, carol)
+
+    diary = stopped_diary(srv, 2)
+    orig_id, new_id = sent_call_id(alice), sent_call_id(bobx)
+    orig, new = diary.call(orig_id), diary.call(new_id)
+    expect_call(diary, orig,
+                ['calling', 'ringing', 'started', ('transfer', 'carol@' + DOM),
+                 ('transfer-result', '100 Trying'), ('transfer-result', '200 OK'), 'ended'],
+                **dict(call_fields(alice, bob),
+                       **dict(ANSWERED, transfer_to='carol@' + DOM, transfer_result='200 OK')))
+    expect_call(diary, new, ANSWERED_KINDS,
+                **dict(call_fields(bobx, carol, caller='bob', callee='carol'),
+                       **dict(ANSWERED, related_call_id=orig_id)))
+    # the flow went as meant: the new call between the REFER and the final NOTIFY
+    t = {e['detail']: e['time'] for e in orig['events'] if e['kind'].startswith('transfer')}
+    if not (t['carol@' + DOM] < new['start_time'] and new['end_time'] < t['200 OK']):
+        fail('test timing: the new call (%d..%d) was not placed between the REFER (%d) and the '
+             'NOTIFY "200 OK" (%d); bob waited %d ms'
+             % (new['start_time'], new['end_time'], t['carol@' + DOM], t['200 OK'], XFER_WAIT_MS))
+
+
+@test('sipp-refer-transfer-late')
+def t_refer_transfer_late(ctx):
+    """Blind transfer where the transferor hangs up first (as many phones do right after
+    the NOTIFY): bob calls carol only after alice's BYE.  The new call is still linked
+    to the original one."""
+    srv = ctx.server()
+    pc = ctx.port()
+    ctx.register(srv, 'carol', pc)
+    carol = ctx.start('uas-carol', 'uas_call.xml', pc, keys={'me': 'carol'})
+    try:
+        bob, alice = call_pair(ctx, srv, 'uas_refer.xml', 'uac_refer.xml', uac_keys={'target': 'carol'})
+        bobx = transfer_new_call(ctx, srv)
+    except TestFailure:
+        carol.linger()
+        raise
+    ctx.finish(carol)
+
+    diary = stopped_diary(srv, 2)
+    orig_id, new_id = sent_call_id(alice), sent_call_id(bobx)
+    orig, new = diary.call(orig_id), diary.call(new_id)
+    expect_call(diary, orig,
+                ['calling', 'ringing', 'started', ('transfer', 'carol@' + DOM),
+                 ('transfer-result', '200 OK'), 'ended'],
+                **dict(call_fields(alice, bob),
+                       **dict(ANSWERED, transfer_to='carol@' + DOM, transfer_result='200 OK')))
+    if not orig['end_time'] < new['start_time']:
+        fail('test setup: the new call should start after the original call ended')
+    expect_call(diary, new, ANSWERED_KINDS,
+                **dict(call_fields(bobx, carol, caller='bob', callee='carol'),
+                       **dict(ANSWERED, related_call_id=orig_id)))
 
 
 @test('sipp-two-calls')
@@ -815,12 +1209,28 @@ def t_two_calls(ctx):
     invites = {cid for meth, cid in order[:first_bye] if meth == 'INVITE'}
     if len(invites) != 2:
         fail('bob did not have two calls at once: order of INVITE/BYE at the callee: %r' % order)
+    # the diary: two answered calls; bob's phone was in both at once (a conference),
+    # so the one answered second names the first as its related call
+    diary = stopped_diary(srv, 2)
+    for uac, caller in ((c1, 'alice'), (c2, 'carol')):
+        call = diary.call(sent_call_id(uac))
+        fields = call_fields(uac, None, caller=caller)
+        del fields['callee_addr']        # checked below: the one UAS port
+        expect_call(diary, call, ANSWERED_KINDS, min_talk=2.0, callee_addr='%s:%d' % (IP, pb),
+                    **dict(fields, **dict(ANSWERED, related_call_id=call['related_call_id'])))
+    first, second = sorted(diary.calls, key=lambda c: (c['answer_time'], c['id']))
+    if first['related_call_id'] is not None or second['related_call_id'] != first['call_id']:
+        fail('conference: the call answered second (%s) should have related_call_id %r and the '
+             'first none; got %r and %r'
+             % (second['call_id'], first['call_id'], second['related_call_id'],
+                first['related_call_id']))
 
 
 @test('sipp-message')
 def t_message(ctx):
     srv = ctx.server()
     call_pair(ctx, srv, 'uas_message.xml', 'uac_message.xml')
+    stopped_diary(srv, 0)                 # a MESSAGE is not a call
 
 
 @test('sipp-max-forwards')
@@ -829,7 +1239,9 @@ def t_max_forwards(ctx):
     pa, pb = ctx.port(), ctx.port()
     ctx.register(srv, 'alice', pa)
     ctx.register(srv, 'bob', pb)
-    ctx.run('uac-alice', 'uac_reject_483.xml', srv, pa, keys={'me': 'alice'}, service='bob')
+    uac = ctx.run('uac-alice', 'uac_reject_483.xml', srv, pa, keys={'me': 'alice'}, service='bob')
+    phrase = last_response(uac, 'INVITE', 483).first_line.split(' ', 2)[2]
+    local_reject_diary(srv, uac, 'bob', 483, phrase, 'failed')
 
 
 @test('sipp-missing-callid')
@@ -911,15 +1323,16 @@ def t_reason_options(ctx):
 
 @test('sipp-reason-relay')
 def t_reason_relay(ctx):
-    reject_test(ctx, 486, 'Busy Here', 'uac_reject_486_obsadene.xml',
+    # the diary: final_reason as sent to the caller, orig_reason as the callee sent it
+    reject_test(ctx, 486, 'Busy Here', 'uac_reject_486_obsadene.xml', 'busy',
                 server_extra=['--reason', '486=Obsadené', '--relay-reasons'],
-                status_line='SIP/2.0 486 Obsadené')
+                status_line='SIP/2.0 486 Obsadené', phrase_sent='Obsadené')
 
 
 @test('sipp-reason-no-relay')
 def t_reason_no_relay(ctx):
     """Without --relay-reasons a relayed 486 keeps the callee's phrase."""
-    reject_test(ctx, 486, 'Busy Here', 'uac_reject_486.xml',
+    reject_test(ctx, 486, 'Busy Here', 'uac_reject_486.xml', 'busy',
                 server_extra=['--reason', '486=Obsadené'])
 
 
@@ -936,6 +1349,9 @@ def t_invite_retrans(ctx):
     got = [m for m in requests(uas, 'INVITE') if m.cseq[0] == '1']
     if len(got) != 1:
         fail('the proxy forwarded the INVITE %d times (retransmission not absorbed)' % len(got), *got)
+    # one call in the diary, with one 'calling' event
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
 
 
 def contact_nat_test(ctx, contact_host, contact_port):
@@ -980,6 +1396,199 @@ def t_restart_bindings(ctx):
         uas.linger()
         raise
     ctx.finish(uas)
+
+
+@test('sipp-diary-sigkill')
+def t_diary_sigkill(ctx):
+    """Nothing lost: a call whose end was relayed is in the database even if the exchange
+    is killed with SIGKILL a moment later (the caller's sipp has its 200 for the BYE)."""
+    data = ctx.data_dir()
+    srv1 = ctx.server(data_dir=data)
+    pb, pa = ctx.port(), ctx.port()
+    ctx.register(srv1, 'bob', pb)
+    ctx.register(srv1, 'alice', pa)
+    uas = ctx.start('uas-bob', 'uas_call.xml', pb, keys={'me': 'bob'})
+    try:
+        uac = ctx.run('uac-alice', 'uac_call.xml', srv1, pa, keys={'me': 'alice'}, service='bob')
+        srv1.proc.send_signal(signal.SIGKILL)       # at once: no sleep, no SIGTERM flush
+    except TestFailure:
+        uas.linger()
+        raise
+    srv1.kill()                                     # reap it; the harness expects no exit 0
+    if srv1.returncode != -signal.SIGKILL:
+        fail('server #1 exited with status %s%s before the SIGKILL'
+             % (srv1.returncode, signame(srv1.returncode)))
+    ctx.finish(uas)
+
+    # straight from the files the killed process left (WAL included)
+    diary = Diary(data)
+    if len(diary.calls) != 1:
+        fail('after SIGKILL the diary has %d calls, expected 1' % len(diary.calls))
+    first = dict(call_fields(uac, uas), **ANSWERED)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **first)
+    expect_text(diary)
+    lines = diary.text_lines
+    out1 = srv1.diary_stdout()           # what it flushed before dying: a prefix
+    if out1 != lines[:len(out1)]:
+        expect_lines(out1, lines[:len(out1)], 'the killed server\'s stdout', diary)
+
+    # a new exchange on the same data folder keeps the call and adds the next one
+    srv2 = ctx.server(data_dir=data)
+    ctx.used_ports.discard(pb)
+    ctx.used_ports.discard(pa)
+    ctx.register(srv2, 'bob', pb)          # the same ports: the same bindings
+    ctx.register(srv2, 'alice', pa)
+    uas2 = ctx.start('uas-bob', 'uas_call.xml', pb, keys={'me': 'bob'})
+    try:
+        uac2 = ctx.run('uac-alice', 'uac_call.xml', srv2, pa, keys={'me': 'alice'}, service='bob')
+    except TestFailure:
+        uas2.linger()
+        raise
+    ctx.finish(uas2)
+    srv2.stop()
+    diary = Diary(data)
+    if len(diary.calls) != 2:
+        fail('after the restart the diary has %d calls, expected 2' % len(diary.calls))
+    expect_call(diary, diary.call(first['call_id']), ANSWERED_KINDS, **first)
+    expect_call(diary, diary.call(sent_call_id(uac2)), ANSWERED_KINDS,
+                **dict(call_fields(uac2, uas2), **ANSWERED))
+    expect_text(diary)
+    expect_lines(srv2.diary_stdout(), diary.text_lines[len(lines):],
+                 'the restarted server\'s stdout', diary)
+
+
+CSV_HEADER = ['call_id', 'caller', 'caller_name', 'callee', 'caller_addr', 'callee_addr',
+              'start_time', 'ring_time', 'answer_time', 'end_time', 'setup_s', 'ring_s',
+              'talk_s', 'total_s', 'disposition', 'final_code', 'final_reason', 'orig_reason',
+              'ended_by', 'media', 'transfer_to', 'transfer_result', 'related_call_id',
+              'caller_ua', 'callee_ua']
+CSV_NAME = '=Ústredňa, "test"'          # the display name of uac_call_named.xml, unescaped
+CSV_CELL = "'" + CSV_NAME                # ust-csv.c: a leading '=' gets an apostrophe
+
+
+def export_csv(ctx, srv, name, *extra):
+    """Run --export-csv on srv's data folder (srv still running); return the file's bytes."""
+    path = os.path.join(ctx.dir, name)
+    cmd = [ctx.server_path, '--data-dir', srv.data_dir, '--export-csv', path] + list(extra)
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10, cwd=ctx.dir)
+    except subprocess.TimeoutExpired:
+        fail('%s did not finish within 10 s' % ' '.join(cmd))
+    if r.returncode != 0:
+        fail('%s exited with status %d%s:\n%s%s'
+             % (' '.join(cmd), r.returncode, signame(r.returncode),
+                r.stdout.decode('utf-8', 'replace'), r.stderr.decode('utf-8', 'replace')))
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def parse_csv(data, excel=False):
+    bom = data.startswith(b'\xef\xbb\xbf')
+    if bom != excel:
+        fail('the %sCSV export %s with a UTF-8 BOM (starts %r)'
+             % ('--excel ' if excel else '', 'does not start' if excel else 'starts', data[:8]))
+    text = data.decode('utf-8-sig' if excel else 'utf-8')
+    if text and not text.endswith('\r\n'):
+        fail('CSV export: rows should end in CRLF; the file ends %r' % text[-20:])
+    rows = list(csv.reader(io.StringIO(text, newline=''), delimiter=';' if excel else ','))
+    if not rows or rows[0] != CSV_HEADER:
+        fail('CSV export header is %r,\n  expected %r' % (rows[0] if rows else None, CSV_HEADER))
+    return [dict(zip(CSV_HEADER, r)) for r in rows[1:]], rows[1:]
+
+
+def csv_time(us):
+    """ust_call_format_time: local ISO 8601 to the millisecond, with the offset."""
+    if us <= 0:
+        return ''
+    t = time.localtime(us // 1000000)
+    off = time.strftime('%z', t)
+    return '%s.%03d%s:%s' % (time.strftime('%Y-%m-%dT%H:%M:%S', t), us % 1000000 // 1000,
+                             off[:3], off[3:])
+
+
+def csv_duration(a, b):
+    if a <= 0 or b <= 0:
+        return ''
+    ms = (max(b - a, 0) + 500) // 1000
+    return '%d.%03d' % (ms // 1000, ms % 1000)
+
+
+@test('sipp-diary-export')
+def t_diary_export(ctx):
+    """--export-csv beside a running exchange: exact header, a caller name with a leading
+    '=', a comma, quotes and diacritics neutralised and round-tripped; --excel: BOM and ';'."""
+    srv = ctx.server()
+    pb, pa = ctx.port(), ctx.port()
+    ctx.register(srv, 'bob', pb)
+    ctx.register(srv, 'alice', pa)
+    uas = ctx.start('uas-bob', 'uas_call_server.xml', pb, keys={'me': 'bob'})
+    try:
+        uac = ctx.run('uac-alice', 'uac_call_named.xml', srv, pa, keys={'me': 'alice'},
+                      service='bob', extra=['-d', '200'])
+    except TestFailure:
+        uas.linger()
+        raise
+    ctx.finish(uas)
+    call_id = sent_call_id(uac)
+
+    # the diary is written by the server's own thread: export until the end is in (bounded)
+    deadline = time.monotonic() + 5
+    while True:
+        data = export_csv(ctx, srv, 'calls.csv')
+        rows, raw = parse_csv(data)
+        if rows and rows[-1]['end_time'] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    if len(rows) != 1 or rows[0]['call_id'] != call_id or not rows[0]['end_time']:
+        fail('CSV export: expected one ended call %s, got %r' % (call_id, rows))
+    row = rows[0]
+    if row['caller_name'] != CSV_CELL:
+        fail('CSV export: caller_name cell is %r, expected %r (formula neutralised)'
+             % (row['caller_name'], CSV_CELL))
+    quoted = '"%s"' % CSV_CELL.replace('"', '""')
+    if (',%s,' % quoted).encode() not in data:
+        fail('CSV export: the caller_name cell should be written as %s (RFC 4180 quoting)' % quoted)
+
+    excel = export_csv(ctx, srv, 'calls-excel.csv', '--excel')
+    erows, eraw = parse_csv(excel, excel=True)
+    if eraw != raw:
+        fail('--excel export has other cells than the plain one:\n  %r\n  %r' % (eraw, raw))
+    if excel[3:].split(b'\r\n', 1)[0] != ';'.join(CSV_HEADER).encode():
+        fail('--excel header line is %r' % excel[3:].split(b'\r\n', 1)[0])
+
+    # --since/--until pick calls by start time (local dates)
+    now = time.time()
+    today = time.strftime('%Y-%m-%d', time.localtime(now))
+    tomorrow = time.strftime('%Y-%m-%d', time.localtime(now + 86400))
+    for label, args, n in (('since-tomorrow', ('--since', tomorrow), 0),
+                           ('until-tomorrow', ('--until', tomorrow), 1),
+                           ('since-today', ('--since', today, '--until', tomorrow), 1)):
+        got, _ = parse_csv(export_csv(ctx, srv, label + '.csv', *args))
+        if len(got) != n:
+            fail('--export-csv %s: %d rows, expected %d' % (' '.join(args), len(got), n))
+
+    diary = stopped_diary(srv, 1)
+    call = diary.calls[0]
+    fields = dict(call_fields(uac, uas), caller_name=CSV_NAME, caller_ua='Ústredňa sipp test/1.0',
+                  callee_ua='sipp-callee/3.6')
+    expect_call(diary, call, ANSWERED_KINDS, min_talk=0.2, **dict(fields, **ANSWERED))
+    # the row round-trips: every cell is the database's value as ust-call-columns.c formats it
+    want = {k: call[k] or '' for k in ('call_id', 'caller', 'callee', 'caller_addr',
+                                       'callee_addr', 'final_reason', 'orig_reason', 'ended_by',
+                                       'transfer_to', 'transfer_result', 'related_call_id',
+                                       'callee_ua')}
+    want.update(caller_name="'" + call['caller_name'], caller_ua=call['caller_ua'],
+                final_code=str(call['final_code']), disposition='answered', media='audio',
+                setup_s=csv_duration(call['start_time'], call['ring_time']),
+                ring_s=csv_duration(call['ring_time'], call['answer_time']),
+                talk_s=csv_duration(call['answer_time'], call['end_time']),
+                total_s=csv_duration(call['start_time'], call['end_time']),
+                **{k: csv_time(call[k]) for k in ('start_time', 'ring_time', 'answer_time',
+                                                  'end_time')})
+    bad = ['%s: %r, expected %r' % (k, row[k], want[k]) for k in CSV_HEADER if row[k] != want[k]]
+    if bad:
+        fail('CSV export cells differ from the database row:\n  ' + '\n  '.join(bad))
 
 
 # --------------------------------------------------------------------------
