@@ -262,7 +262,7 @@ run (Options *options)
     goto fail;
 
   data_dir = data_dir_of (options);
-  store = g_build_filename (data_dir, "registrations.ini", NULL);
+  store = g_build_filename (data_dir, "registrations.db", NULL);
   registrar = ust_registrar_new (store);
   if (options->min_expires > 0)
     ust_registrar_set_min_expires (registrar, (guint) options->min_expires);

@@ -148,7 +148,7 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->data_dir = g_dir_make_tmp ("ust-proxy-XXXXXX", &error);
   g_assert_no_error (error);
-  store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
+  store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
 
   g_assert_true (ust_parse_host_port ("127.0.0.1:0", 5060, &address, NULL));
   fixture->transport = ust_transport_new (address, &error);
@@ -171,7 +171,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
+  g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
 
   phone_clear (&fixture->alice);
   phone_clear (&fixture->bob);

@@ -260,7 +260,7 @@ static gboolean
 core_build (Core    *core,
             GError **error)
 {
-  g_autofree char *store_path = g_build_filename (core->data_dir, "registrations.ini", NULL);
+  g_autofree char *store_path = g_build_filename (core->data_dir, "registrations.db", NULL);
 
   core->transport = ust_transport_new (core->address, error);
   if (core->transport == NULL)
@@ -778,7 +778,7 @@ ust_exchange_init (UstExchange *self)
   self->link->exchange = self;
 }
 
-/* @data_dir holds registrations.ini and the diary (calls.db, calls.txt).
+/* @data_dir holds registrations.db and the diary (calls.db, calls.txt).
  * The diary's store is opened here, on the calling thread, which is then
  * the thread its readers (the window's models) must use. */
 UstExchange *

@@ -8,12 +8,10 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ust-binding-store.h"
 #include "ust-registrar.h"
 #include "ust-sip.h"
 #include "ust-transport.h"
-
-/* Writes are debounced: a burst of REGISTERs costs one file write. */
-#define SAVE_DELAY_MS 200
 
 typedef struct {
   char      *aor;
@@ -31,9 +29,7 @@ struct _UstRegistrar {
   gint64        expiry_scheduled;
   guint         min_expires;
 
-  GSource      *save_source;
-  gboolean      saving;
-  gboolean      dirty;
+  UstBindingStore *store;        /* NULL until loaded, or without a path */
 };
 
 enum {
@@ -53,7 +49,9 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (UstRegistrar, ust_registrar, G_TYPE_OBJECT)
 
 static void schedule_expiry (UstRegistrar *self);
-static void schedule_save (UstRegistrar *self);
+static void store_user (UstRegistrar *self, const char *aor);
+static void store_put (UstRegistrar *self, UstBinding *binding);
+static void store_remove (UstRegistrar *self, UstBinding *binding);
 
 static void
 record_free (Record *record)
@@ -75,6 +73,7 @@ ensure_record (UstRegistrar *self,
       record->aor = g_strdup (aor);
       record->bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
       g_hash_table_insert (self->records, record->aor, record);
+      store_user (self, aor);
     }
   return record;
 }
@@ -132,6 +131,7 @@ remove_binding_at (UstRegistrar *self,
   UstBinding *binding = g_ptr_array_index (record->bindings, index);
 
   unindex_binding (self, binding);
+  store_remove (self, binding);
   g_ptr_array_remove_index (record->bindings, index);
 }
 
@@ -173,8 +173,6 @@ expiry_cb (gpointer user_data)
 
   for (guint i = 0; i < changed->len; i++)
     g_signal_emit (self, signals[CHANGED], 0, g_ptr_array_index (changed, i));
-  if (changed->len > 0)
-    schedule_save (self);
   schedule_expiry (self);
   return G_SOURCE_REMOVE;
 }
@@ -216,227 +214,70 @@ schedule_expiry (UstRegistrar *self)
 
 /* Persistence ---------------------------------------------------------- */
 
-static char *
-serialize_bindings (UstRegistrar *self,
-                    gsize        *length)
-{
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
-  GHashTableIter iter;
-  Record *record;
-  guint n = 0;
-
-  g_key_file_set_comment (key_file, NULL, NULL,
-                          " Ústredňa registrations; rewritten by the exchange, do not edit.",
-                          NULL);
-  g_hash_table_iter_init (&iter, self->records);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &record))
-    {
-      g_autofree char *group = g_strdup_printf ("user %s", record->aor);
-
-      g_key_file_set_string (key_file, group, "aor", record->aor);
-      for (guint i = 0; i < record->bindings->len; i++)
-        {
-          UstBinding *binding = g_ptr_array_index (record->bindings, i);
-          g_autofree char *bgroup = g_strdup_printf ("binding %u", n++);
-
-          g_key_file_set_string (key_file, bgroup, "aor", binding->aor);
-          g_key_file_set_string (key_file, bgroup, "contact", binding->contact_uri);
-          g_key_file_set_string (key_file, bgroup, "contact-key", binding->contact_key);
-          g_key_file_set_string (key_file, bgroup, "source", binding->source_text);
-          g_key_file_set_string (key_file, bgroup, "call-id", binding->call_id ? binding->call_id : "");
-          g_key_file_set_uint64 (key_file, bgroup, "cseq", binding->cseq);
-          g_key_file_set_int64 (key_file, bgroup, "expires", binding->expires_at / G_USEC_PER_SEC);
-          g_key_file_set_int64 (key_file, bgroup, "registered", binding->registered_at / G_USEC_PER_SEC);
-          g_key_file_set_double (key_file, bgroup, "q", binding->q);
-          if (binding->user_agent != NULL)
-            g_key_file_set_string (key_file, bgroup, "user-agent", binding->user_agent);
-        }
-    }
-  return g_key_file_to_data (key_file, length, NULL);
-}
-
-static void
-write_file_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  UstRegistrar *self = source_object;
-  GBytes *contents = task_data;
-  GError *error = NULL;
-  g_autofree char *directory = g_path_get_dirname (self->store_path);
-
-  if (g_mkdir_with_parents (directory, 0700) != 0)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
-                               _("Cannot create the folder %s"), directory);
-      return;
-    }
-  if (!g_file_set_contents (self->store_path, g_bytes_get_data (contents, NULL),
-                            (gssize) g_bytes_get_size (contents), &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-write_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  UstRegistrar *self = UST_REGISTRAR (object);
-  g_autoptr(GError) error = NULL;
-
-  self->saving = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("Cannot save registrations to %s: %s", self->store_path, error->message);
-  if (self->dirty)
-    schedule_save (self);
-}
-
-static gboolean
-save_cb (gpointer user_data)
-{
-  UstRegistrar *self = user_data;
-  g_autoptr(GTask) task = NULL;
-  gsize length = 0;
-  char *data;
-
-  g_clear_pointer (&self->save_source, g_source_unref);
-  if (self->saving)
-    return G_SOURCE_REMOVE;  /* write_done_cb() reschedules */
-
-  /* Serialize here, where the table lives; only the disk write goes to a
-   * worker thread, so the proxy never waits for the disk. */
-  data = serialize_bindings (self, &length);
-  self->dirty = FALSE;
-  self->saving = TRUE;
-  task = g_task_new (self, NULL, write_done_cb, NULL);
-  g_task_set_task_data (task, g_bytes_new_take (data, length), (GDestroyNotify) g_bytes_unref);
-  g_task_run_in_thread (task, write_file_thread);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_save (UstRegistrar *self)
-{
-  self->dirty = TRUE;
-  if (self->store_path == NULL || self->save_source != NULL || self->saving)
-    return;
-
-  self->save_source = g_timeout_source_new (SAVE_DELAY_MS);
-  g_source_set_callback (self->save_source, save_cb, self, NULL);
-  g_source_set_static_name (self->save_source, "UstRegistrar save");
-  g_source_attach (self->save_source, g_main_context_get_thread_default ());
-}
-
-static UstBinding *
-binding_from_key_file (GKeyFile   *key_file,
-                       const char *group,
-                       gint64      now)
-{
-  g_autofree char *aor = g_key_file_get_string (key_file, group, "aor", NULL);
-  g_autofree char *contact = g_key_file_get_string (key_file, group, "contact", NULL);
-  g_autofree char *contact_key = g_key_file_get_string (key_file, group, "contact-key", NULL);
-  g_autofree char *source_text = g_key_file_get_string (key_file, group, "source", NULL);
-  g_autoptr(GInetSocketAddress) source = NULL;
-  gint64 expires = g_key_file_get_int64 (key_file, group, "expires", NULL) * G_USEC_PER_SEC;
-  UstBinding *binding;
-
-  if (aor == NULL || contact == NULL || contact_key == NULL || source_text == NULL)
-    return NULL;
-  if (expires <= now || !ust_parse_host_port (source_text, 5060, &source, NULL))
-    return NULL;
-
-  binding = ust_binding_new (aor, contact, contact_key, G_SOCKET_ADDRESS (source));
-  binding->call_id = g_key_file_get_string (key_file, group, "call-id", NULL);
-  binding->cseq = (guint32) g_key_file_get_uint64 (key_file, group, "cseq", NULL);
-  binding->expires_at = expires;
-  binding->registered_at = g_key_file_get_int64 (key_file, group, "registered", NULL)
-                           * G_USEC_PER_SEC;
-  binding->q = g_key_file_get_double (key_file, group, "q", NULL);
-  binding->user_agent = g_key_file_get_string (key_file, group, "user-agent", NULL);
-  return binding;
-}
-
 /* Restores the bindings of the previous run with the time they have left,
- * so phones need not register again. A missing file is a first run. */
+ * so phones need not register again. A missing store is a first run. */
 gboolean
 ust_registrar_load (UstRegistrar  *self,
                     GError       **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) groups = NULL;
-  gint64 now = g_get_real_time ();
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GPtrArray) bindings = NULL;
 
   g_return_val_if_fail (UST_IS_REGISTRAR (self), FALSE);
 
-  if (self->store_path == NULL)
+  if (self->store_path == NULL || self->store != NULL)
     return TRUE;
-  if (!g_key_file_load_from_file (key_file, self->store_path, G_KEY_FILE_NONE, &local_error))
+  self->store = ust_binding_store_open (self->store_path, &users, &bindings, error);
+  if (self->store == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < users->len; i++)
+    ensure_record (self, g_ptr_array_index (users, i));
+  for (guint i = 0; i < bindings->len; i++)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("Cannot read the saved registrations in %s: %s"), self->store_path,
-                   local_error->message);
-      return FALSE;
-    }
+      UstBinding *binding = g_ptr_array_index (bindings, i);
 
-  groups = g_key_file_get_groups (key_file, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (groups[i], "user "))
-        {
-          g_autofree char *aor = g_key_file_get_string (key_file, groups[i], "aor", NULL);
-
-          if (aor != NULL)
-            ensure_record (self, aor);
-        }
-      else if (g_str_has_prefix (groups[i], "binding "))
-        {
-          UstBinding *binding = binding_from_key_file (key_file, groups[i], now);
-
-          if (binding != NULL)
-            {
-              g_ptr_array_add (ensure_record (self, binding->aor)->bindings, binding);
-              index_binding (self, binding);
-            }
-        }
+      g_ptr_array_add (ensure_record (self, binding->aor)->bindings, ust_binding_ref (binding));
+      index_binding (self, binding);
     }
   schedule_expiry (self);
   return TRUE;
 }
 
-/* Writes the table now, from this thread: for a clean stop. */
+/* Waits until every change is on disk: for a clean stop. */
 gboolean
 ust_registrar_flush (UstRegistrar  *self,
                      GError       **error)
 {
-  g_autofree char *data = NULL;
-  g_autofree char *directory = NULL;
-  gsize length = 0;
-
   g_return_val_if_fail (UST_IS_REGISTRAR (self), FALSE);
 
-  if (self->store_path == NULL)
+  if (self->store == NULL)
     return TRUE;
-  if (self->save_source != NULL)
-    {
-      g_source_destroy (self->save_source);
-      g_clear_pointer (&self->save_source, g_source_unref);
-    }
-  directory = g_path_get_dirname (self->store_path);
-  if (g_mkdir_with_parents (directory, 0700) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("Cannot create the folder %s"), directory);
-      return FALSE;
-    }
-  data = serialize_bindings (self, &length);
-  self->dirty = FALSE;
-  return g_file_set_contents (self->store_path, data, (gssize) length, error);
+  return ust_binding_store_flush (self->store, 5000, error);
+}
+
+static void
+store_user (UstRegistrar *self,
+            const char   *aor)
+{
+  if (self->store != NULL)
+    ust_binding_store_add_user (self->store, aor);
+}
+
+static void
+store_put (UstRegistrar *self,
+           UstBinding   *binding)
+{
+  if (self->store != NULL)
+    ust_binding_store_put (self->store, binding);
+}
+
+static void
+store_remove (UstRegistrar *self,
+              UstBinding   *binding)
+{
+  if (self->store != NULL)
+    ust_binding_store_remove (self->store, binding->aor, binding->contact_uri);
 }
 
 /* REGISTER ------------------------------------------------------------- */
@@ -615,6 +456,7 @@ apply_contact (UstRegistrar   *self,
   binding->user_agent = g_strdup (ust_sip_header_value (request, "user-agent"));
   g_ptr_array_add (record->bindings, binding);
   index_binding (self, binding);
+  store_put (self, binding);
 }
 
 void
@@ -691,7 +533,6 @@ ust_registrar_handle_register (UstRegistrar      *self,
   if (star || contacts->len > 0)
     {
       schedule_expiry (self);
-      schedule_save (self);
       g_signal_emit (self, signals[CHANGED], 0, aor);
     }
 }
@@ -864,11 +705,7 @@ ust_registrar_dispose (GObject *object)
       g_source_destroy (self->expiry_source);
       g_clear_pointer (&self->expiry_source, g_source_unref);
     }
-  if (self->save_source != NULL)
-    {
-      g_source_destroy (self->save_source);
-      g_clear_pointer (&self->save_source, g_source_unref);
-    }
+  g_clear_pointer (&self->store, ust_binding_store_close);
 
   G_OBJECT_CLASS (ust_registrar_parent_class)->dispose (object);
 }

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-binding-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <sqlite3.h>
+
+#include "ust-binding-store.h"
+#include "ust-transport.h"
+
+#define SCHEMA_VERSION 1
+
+static const char schema_sql[] =
+  "CREATE TABLE IF NOT EXISTS users ("
+  "  aor TEXT PRIMARY KEY);"
+  "CREATE TABLE IF NOT EXISTS bindings ("
+  "  aor TEXT NOT NULL,"
+  "  contact TEXT NOT NULL,"
+  "  contact_key TEXT NOT NULL,"
+  "  source TEXT NOT NULL,"
+  "  call_id TEXT,"
+  "  cseq INTEGER,"
+  "  expires INTEGER NOT NULL,"
+  "  registered INTEGER,"
+  "  q REAL,"
+  "  user_agent TEXT,"
+  "  PRIMARY KEY (aor, contact));";
+
+typedef enum {
+  OP_PUT,
+  OP_REMOVE,
+  OP_USER,
+  OP_STOP,
+} OpKind;
+
+typedef struct {
+  OpKind      kind;
+  UstBinding *binding;
+  char       *aor;
+  char       *contact;
+} Op;
+
+struct _UstBindingStore {
+  char          *path;
+  sqlite3       *db;
+  GThread       *thread;
+  GAsyncQueue   *queue;
+  gint           queued;     /* atomic: ops pushed */
+  gint           done;       /* atomic: ops committed (or given up) */
+  GMutex         error_lock;
+  char          *last_error;
+};
+
+static void
+op_free (Op *op)
+{
+  g_clear_pointer (&op->binding, ust_binding_unref);
+  g_free (op->aor);
+  g_free (op->contact);
+  g_free (op);
+}
+
+static void
+push (UstBindingStore *self,
+      Op              *op)
+{
+  g_atomic_int_inc (&self->queued);
+  g_async_queue_push (self->queue, op);
+}
+
+static void
+set_error (UstBindingStore *self,
+           const char      *what)
+{
+  g_mutex_lock (&self->error_lock);
+  g_free (self->last_error);
+  self->last_error = g_strdup_printf (_("Cannot save registrations to %s: %s"), self->path, what);
+  g_mutex_unlock (&self->error_lock);
+}
+
+static gboolean
+apply (UstBindingStore *self,
+       Op              *op)
+{
+  static const char put_sql[] =
+    "INSERT OR REPLACE INTO bindings (aor, contact, contact_key, source, call_id, cseq, "
+    "expires, registered, q, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+  sqlite3_stmt *statement = NULL;
+  int rc;
+
+  switch (op->kind)
+    {
+    case OP_PUT:
+      rc = sqlite3_prepare_v2 (self->db, put_sql, -1, &statement, NULL);
+      if (rc != SQLITE_OK)
+        break;
+      sqlite3_bind_text (statement, 1, op->binding->aor, -1, SQLITE_STATIC);
+      sqlite3_bind_text (statement, 2, op->binding->contact_uri, -1, SQLITE_STATIC);
+      sqlite3_bind_text (statement, 3, op->binding->contact_key, -1, SQLITE_STATIC);
+      sqlite3_bind_text (statement, 4, op->binding->source_text, -1, SQLITE_STATIC);
+      sqlite3_bind_text (statement, 5, op->binding->call_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (statement, 6, op->binding->cseq);
+      sqlite3_bind_int64 (statement, 7, op->binding->expires_at);
+      sqlite3_bind_int64 (statement, 8, op->binding->registered_at);
+      sqlite3_bind_double (statement, 9, op->binding->q);
+      sqlite3_bind_text (statement, 10, op->binding->user_agent, -1, SQLITE_STATIC);
+      rc = sqlite3_step (statement);
+      break;
+    case OP_REMOVE:
+      rc = sqlite3_prepare_v2 (self->db, "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
+                               -1, &statement, NULL);
+      if (rc != SQLITE_OK)
+        break;
+      sqlite3_bind_text (statement, 1, op->aor, -1, SQLITE_STATIC);
+      sqlite3_bind_text (statement, 2, op->contact, -1, SQLITE_STATIC);
+      rc = sqlite3_step (statement);
+      break;
+    case OP_USER:
+      rc = sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO users (aor) VALUES (?1)", -1,
+                               &statement, NULL);
+      if (rc != SQLITE_OK)
+        break;
+      sqlite3_bind_text (statement, 1, op->aor, -1, SQLITE_STATIC);
+      rc = sqlite3_step (statement);
+      break;
+    default:
+      rc = SQLITE_DONE;
+    }
+  sqlite3_finalize (statement);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Everything queued goes in one transaction: a burst of REGISTERs costs one
+ * commit. */
+static gpointer
+writer_thread (gpointer user_data)
+{
+  UstBindingStore *self = user_data;
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      Op *op = g_async_queue_pop (self->queue);
+      guint n = 0;
+
+      sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL);
+      for (; op != NULL; op = g_async_queue_try_pop (self->queue))
+        {
+          if (op->kind == OP_STOP)
+            stop = TRUE;
+          else
+            apply (self, op);
+          op_free (op);
+          n++;
+        }
+      if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        {
+          set_error (self, sqlite3_errmsg (self->db));
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+      g_atomic_int_add (&self->done, (gint) n);
+    }
+  return NULL;
+}
+
+static UstBinding *
+binding_from_row (sqlite3_stmt *row,
+                  gint64        now)
+{
+  const char *source_text = (const char *) sqlite3_column_text (row, 3);
+  g_autoptr(GInetSocketAddress) source = NULL;
+  gint64 expires = sqlite3_column_int64 (row, 6);
+  UstBinding *binding;
+
+  if (expires <= now || source_text == NULL
+      || !ust_parse_host_port (source_text, 5060, &source, NULL))
+    return NULL;
+
+  binding = ust_binding_new ((const char *) sqlite3_column_text (row, 0),
+                             (const char *) sqlite3_column_text (row, 1),
+                             (const char *) sqlite3_column_text (row, 2),
+                             G_SOCKET_ADDRESS (source));
+  binding->call_id = g_strdup ((const char *) sqlite3_column_text (row, 4));
+  binding->cseq = (guint32) sqlite3_column_int64 (row, 5);
+  binding->expires_at = expires;
+  binding->registered_at = sqlite3_column_int64 (row, 7);
+  binding->q = sqlite3_column_double (row, 8);
+  binding->user_agent = g_strdup ((const char *) sqlite3_column_text (row, 9));
+  return binding;
+}
+
+static gboolean
+load (UstBindingStore *self,
+      GPtrArray       *users,
+      GPtrArray       *bindings)
+{
+  sqlite3_stmt *statement = NULL;
+  gint64 now = g_get_real_time ();
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT aor FROM users", -1, &statement, NULL) != SQLITE_OK)
+    return FALSE;
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    g_ptr_array_add (users, g_strdup ((const char *) sqlite3_column_text (statement, 0)));
+  sqlite3_finalize (statement);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT aor, contact, contact_key, source, call_id, cseq, expires, "
+                          "registered, q, user_agent FROM bindings", -1, &statement,
+                          NULL) != SQLITE_OK)
+    return FALSE;
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      UstBinding *binding = binding_from_row (statement, now);
+
+      if (binding != NULL)
+        g_ptr_array_add (bindings, binding);
+    }
+  sqlite3_finalize (statement);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  /* Expired ones would only pile up. */
+  sqlite3_exec (self->db, "DELETE FROM bindings WHERE expires <= strftime('%s','now') * 1000000",
+                NULL, NULL, NULL);
+  return TRUE;
+}
+
+static gboolean
+prepare_schema (UstBindingStore *self)
+{
+  sqlite3_stmt *statement = NULL;
+  gint64 version = -1;
+
+  sqlite3_busy_timeout (self->db, 2000);
+  if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                    NULL) != SQLITE_OK)
+    return FALSE;
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &statement, NULL) != SQLITE_OK)
+    return FALSE;
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    version = sqlite3_column_int64 (statement, 0);
+  sqlite3_finalize (statement);
+
+  if (version > SCHEMA_VERSION)
+    return FALSE;
+  return sqlite3_exec (self->db, schema_sql, NULL, NULL, NULL) == SQLITE_OK
+         && sqlite3_exec (self->db, "PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Opens (or creates) the store and returns what it holds: the known user
+ * names and the bindings that have not expired. */
+UstBindingStore *
+ust_binding_store_open (const char  *path,
+                        GPtrArray  **users,
+                        GPtrArray  **bindings,
+                        GError     **error)
+{
+  g_autofree char *directory = g_path_get_dirname (path);
+  UstBindingStore *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Cannot create the folder %s for registrations"), directory);
+      return NULL;
+    }
+
+  self = g_new0 (UstBindingStore, 1);
+  self->path = g_strdup (path);
+  g_mutex_init (&self->error_lock);
+  *users = g_ptr_array_new_with_free_func (g_free);
+  *bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
+
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                       NULL) != SQLITE_OK
+      || !prepare_schema (self) || !load (self, *users, *bindings))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Cannot read the saved registrations in %s: %s. Move the file away to "
+                     "start with no registrations."), path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
+      sqlite3_close (self->db);
+      g_mutex_clear (&self->error_lock);
+      g_free (self->path);
+      g_free (self);
+      g_clear_pointer (users, g_ptr_array_unref);
+      g_clear_pointer (bindings, g_ptr_array_unref);
+      return NULL;
+    }
+
+  self->queue = g_async_queue_new ();
+  self->thread = g_thread_new ("ustredna-registrations", writer_thread, self);
+  return self;
+}
+
+void
+ust_binding_store_put (UstBindingStore *self,
+                       UstBinding      *binding)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_PUT;
+  op->binding = ust_binding_ref (binding);
+  push (self, op);
+}
+
+void
+ust_binding_store_remove (UstBindingStore *self,
+                          const char      *aor,
+                          const char      *contact_uri)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_REMOVE;
+  op->aor = g_strdup (aor);
+  op->contact = g_strdup (contact_uri);
+  push (self, op);
+}
+
+void
+ust_binding_store_add_user (UstBindingStore *self,
+                            const char      *aor)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_USER;
+  op->aor = g_strdup (aor);
+  push (self, op);
+}
+
+/* Waits (bounded) until everything queued is committed. */
+gboolean
+ust_binding_store_flush (UstBindingStore  *self,
+                         guint             timeout_ms,
+                         GError          **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_atomic_int_get (&self->done) < g_atomic_int_get (&self->queued))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       _("Registrations were not all saved to %s in time"), self->path);
+          return FALSE;
+        }
+      g_usleep (1000);
+    }
+
+  g_mutex_lock (&self->error_lock);
+  if (self->last_error != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, self->last_error);
+      g_clear_pointer (&self->last_error, g_free);
+      g_mutex_unlock (&self->error_lock);
+      return FALSE;
+    }
+  g_mutex_unlock (&self->error_lock);
+  return TRUE;
+}
+
+void
+ust_binding_store_close (UstBindingStore *self)
+{
+  Op *stop;
+
+  if (self == NULL)
+    return;
+  stop = g_new0 (Op, 1);
+  stop->kind = OP_STOP;
+  push (self, stop);
+  g_thread_join (self->thread);
+  g_async_queue_unref (self->queue);
+  sqlite3_close (self->db);
+  g_mutex_clear (&self->error_lock);
+  g_free (self->last_error);
+  g_free (self->path);
+  g_free (self);
+}
