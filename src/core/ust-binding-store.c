@@ -53,6 +53,15 @@ struct _UstBindingStore {
   gint           done;       /* atomic: ops committed (or given up) */
   GMutex         error_lock;
   char          *last_error;
+  sqlite3_stmt  *statements[OP_STOP];  /* the writer's, prepared once */
+};
+
+static const char *const op_sql[OP_STOP] = {
+  [OP_PUT] = "INSERT OR REPLACE INTO bindings (aor, contact, contact_key, source, call_id, "
+             "cseq, expires, registered, q, user_agent) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+  [OP_REMOVE] = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
+  [OP_USER] = "INSERT OR IGNORE INTO users (aor) VALUES (?1)",
 };
 
 static void
@@ -86,18 +95,22 @@ static gboolean
 apply (UstBindingStore *self,
        Op              *op)
 {
-  static const char put_sql[] =
-    "INSERT OR REPLACE INTO bindings (aor, contact, contact_key, source, call_id, cseq, "
-    "expires, registered, q, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-  sqlite3_stmt *statement = NULL;
+  sqlite3_stmt *statement;
   int rc;
+
+  /* Parsing SQL costs more than running it: prepare each statement once. */
+  if (self->statements[op->kind] == NULL
+      && sqlite3_prepare_v2 (self->db, op_sql[op->kind], -1, &self->statements[op->kind],
+                             NULL) != SQLITE_OK)
+    {
+      set_error (self, sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  statement = self->statements[op->kind];
 
   switch (op->kind)
     {
     case OP_PUT:
-      rc = sqlite3_prepare_v2 (self->db, put_sql, -1, &statement, NULL);
-      if (rc != SQLITE_OK)
-        break;
       sqlite3_bind_text (statement, 1, op->binding->aor, -1, SQLITE_STATIC);
       sqlite3_bind_text (statement, 2, op->binding->contact_uri, -1, SQLITE_STATIC);
       sqlite3_bind_text (statement, 3, op->binding->contact_key, -1, SQLITE_STATIC);
@@ -108,30 +121,21 @@ apply (UstBindingStore *self,
       sqlite3_bind_int64 (statement, 8, op->binding->registered_at);
       sqlite3_bind_double (statement, 9, op->binding->q);
       sqlite3_bind_text (statement, 10, op->binding->user_agent, -1, SQLITE_STATIC);
-      rc = sqlite3_step (statement);
       break;
     case OP_REMOVE:
-      rc = sqlite3_prepare_v2 (self->db, "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
-                               -1, &statement, NULL);
-      if (rc != SQLITE_OK)
-        break;
       sqlite3_bind_text (statement, 1, op->aor, -1, SQLITE_STATIC);
       sqlite3_bind_text (statement, 2, op->contact, -1, SQLITE_STATIC);
-      rc = sqlite3_step (statement);
       break;
     case OP_USER:
-      rc = sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO users (aor) VALUES (?1)", -1,
-                               &statement, NULL);
-      if (rc != SQLITE_OK)
-        break;
       sqlite3_bind_text (statement, 1, op->aor, -1, SQLITE_STATIC);
-      rc = sqlite3_step (statement);
       break;
     default:
-      rc = SQLITE_DONE;
+      g_assert_not_reached ();
     }
-  sqlite3_finalize (statement);
 
+  rc = sqlite3_step (statement);
+  sqlite3_reset (statement);
+  sqlite3_clear_bindings (statement);
   if (rc != SQLITE_DONE)
     {
       set_error (self, sqlite3_errmsg (self->db));
@@ -386,6 +390,8 @@ ust_binding_store_close (UstBindingStore *self)
   push (self, stop);
   g_thread_join (self->thread);
   g_async_queue_unref (self->queue);
+  for (guint i = 0; i < G_N_ELEMENTS (self->statements); i++)
+    sqlite3_finalize (self->statements[i]);
   sqlite3_close (self->db);
   g_mutex_clear (&self->error_lock);
   g_free (self->last_error);
