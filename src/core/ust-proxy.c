@@ -257,24 +257,7 @@ source_host_port (GSocketAddress *source,
 
 /* Responses the exchange sends itself ------------------------------------- */
 
-static char *
-build_response (UstProxy       *self,
-                osip_message_t *request,
-                guint           code,
-                const char     *phrase,
-                const char     *to_tag,
-                gsize          *len,
-                void          (*add_headers) (osip_message_t *, gpointer),
-                gpointer        data)
-{
-  g_autoptr(osip_message_t) response = NULL;
-
-  response = ust_sip_response_new (request, code,
-                                   ust_reason_table_phrase (self->reasons, code, phrase), to_tag);
-  if (add_headers != NULL)
-    add_headers (response, data);
-  return ust_sip_to_string (response, len, NULL);
-}
+static void edit_sender_via_into (Incoming *in, UstSipEdit *edit);
 
 static void
 make_to_tag (UstProxy *self,
@@ -284,47 +267,142 @@ make_to_tag (UstProxy *self,
   g_snprintf (buffer, size, "%s%" G_GINT64_MODIFIER "x", self->instance, ++self->counter);
 }
 
-/* Sends a response of our own, remembered by @server (if any) so that a
- * retransmitted request gets it again. */
-static void
-respond (UstProxy       *self,
-         osip_message_t *request,
-         GSocketAddress *source,
-         UstServerTxn   *server,
-         guint           code,
-         const char     *phrase,
-         void          (*add_headers) (osip_message_t *, gpointer),
-         gpointer        data)
+/* RFC 3261 §8.2.6.2: a response copies the request's Vias (all, in order),
+ * From, To, Call-ID and CSeq; §8.2.6.1: a 100 also echoes Timestamp. */
+static gboolean
+is_copied_field (const UstSipText  *text,
+                 const UstSipField *field,
+                 guint              code)
 {
+  return ust_sip_text_field_is (text, field, "Via", 'v')
+         || ust_sip_text_field_is (text, field, "From", 'f')
+         || ust_sip_text_field_is (text, field, "To", 't')
+         || ust_sip_text_field_is (text, field, "Call-ID", 'i')
+         || ust_sip_text_field_is (text, field, "CSeq", '\0')
+         || (code == 100 && ust_sip_text_field_is (text, field, "Timestamp", '\0'));
+}
+
+/* Builds a response of our own from the request's own header lines: a tenth
+ * of the cost of going through libosip2, and the copied headers keep the
+ * phone's spelling. @extra holds whole header lines to add. Returns the
+ * length written to self->out, or 0 if the request has more header lines
+ * than one edit holds. */
+static gsize
+build_local_response (UstProxy   *self,
+                      Incoming   *in,
+                      guint       code,
+                      const char *phrase,
+                      const char *to_tag,
+                      const char *extra)
+{
+  const UstSipText *text = in->text;
+  UstSipEdit edit;
+  UstSipField field;
+  gsize position = 0;
+  gboolean tag_needed = code > 100 && to_tag != NULL && ust_sip_to_tag (in->request) == NULL;
+
+  ust_sip_edit_init (&edit);
+  ust_sip_edit_splicef (&edit, 0, text->first_line_end, "SIP/2.0 %u %s", code, phrase);
+  edit_sender_via_into (in, &edit);
+  while (ust_sip_text_next_field (text, &position, &field))
+    {
+      if (!is_copied_field (text, &field, code))
+        ust_sip_edit_splice (&edit, field.start, field.end - field.start, NULL, 0);
+      else if (tag_needed && ust_sip_text_field_is (text, &field, "To", 't'))
+        ust_sip_edit_splicef (&edit, field.value_end, 0, ";tag=%s", to_tag);
+    }
+  if (extra != NULL)
+    ust_sip_edit_splice (&edit, text->headers_end, 0, extra, -1);
+  ust_sip_edit_splicef (&edit, text->headers_end, 0, "Content-Length: 0%s%s", text->eol,
+                        text->headers_end < text->len ? "" : text->eol);
+
+  return ust_sip_edit_apply (&edit, text, text->headers_end < text->len ? text->body_start
+                                                                        : text->len,
+                             self->out, OUT_SIZE);
+}
+
+/* The general way, through libosip2, for requests with a great many header
+ * lines. @extra's lines are added one by one. */
+static gsize
+build_response_with_osip (UstProxy   *self,
+                          Incoming   *in,
+                          guint       code,
+                          const char *phrase,
+                          const char *to_tag,
+                          const char *extra)
+{
+  g_autoptr(osip_message_t) response = NULL;
   g_autofree char *text = NULL;
+  char host[64];
+  guint port;
+  gsize len = 0;
+
+  source_host_port (in->source, host, sizeof host, &port);
+  ust_sip_fix_top_via (in->request, host, port);
+  response = ust_sip_response_new (in->request, code, phrase, to_tag);
+  if (extra != NULL)
+    {
+      g_auto(GStrv) lines = g_strsplit (extra, in->text->eol, -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          char *colon = strchr (lines[i], ':');
+
+          if (colon == NULL)
+            continue;
+          *colon = '\0';
+          ust_sip_add_header (response, lines[i], g_strstrip (colon + 1));
+        }
+    }
+  text = ust_sip_to_string (response, &len, NULL);
+  if (text == NULL || len > OUT_SIZE)
+    return 0;
+  memcpy (self->out, text, len);
+  return len;
+}
+
+/* Sends a response of our own, remembered by @server (if any) so that a
+ * retransmitted request gets it again. @phrase names the problem; a custom
+ * phrase for @code replaces it. */
+static void
+respond (UstProxy     *self,
+         Incoming     *in,
+         UstServerTxn *server,
+         guint         code,
+         const char   *phrase,
+         const char   *extra)
+{
+  osip_message_t *request = in->request;
+  const char *sent_phrase = ust_reason_table_phrase (self->reasons, code, phrase);
   char stateless_tag[20];
   const char *to_tag = server != NULL ? server->to_tag : stateless_tag;
-  gsize len = 0;
+  gsize len;
 
   if (server == NULL)
     make_to_tag (self, stateless_tag, sizeof stateless_tag);
   else if (server->to_tag[0] == '\0')
     make_to_tag (self, server->to_tag, sizeof server->to_tag);
 
-  text = build_response (self, request, code, phrase, to_tag, &len, add_headers, data);
-  if (text == NULL)
+  len = build_local_response (self, in, code, sent_phrase, to_tag, extra);
+  if (len == 0)
+    len = build_response_with_osip (self, in, code, sent_phrase, to_tag, extra);
+  if (len == 0)
     return;
 
   ust_proxy_emit_event (self, "%s %s → %u %s", request->sip_method,
                         request->call_id != NULL ? request->call_id->number : "(no Call-ID)",
-                        code, ust_reason_table_phrase (self->reasons, code, phrase));
+                        code, sent_phrase);
   if (self->tracker != NULL && MSG_IS_INVITE (request))
-    ust_call_tracker_local_response (self->tracker, request, code,
-                                     ust_reason_table_phrase (self->reasons, code, phrase));
+    ust_call_tracker_local_response (self->tracker, request, code, sent_phrase);
   self->stats.responses_sent++;
   if (server != NULL)
     {
-      ust_proxy_send_to_server (self, server, text, len, code);
+      ust_proxy_send_to_server (self, server, self->out, len, code);
       if (code >= 200)
         ust_proxy_server_final_sent (self, server);
     }
   else
-    ust_proxy_send (self, source, text, len);
+    ust_proxy_send (self, in->source, self->out, len);
 }
 
 /* For a final response generated after the request was handled (timeouts,
@@ -336,108 +414,52 @@ ust_proxy_respond_to_server (UstProxy     *self,
                              const char   *phrase)
 {
   g_autoptr(osip_message_t) request = NULL;
+  UstSipText text;
+  Incoming in = { 0 };
 
   if (server->request == NULL)
     return;
-  char host[64];
-  guint port;
-
   request = ust_sip_parse (server->request, server->request_len, NULL);
-  if (request == NULL)
+  if (request == NULL || !ust_sip_text_init (&text, server->request, server->request_len))
     return;
-  source_host_port (server->source, host, sizeof host, &port);
-  ust_sip_fix_top_via (request, host, port);
-  respond (self, request, server->source, server, code, phrase, NULL, NULL);
+  in.request = request;
+  in.text = &text;
+  in.source = server->source;
+  in.method = request->sip_method;
+  respond (self, &in, server, code, phrase, NULL);
 }
 
-static void
-add_unsupported_cb (osip_message_t *response,
-                    gpointer        data)
+static char *
+min_expires_line (Incoming *in,
+                  guint     seconds)
 {
-  ust_sip_add_header (response, "Unsupported", data);
+  return g_strdup_printf ("Min-Expires: %u%s", seconds, in->text->eol);
 }
 
-static void
-add_min_expires_cb (osip_message_t *response,
-                    gpointer        data)
+static char *
+contact_lines (Incoming  *in,
+               GPtrArray *contacts)
 {
-  char value[16];
-
-  g_snprintf (value, sizeof value, "%u", GPOINTER_TO_UINT (data));
-  ust_sip_add_header (response, "Min-Expires", value);
-}
-
-static void
-add_contacts_cb (osip_message_t *response,
-                 gpointer        data)
-{
-  GPtrArray *contacts = data;
+  GString *lines = g_string_new (NULL);
 
   for (guint i = 0; contacts != NULL && i < contacts->len; i++)
-    osip_message_set_contact (response, g_ptr_array_index (contacts, i));
+    g_string_append_printf (lines, "Contact: %s%s", (char *) g_ptr_array_index (contacts, i),
+                            in->text->eol);
+  return g_string_free (lines, FALSE);
 }
 
-static void
-add_capabilities_cb (osip_message_t *response,
-                     gpointer        data)
+static char *
+capability_lines (Incoming *in)
 {
-  ust_sip_add_header (response, "Allow",
-                      "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, "
-                      "MESSAGE, INFO, UPDATE, PRACK, PUBLISH");
-  ust_sip_add_header (response, "Accept", "application/sdp");
-  ust_sip_add_header (response, "Server", "Ustredna/" PACKAGE_VERSION);
+  const char *eol = in->text->eol;
+
+  return g_strdup_printf ("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, "
+                          "SUBSCRIBE, MESSAGE, INFO, UPDATE, PRACK, PUBLISH%s"
+                          "Accept: application/sdp%s"
+                          "Server: Ustredna/" PACKAGE_VERSION "%s", eol, eol, eol);
 }
 
 /* Forwarding -------------------------------------------------------------- */
-
-static void edit_sender_via_into (Incoming *in, UstSipEdit *edit);
-
-static gboolean
-field_is_any (const UstSipText  *text,
-              const UstSipField *field)
-{
-  return ust_sip_text_field_is (text, field, "Via", 'v')
-         || ust_sip_text_field_is (text, field, "From", 'f')
-         || ust_sip_text_field_is (text, field, "To", 't')
-         || ust_sip_text_field_is (text, field, "Call-ID", 'i')
-         || ust_sip_text_field_is (text, field, "CSeq", '\0')
-         || ust_sip_text_field_is (text, field, "Timestamp", '\0');
-}
-
-/* §16.2 / §8.2.6: the 100 Trying is made from the INVITE's own text (its
- * Vias with received/rport, From, To, Call-ID, CSeq and Timestamp), which
- * costs a tenth of building it through libosip2 on every call. */
-static void
-send_trying (UstProxy     *self,
-             Incoming     *in,
-             UstServerTxn *server)
-{
-  const UstSipText *text = in->text;
-  UstSipEdit edit;
-  UstSipField field;
-  gsize position = 0, len;
-
-  ust_sip_edit_init (&edit);
-  ust_sip_edit_splicef (&edit, 0, text->first_line_end, "SIP/2.0 100 %s",
-                        ust_reason_table_phrase (self->reasons, 100, NULL));
-  edit_sender_via_into (in, &edit);
-  while (ust_sip_text_next_field (text, &position, &field))
-    if (!field_is_any (text, &field))
-      ust_sip_edit_splice (&edit, field.start, field.end - field.start, NULL, 0);
-  ust_sip_edit_splicef (&edit, text->headers_end, 0, "Content-Length: 0%s", text->eol);
-
-  len = ust_sip_edit_apply (&edit, text, text->headers_end < text->len ? text->body_start
-                                                                       : text->len,
-                            self->out, OUT_SIZE);
-  if (len == 0)
-    {
-      /* More headers than one edit holds: the slow, general way. */
-      respond (self, in->request, in->source, server, 100, NULL, NULL, NULL);
-      return;
-    }
-  self->stats.responses_sent++;
-  ust_proxy_send_to_server (self, server, self->out, len, 100);
-}
 
 /* RFC 3581 §4 and RFC 3261 §18.2.1: tell the next hops where the request
  * really came from, by adding "received" and filling "rport" on the
@@ -618,8 +640,7 @@ forward_stateful (UstProxy     *self,
     }
 
   if (server->pending == 0)
-    respond (self, in->request, in->source, server, 500, "Could not forward the request", NULL,
-             NULL);
+    respond (self, in, server, 500, "Could not forward the request", NULL);
 }
 
 /* Request processing ------------------------------------------------------ */
@@ -668,11 +689,17 @@ handle_register (UstProxy     *self,
 
   ust_registrar_handle_register (self->registrar, in->request, in->source, &result);
   if (result.code == 423)
-    respond (self, in->request, in->source, server, 423, result.phrase, add_min_expires_cb,
-             GUINT_TO_POINTER (result.min_expires));
+    {
+      g_autofree char *extra = min_expires_line (in, result.min_expires);
+
+      respond (self, in, server, 423, result.phrase, extra);
+    }
   else
-    respond (self, in->request, in->source, server, result.code, result.phrase, add_contacts_cb,
-             result.contacts);
+    {
+      g_autofree char *extra = contact_lines (in, result.contacts);
+
+      respond (self, in, server, result.code, result.phrase, extra);
+    }
 
   if (result.code == 200)
     {
@@ -698,9 +725,9 @@ targets_from_registrar (UstProxy     *self,
   if (bindings == NULL)
     {
       if (ust_registrar_is_known (self->registrar, user))
-        respond (self, in->request, in->source, server, 480, "Not registered now", NULL, NULL);
+        respond (self, in, server, 480, "Not registered now", NULL);
       else
-        respond (self, in->request, in->source, server, 404, "No such user", NULL, NULL);
+        respond (self, in, server, 404, "No such user", NULL);
       return FALSE;
     }
 
@@ -730,10 +757,13 @@ handle_to_exchange (UstProxy     *self,
   if (user == NULL || *user == '\0')
     {
       if (strcmp (in->method, "OPTIONS") == 0)
-        respond (self, in->request, in->source, server, 200, NULL, add_capabilities_cb, NULL);
+        {
+          g_autofree char *extra = capability_lines (in);
+
+          respond (self, in, server, 200, NULL, extra);
+        }
       else
-        respond (self, in->request, in->source, server, 404, "No user name in Request-URI",
-                 NULL, NULL);
+        respond (self, in, server, 404, "No user name in Request-URI", NULL);
       return FALSE;
     }
   return targets_from_registrar (self, in, server, targets);
@@ -757,7 +787,7 @@ route_request (UstProxy     *self,
       && !(strcmp (in->method, "OPTIONS") == 0 && uri_is_ours (self, uri) && uri->username == NULL)
       && !caller_is_registered (self, in->request))
     {
-      respond (self, in->request, in->source, server, 403, "Caller not registered", NULL, NULL);
+      respond (self, in, server, 403, "Caller not registered", NULL);
       return FALSE;
     }
 
@@ -777,7 +807,7 @@ route_request (UstProxy     *self,
 
   if (target.destination == NULL)
     {
-      respond (self, in->request, in->source, server, 404, "Unknown domain", NULL, NULL);
+      respond (self, in, server, 404, "Unknown domain", NULL);
       return FALSE;
     }
   g_array_append_val (targets, target);
@@ -859,7 +889,7 @@ handle_cancel (UstProxy     *self,
 
   if (invite != NULL)
     {
-      respond (self, in->request, in->source, cancel_server, 200, NULL, NULL, NULL);
+      respond (self, in, cancel_server, 200, NULL, NULL);
       if (invite->state == UST_TXN_PROCEEDING || invite->state == UST_TXN_TRYING)
         {
           invite->cancelled = TRUE;
@@ -881,7 +911,7 @@ handle_cancel (UstProxy     *self,
   if (destination != NULL)
     forward_stateless (self, in, destination);
   else
-    respond (self, in->request, in->source, NULL, 481, "No such call", NULL, NULL);
+    respond (self, in, NULL, 481, "No such call", NULL);
 }
 
 static UstServerTxn *
@@ -950,22 +980,17 @@ handle_request (UstProxy       *self,
       return;
     }
 
-  /* Our own responses go back where the request came from (RFC 3581). */
-  {
-    char host[64];
-    guint port;
-
-    source_host_port (source, host, sizeof host, &port);
-    ust_sip_fix_top_via (request, host, port);
-  }
-
   if (!ust_validate_request (request, &validation))
     {
       if (validation.code == 420)
-        respond (self, request, source, NULL, 420, validation.phrase, add_unsupported_cb,
-                 validation.unsupported);
+        {
+          g_autofree char *extra = g_strdup_printf ("Unsupported: %s%s", validation.unsupported,
+                                                    text->eol);
+
+          respond (self, &in, NULL, 420, validation.phrase, extra);
+        }
       else if (osip_list_size (&request->vias) > 0)
-        respond (self, request, source, NULL, validation.code, validation.phrase, NULL, NULL);
+        respond (self, &in, NULL, validation.code, validation.phrase, NULL);
       ust_validation_clear (&validation);
       return;
     }
@@ -990,19 +1015,19 @@ handle_request (UstProxy       *self,
   /* §16.2 and §17.2.1: an INVITE gets 100 Trying at once, so the caller
    * stops retransmitting while the call is routed. */
   if (server->invite)
-    send_trying (self, &in, server);
+    respond (self, &in, server, 100, NULL, NULL);
 
   /* §16.3 step 3: Max-Forwards 0 ends here, except an OPTIONS to us. */
   ust_parse_max_forwards (request, &present, &max_forwards);
   if (max_forwards == 0
       && !(MSG_IS_OPTIONS (request) && uri_is_ours (self, request->req_uri)))
     {
-      respond (self, request, source, server, 483, NULL, NULL, NULL);
+      respond (self, &in, server, 483, NULL, NULL);
       return;
     }
   if (is_loop (self, &in))
     {
-      respond (self, request, source, server, 482, NULL, NULL, NULL);
+      respond (self, &in, server, 482, NULL, NULL);
       return;
     }
 

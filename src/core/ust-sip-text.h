@@ -32,7 +32,7 @@ typedef struct {
   const char *eol;             /* the message's own line ending: "\r\n" or "\n" */
 } UstSipText;
 
-#define UST_SIP_EDIT_MAX_SPLICES 48
+#define UST_SIP_EDIT_MAX_SPLICES 64
 #define UST_SIP_EDIT_ARENA 2048
 
 typedef struct {
