@@ -19,9 +19,19 @@ packages=(
   libgtk-4-dev
   gettext
   sip-tester   # sipp, for the SIP scenario tests
+  tshark       # reads the --pcap captures back in the capture tests
+  baresip      # real softphones for the end-to-end tests (tests/e2e)
   python3      # build-aux/count-tests.py
   xvfb         # xvfb-run gives the GUI tests a display
   xauth        # needed by xvfb-run
+  dbus           # dbus-run-session: build-aux/screenshot.sh drives the window over D-Bus
+  libglib2.0-bin # gapplication, for the same
+  desktop-file-utils    # desktop-file-validate, meson test suite 'data'
+  appstream             # appstreamcli validate, suite 'data'; its ITS rules for the metainfo
+  libxml2-utils         # xmllint, suite 'data'
+  gcc-mingw-w64-x86-64  # build-aux/win32-check.sh, suite 'win32'
+  wine64                # runs the cross-compiled check program, suite 'win32'
+  shellcheck            # lints the build-aux scripts
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }

@@ -9,7 +9,6 @@
 
 #include <glib/gi18n.h>
 #ifdef G_OS_UNIX
-#include <glib-unix.h>
 #include <unistd.h>
 #else
 #include <io.h>
@@ -18,7 +17,11 @@
 #endif
 
 #include "ust-call-store.h"
+#include "ust-pcap.h"
+#include "ust-paths.h"
+#include "ust-platform.h"
 #include "ust-proxy.h"
+#include "ust-server-os.h"
 #include "ust-sip.h"
 
 typedef struct {
@@ -35,6 +38,8 @@ typedef struct {
   char     *since;
   char     *until;
   gboolean  excel;
+  char     *pcap;
+  int       trace_ring;
 } Options;
 
 static void
@@ -47,6 +52,7 @@ options_clear (Options *options)
   g_free (options->export_csv);
   g_free (options->since);
   g_free (options->until);
+  g_free (options->pcap);
 }
 
 /* Piped output is written in blocks, a few times a second, rather than one
@@ -56,13 +62,6 @@ static gboolean
 flush_cb (gpointer user_data)
 {
   fflush (stdout);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-quit_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -127,6 +126,12 @@ parse_options (int      *argc,
       N_("SECONDS") },
     { "timer-t1", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->timer_t1,
       N_("SIP timer T1 in milliseconds (default 500); for tests"), N_("MS") },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &options->pcap,
+      N_("Write every datagram received and sent to a capture file for Wireshark (pcap)"),
+      N_("FILE") },
+    { "trace-ring", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->trace_ring,
+      N_("Record every datagram in a ring of N messages nobody reads; for measuring what "
+         "the trace costs (build-aux/bench-trace.sh)"), N_("N") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
       N_("Do not print a line per SIP event"), NULL },
     { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options->export_csv,
@@ -239,6 +244,8 @@ run (Options *options)
   g_autoptr(UstProxy) proxy = NULL;
   g_autoptr(UstCallTracker) tracker = NULL;
   g_autoptr(UstCallStore) calls = NULL;
+  g_autoptr(UstTrace) trace = NULL;
+  g_autoptr(UstPcapWriter) capture = NULL;
   g_autofree char *calls_path = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *data_dir = NULL;
@@ -273,6 +280,22 @@ run (Options *options)
   if (transport == NULL)
     goto fail;
 
+  /* --pcap: the transport records every datagram; the writer's thread gets
+   * them through a queue and owns the file. Nobody reads the ring here, so
+   * it stays small. */
+  if (options->pcap != NULL || options->trace_ring > 0)
+    {
+      trace = ust_trace_new (options->trace_ring > 0 ? (guint) options->trace_ring : 256, 0);
+      ust_transport_set_trace (transport, trace);
+    }
+  if (options->pcap != NULL)
+    {
+      capture = ust_pcap_writer_new (options->pcap, &error);
+      if (capture == NULL)
+        goto fail;
+      ust_pcap_writer_attach (capture, trace);
+    }
+
   proxy = ust_proxy_new (transport, registrar, reasons);
   ust_proxy_set_domain (proxy, options->domain);
   ust_proxy_set_open (proxy, options->open);
@@ -297,18 +320,37 @@ run (Options *options)
   ust_proxy_set_call_tracker (proxy, tracker);
 
   where = ust_transport_describe (transport);
+  /* Before "Listening": whoever reads that line may stop us at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  ust_server_add_quit_handlers (loop);
+
   printf (_("Listening on udp %s"), where);
   printf ("\n");
+  /* On Windows: what to do when the firewall asks, or when phones cannot reach us. */
+  if (ust_platform_firewall_hint () != NULL)
+    printf ("%s\n", ust_platform_firewall_hint ());
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-#ifdef G_OS_UNIX
-  g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
-#endif
   flush_id = g_timeout_add (250, flush_cb, NULL);
   g_main_loop_run (loop);
   g_source_remove (flush_id);
+
+  if (capture != NULL)
+    {
+      ust_transport_set_trace (transport, NULL);
+      if (!ust_pcap_writer_close (capture, &error))
+        {
+          g_printerr ("ustredna-server: %s\n", error->message);
+          g_clear_error (&error);
+        }
+      else
+        {
+          g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                    ust_pcap_writer_get_n_written (capture));
+
+          printf (_("Capture of %s datagrams written to %s\n"), count, options->pcap);
+        }
+    }
 
   ust_call_tracker_shutdown (tracker);
   if (!ust_call_store_flush (calls, 10000))
@@ -337,7 +379,7 @@ main (int   argc,
   int status;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, ust_locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -540,6 +540,127 @@ test_torture (Fixture       *fixture,
   g_assert_null (phone_receive (&fixture->bob, 100));
 }
 
+/* A response to @request as a UAS builds it (§8.2.6): the request's Vias,
+ * From, To (with @to_tag added), Call-ID and CSeq, then @extra headers. */
+static char *
+fork_reply (const char *request,
+            const char *status_line,
+            const char *to_tag,
+            const char *extra)
+{
+  g_auto(GStrv) lines = lines_of (request);
+  GString *reply = g_string_new (status_line);
+
+  g_string_append (reply, "\r\n");
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      if (g_str_has_prefix (lines[i], "To:"))
+        g_string_append_printf (reply, "%s;tag=%s\r\n", lines[i], to_tag);
+      else if (g_str_has_prefix (lines[i], "Via:") || g_str_has_prefix (lines[i], "From:")
+               || g_str_has_prefix (lines[i], "Call-ID:") || g_str_has_prefix (lines[i], "CSeq:"))
+        g_string_append_printf (reply, "%s\r\n", lines[i]);
+    }
+  g_string_append_printf (reply, "%sContent-Length: 0\r\n\r\n", extra);
+  return g_string_free (reply, FALSE);
+}
+
+/* §16.7 with forking: bob has two phones; the first rings, the second
+ * answers. The diary names the phone that answered (its address and user
+ * agent), not the one that rang first. Found by the baresip end-to-end test
+ * (tests/e2e, e2e-forked-call): bob's desk phone rang first, his mobile
+ * answered, and the diary said the desk phone had taken the call. */
+static void
+test_fork_diary_names_answering_phone (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  g_autoptr(UstCallTracker) tracker = ust_call_tracker_new ();
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKfork1;rport\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: fork-1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:APORT>\r\n"
+    "User-Agent: alice-phone\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *to_desk = NULL;
+  g_autofree char *to_mobile = NULL;
+  g_autofree char *ringing = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *at_alice = NULL;
+  g_autofree char *mobile_addr = NULL;
+  g_autofree char *cancel = NULL;
+  g_autoptr(GError) error = NULL;
+  const UstCallData *call;
+  Phone mobile;
+
+  ust_proxy_set_call_tracker (fixture->proxy, tracker);
+
+  /* bob's second phone: a second binding of bob (its own Call-ID). */
+  phone_init (&mobile);
+  {
+    g_autofree char *template = g_strdup_printf (
+      "REGISTER sip:127.0.0.1:PROXY SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKregmobile;rport\r\n"
+      "From: <sip:bob@127.0.0.1>;tag=r2\r\nTo: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: reg-bob-mobile\r\nCSeq: 1 REGISTER\r\n"
+      "Contact: <sip:bob@127.0.0.1:%u>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
+      mobile.port, mobile.port);
+    g_autofree char *request = expand (fixture, template);
+    g_autofree char *reply = NULL;
+
+    phone_send (fixture, &mobile, request);
+    reply = phone_receive (&mobile, 2000);
+    g_assert_nonnull (reply);
+    g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
+  }
+
+  phone_send (fixture, &fixture->alice, invite);
+  to_desk = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (to_desk);
+  g_assert_true (g_str_has_prefix (to_desk, "INVITE "));
+  to_mobile = phone_receive (&mobile, 2000);
+  g_assert_nonnull (to_mobile);
+  g_assert_true (g_str_has_prefix (to_mobile, "INVITE "));
+
+  /* The desk phone rings first... */
+  ringing = fork_reply (to_desk, "SIP/2.0 180 Ringing", "desk", "User-Agent: desk-phone\r\n");
+  g_socket_send_to (fixture->bob.socket, fixture->proxy_address, ringing, strlen (ringing), NULL,
+                    &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    {
+      g_free (at_alice);
+      at_alice = phone_receive (&fixture->alice, 2000);
+      if (at_alice == NULL || g_str_has_prefix (at_alice, "SIP/2.0 180 "))
+        break;
+    }
+  g_assert_nonnull (at_alice);
+  g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 180 "));
+
+  /* ...and the mobile answers. */
+  answer = fork_reply (to_mobile, "SIP/2.0 200 OK", "mobile",
+                       "Server: mobile-phone\r\nContact: <sip:bob@127.0.0.1>\r\n");
+  g_socket_send_to (mobile.socket, fixture->proxy_address, answer, strlen (answer), NULL, &error);
+  g_assert_no_error (error);
+  g_free (at_alice);
+  at_alice = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (at_alice);
+  g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 200 OK\r\n"));
+
+  /* §16.7 step 10: the desk phone's branch is cancelled. */
+  cancel = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (cancel);
+  g_assert_true (g_str_has_prefix (cancel, "CANCEL "));
+
+  call = ust_call_record_get_data (ust_call_tracker_lookup (tracker, "fork-1"));
+  g_assert_nonnull (call);
+  g_assert_cmpint (call->state, ==, UST_CALL_ANSWERED);
+  mobile_addr = g_strdup_printf ("127.0.0.1:%u", mobile.port);
+  g_assert_cmpstr (call->callee_addr, ==, mobile_addr);
+  g_assert_cmpstr (call->callee_ua, ==, "mobile-phone");
+
+  ust_proxy_set_call_tracker (fixture->proxy, NULL);
+  phone_clear (&mobile);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -561,6 +682,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/ust/proxy/large-datagram", Fixture, NULL, fixture_set_up, test_large_datagram,
               fixture_tear_down);
+  g_test_add ("/ust/proxy/fork-diary-names-answering-phone", Fixture, NULL, fixture_set_up,
+              test_fork_diary_names_answering_phone, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -661,6 +661,13 @@ ust_call_tracker_response (UstCallTracker *self,
   if (call == NULL || !is_initial_invite (call, response) || !ust_call_data_is_active (call->data))
     return;
 
+  /* The callee is the phone behind the final answer: with forking, the
+   * provisional that filled these may have come from another of its phones. */
+  if (code >= 200 && !(code < 300 && call->data->state == UST_CALL_ANSWERED))
+    {
+      g_clear_pointer (&call->data->callee_addr, g_free);
+      g_clear_pointer (&call->data->callee_ua, g_free);
+    }
   if (call->data->callee_addr == NULL && source != NULL)
     call->data->callee_addr = ust_socket_address_to_string (source);
   if (call->data->callee_ua == NULL)

@@ -25,6 +25,8 @@ struct _UstTransport {
   GInputMessage       messages[UST_RECEIVE_BATCH];
   GInputVector        vectors[UST_RECEIVE_BATCH];
   GSocketAddress     *addresses[UST_RECEIVE_BATCH];
+  UstTrace           *trace;         /* optional: every datagram in and out */
+  UstTraceAddress     trace_local;   /* our address, converted once */
 };
 
 enum {
@@ -49,7 +51,19 @@ deliver (UstTransport  *self,
       g_debug ("Dropped a datagram larger than %d bytes", UST_MAX_DATAGRAM);
       return;
     }
-  if (self->receiver != NULL && message->address != NULL && *message->address != NULL)
+  if (message->address == NULL || *message->address == NULL)
+    return;
+  /* Recorded before the proxy sees it, keep-alives and junk included: the
+   * trace shows what arrived, whatever the proxy then makes of it. */
+  if (self->trace != NULL)
+    {
+      UstTraceAddress from;
+
+      ust_trace_address_from_socket_address (&from, *message->address);
+      ust_trace_record (self->trace, UST_TRACE_RECEIVED, &from, &self->trace_local,
+                        message->vectors[0].buffer, message->bytes_received);
+    }
+  if (self->receiver != NULL)
     self->receiver (self, message->vectors[0].buffer, message->bytes_received,
                     *message->address, self->receiver_data);
 }
@@ -233,6 +247,7 @@ ust_transport_finalize (GObject *object)
 
   g_clear_object (&self->requested);
   g_clear_object (&self->local);
+  g_clear_object (&self->trace);
   g_free (self->buffer);
 
   G_OBJECT_CLASS (ust_transport_parent_class)->finalize (object);
@@ -298,7 +313,16 @@ ust_transport_send (UstTransport    *self,
     }
 
   sent = g_socket_send_to (self->socket, to, data, len, NULL, error);
-  return sent == (gssize) len;
+  if (sent != (gssize) len)
+    return FALSE;
+  if (self->trace != NULL)
+    {
+      UstTraceAddress destination;
+
+      ust_trace_address_from_socket_address (&destination, to);
+      ust_trace_record (self->trace, UST_TRACE_SENT, &self->trace_local, &destination, data, len);
+    }
+  return TRUE;
 }
 
 GInetSocketAddress *
@@ -332,6 +356,29 @@ ust_transport_close (UstTransport *self)
       g_socket_close (self->socket, NULL);
       g_clear_object (&self->socket);
     }
+}
+
+/* Records every datagram received (before the proxy parses it) and every
+ * one sent successfully into @trace, or stops recording when @trace is NULL.
+ * Call it on the thread that runs the transport's main context. */
+void
+ust_transport_set_trace (UstTransport *self,
+                         UstTrace     *trace)
+{
+  g_return_if_fail (UST_IS_TRANSPORT (self));
+  g_return_if_fail (trace == NULL || UST_IS_TRACE (trace));
+
+  if (self->local != NULL)
+    ust_trace_address_from_socket_address (&self->trace_local, G_SOCKET_ADDRESS (self->local));
+  g_set_object (&self->trace, trace);
+}
+
+UstTrace *
+ust_transport_get_trace (UstTransport *self)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), NULL);
+
+  return self->trace;
 }
 
 /* "192.168.1.10:5060", "[fd00::2]:5060", "192.168.1.10" or "::1". Only

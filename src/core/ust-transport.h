@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "ust-trace.h"
+
 G_BEGIN_DECLS
 
 #define UST_TYPE_TRANSPORT (ust_transport_get_type ())
@@ -34,6 +36,9 @@ gboolean            ust_transport_send              (UstTransport        *self,
 GInetSocketAddress *ust_transport_get_local_address (UstTransport        *self);
 char               *ust_transport_describe          (UstTransport        *self);
 void                ust_transport_close             (UstTransport        *self);
+void                ust_transport_set_trace         (UstTransport        *self,
+                                                     UstTrace            *trace);
+UstTrace           *ust_transport_get_trace         (UstTransport        *self);
 
 gboolean            ust_parse_host_port             (const char          *text,
                                                      guint                default_port,

@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-pcap"
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "ust-pcap.h"
+
+/* The classic format (https://www.tcpdump.org/manpages/pcap-savefile.5.html):
+ * a 24-byte file header, then per packet a 16-byte record header and the
+ * packet. Written little-endian with microsecond timestamps; readers tell the
+ * byte order from the magic number. */
+#define PCAP_MAGIC_US        0xa1b2c3d4u
+#define PCAP_MAGIC_NS        0xa1b23c4du
+#define PCAP_FILE_HEADER     24
+#define PCAP_RECORD_HEADER   16
+#define PCAP_SNAPLEN         262144
+#define IPV4_HEADER          20
+#define IPV6_HEADER          40
+#define UDP_HEADER           8
+#define IP_PROTO_UDP         17
+#define PACKET_HEAD_MAX      (PCAP_RECORD_HEADER + IPV6_HEADER + UDP_HEADER)
+
+/* Other link types a capture opened in the window may have. */
+#define LINKTYPE_ETHERNET    1
+#define LINKTYPE_LINUX_SLL   113
+#define LINKTYPE_IPV4        228
+#define LINKTYPE_IPV6        229
+
+#define WRITER_FLUSH_EVERY   1024   /* packets, while the queue never runs dry */
+#define WRITER_GATHER_US     20000  /* how long a batch may gather after a wake-up */
+#define WRITER_BUFFER        (256 * 1024)
+
+static inline void
+put_le16 (guint8  *p,
+          guint16  v)
+{
+  p[0] = v & 0xff;
+  p[1] = v >> 8;
+}
+
+static inline void
+put_le32 (guint8  *p,
+          guint32  v)
+{
+  put_le16 (p, v & 0xffff);
+  put_le16 (p + 2, v >> 16);
+}
+
+static inline void
+put_be16 (guint8  *p,
+          guint16  v)
+{
+  p[0] = v >> 8;
+  p[1] = v & 0xff;
+}
+
+static inline void
+put_be32 (guint8  *p,
+          guint32  v)
+{
+  put_be16 (p, v >> 16);
+  put_be16 (p + 2, v & 0xffff);
+}
+
+static inline guint16
+get_be16 (const guint8 *p)
+{
+  return (guint16) (p[0] << 8 | p[1]);
+}
+
+/* RFC 1071: the ones' complement sum of 16-bit big-endian words. Adding
+ * 32-bit words instead gives the same sum once folded (2¹⁶ ≡ 1 modulo
+ * 0xffff, §2(B)) in half the steps. Each piece must start at an even offset
+ * of the checksummed data, and only the last may have an odd length. */
+static guint64
+checksum_add (guint64       sum,
+              const guint8 *data,
+              gsize         len)
+{
+  gsize i;
+
+  for (i = 0; i + 3 < len; i += 4)
+    {
+      guint32 word;
+
+      memcpy (&word, data + i, 4);
+      sum += GUINT32_FROM_BE (word);
+    }
+  if (i + 1 < len)
+    {
+      sum += (guint32) (data[i] << 8 | data[i + 1]);
+      i += 2;
+    }
+  if (i < len)
+    sum += (guint32) data[i] << 8;
+  return sum;
+}
+
+static guint16
+checksum_fold (guint64 sum)
+{
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (guint16) ~sum;
+}
+
+static void
+to_ipv6 (const UstTraceAddress *address,
+         guint8                *out)
+{
+  memset (out, 0, 16);
+  if (address->family == 6)
+    memcpy (out, address->bytes, 16);
+  else if (address->family == 4)
+    {
+      /* An IPv4-mapped address (RFC 4291 §2.5.5.2): only when the other end
+       * is IPv6, which one socket cannot really see. */
+      out[10] = out[11] = 0xff;
+      memcpy (out + 12, address->bytes, 4);
+    }
+}
+
+/* The record header, the IP header and the UDP header of one entry, in
+ * @head; returns their length and the payload length in @payload_len (cut to
+ * what an IP packet can hold). */
+static gsize
+packet_head (const UstTraceEntry *entry,
+             guint8              *head,
+             gsize               *payload_len)
+{
+  const UstTraceAddress *src = ust_trace_entry_get_source (entry);
+  const UstTraceAddress *dst = ust_trace_entry_get_destination (entry);
+  gboolean ipv6 = src->family == 6 || dst->family == 6;
+  gsize ip_len = ipv6 ? IPV6_HEADER : IPV4_HEADER;
+  gsize len;
+  const char *data = ust_trace_entry_get_data (entry, &len);
+  gint64 time = MAX (ust_trace_entry_get_time (entry), 0);
+  guint8 *ip = head + PCAP_RECORD_HEADER;
+  guint8 *udp = ip + ip_len;
+  guint64 sum = 0;
+  guint16 udp_check;
+
+  len = MIN (len, (gsize) G_MAXUINT16 - UDP_HEADER - (ipv6 ? 0 : IPV4_HEADER));
+  *payload_len = len;
+
+  put_le32 (head, (guint32) (time / G_USEC_PER_SEC));
+  put_le32 (head + 4, (guint32) (time % G_USEC_PER_SEC));
+  put_le32 (head + 8, (guint32) (ip_len + UDP_HEADER + len));
+  put_le32 (head + 12, (guint32) (ip_len + UDP_HEADER + len));
+
+  /* RFC 768: ports, length, and a checksum over a pseudo-header. */
+  put_be16 (udp, src->port);
+  put_be16 (udp + 2, dst->port);
+  put_be16 (udp + 4, (guint16) (UDP_HEADER + len));
+  put_be16 (udp + 6, 0);
+
+  if (ipv6)
+    {
+      guint8 pseudo[40] = { 0 };
+
+      /* RFC 8200 §3: version 6, no traffic class or flow label. */
+      put_be32 (ip, 6u << 28);
+      put_be16 (ip + 4, (guint16) (UDP_HEADER + len));
+      ip[6] = IP_PROTO_UDP;
+      ip[7] = 64;
+      to_ipv6 (src, ip + 8);
+      to_ipv6 (dst, ip + 24);
+
+      /* RFC 8200 §8.1: the UDP checksum is mandatory over IPv6. */
+      memcpy (pseudo, ip + 8, 32);
+      put_be32 (pseudo + 32, (guint32) (UDP_HEADER + len));
+      pseudo[39] = IP_PROTO_UDP;
+      sum = checksum_add (sum, pseudo, sizeof pseudo);
+    }
+  else
+    {
+      guint8 pseudo[12] = { 0 };
+
+      /* RFC 791: version 4, 20-byte header, Don't Fragment, TTL 64. */
+      ip[0] = 0x45;
+      ip[1] = 0;
+      put_be16 (ip + 2, (guint16) (IPV4_HEADER + UDP_HEADER + len));
+      put_be16 (ip + 4, (guint16) ust_trace_entry_get_seq (entry));
+      put_be16 (ip + 6, 0x4000);
+      ip[8] = 64;
+      ip[9] = IP_PROTO_UDP;
+      put_be16 (ip + 10, 0);
+      memcpy (ip + 12, src->family == 4 ? src->bytes : (const guint8[4]) { 0 }, 4);
+      memcpy (ip + 16, dst->family == 4 ? dst->bytes : (const guint8[4]) { 0 }, 4);
+      put_be16 (ip + 10, checksum_fold (checksum_add (0, ip, IPV4_HEADER)));
+
+      memcpy (pseudo, ip + 12, 8);
+      pseudo[9] = IP_PROTO_UDP;
+      put_be16 (pseudo + 10, (guint16) (UDP_HEADER + len));
+      sum = checksum_add (sum, pseudo, sizeof pseudo);
+    }
+
+  sum = checksum_add (sum, udp, UDP_HEADER);
+  sum = checksum_add (sum, (const guint8 *) data, len);
+  udp_check = checksum_fold (sum);
+  /* RFC 768: a computed 0 is sent as all ones (0 means "no checksum"). */
+  put_be16 (udp + 6, udp_check == 0 ? 0xffff : udp_check);
+
+  return PCAP_RECORD_HEADER + ip_len + UDP_HEADER;
+}
+
+static void
+file_header (guint8 *header)
+{
+  put_le32 (header, PCAP_MAGIC_US);
+  put_le16 (header + 4, 2);    /* version 2.4 */
+  put_le16 (header + 6, 4);
+  put_le32 (header + 8, 0);    /* times are UTC */
+  put_le32 (header + 12, 0);
+  put_le32 (header + 16, PCAP_SNAPLEN);
+  put_le32 (header + 20, UST_PCAP_LINKTYPE_RAW);
+}
+
+static gboolean
+write_entry (FILE                *file,
+             const UstTraceEntry *entry)
+{
+  guint8 head[PACKET_HEAD_MAX];
+  gsize payload_len;
+  gsize head_len = packet_head (entry, head, &payload_len);
+  const char *data = ust_trace_entry_get_data (entry, NULL);
+
+  return fwrite (head, 1, head_len, file) == head_len
+         && fwrite (data, 1, payload_len, file) == payload_len;
+}
+
+static void
+set_file_error (GError     **error,
+                int          saved_errno,
+                const char  *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               _("Cannot write the capture to %s: %s"), display, g_strerror (saved_errno));
+}
+
+static FILE *
+open_capture (const char  *path,
+              GError     **error)
+{
+  guint8 header[PCAP_FILE_HEADER];
+  FILE *file = g_fopen (path, "wb");
+
+  if (file == NULL)
+    {
+      set_file_error (error, errno, path);
+      return NULL;
+    }
+  file_header (header);
+  if (fwrite (header, 1, sizeof header, file) != sizeof header || fflush (file) != 0)
+    {
+      set_file_error (error, errno, path);
+      fclose (file);
+      return NULL;
+    }
+  return file;
+}
+
+/* Writes @entries (UstTraceEntry*) in their order. */
+gboolean
+ust_pcap_write_entries (const char  *path,
+                        GPtrArray   *entries,
+                        GError     **error)
+{
+  FILE *file;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (entries != NULL, FALSE);
+
+  file = open_capture (path, error);
+  if (file == NULL)
+    return FALSE;
+  for (guint i = 0; i < entries->len && ok; i++)
+    ok = write_entry (file, g_ptr_array_index (entries, i));
+  if (!ok || fflush (file) != 0)
+    {
+      set_file_error (error, errno, path);
+      fclose (file);
+      return FALSE;
+    }
+  if (fclose (file) != 0)
+    {
+      set_file_error (error, errno, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reading ---------------------------------------------------------------------------- */
+
+typedef struct {
+  UstTraceAddress source;
+  UstTraceAddress destination;
+  gint64          time;
+  const guint8   *payload;
+  gsize           len;
+} Packet;
+
+/* Finds the UDP datagram in an IP packet. Fragments other than the first,
+ * IPv6 extension headers and anything but UDP are skipped. */
+static gboolean
+parse_ip (const guint8 *p,
+          gsize         len,
+          Packet       *packet)
+{
+  const guint8 *udp;
+  gsize udp_len;
+
+  if (len < 1)
+    return FALSE;
+  if (p[0] >> 4 == 4)
+    {
+      gsize ihl = (gsize) (p[0] & 0x0f) * 4;
+
+      if (len < IPV4_HEADER || ihl < IPV4_HEADER || len < ihl + UDP_HEADER
+          || get_be16 (p + 2) < ihl + UDP_HEADER
+          || p[9] != IP_PROTO_UDP || (get_be16 (p + 6) & 0x1fff) != 0)
+        return FALSE;
+      packet->source.family = packet->destination.family = 4;
+      memcpy (packet->source.bytes, p + 12, 4);
+      memcpy (packet->destination.bytes, p + 16, 4);
+      udp = p + ihl;
+      len = MIN (len, get_be16 (p + 2)) - ihl;
+    }
+  else if (p[0] >> 4 == 6)
+    {
+      if (len < IPV6_HEADER + UDP_HEADER || p[6] != IP_PROTO_UDP)
+        return FALSE;
+      packet->source.family = packet->destination.family = 6;
+      memcpy (packet->source.bytes, p + 8, 16);
+      memcpy (packet->destination.bytes, p + 24, 16);
+      udp = p + IPV6_HEADER;
+      len = MIN (len - IPV6_HEADER, get_be16 (p + 4));
+    }
+  else
+    return FALSE;
+
+  if (len < UDP_HEADER)
+    return FALSE;
+  packet->source.port = get_be16 (udp);
+  packet->destination.port = get_be16 (udp + 2);
+  udp_len = get_be16 (udp + 4);
+  if (udp_len < UDP_HEADER)
+    return FALSE;
+  packet->payload = udp + UDP_HEADER;
+  packet->len = MIN (udp_len, len) - UDP_HEADER;
+  return TRUE;
+}
+
+static gboolean
+parse_link (guint32       linktype,
+            const guint8 *p,
+            gsize         len,
+            Packet       *packet)
+{
+  guint16 ethertype;
+  gsize offset;
+
+  switch (linktype)
+    {
+    case UST_PCAP_LINKTYPE_RAW:
+    case LINKTYPE_IPV4:
+    case LINKTYPE_IPV6:
+      return parse_ip (p, len, packet);
+    case LINKTYPE_ETHERNET:
+      if (len < 14)
+        return FALSE;
+      offset = 12;
+      ethertype = get_be16 (p + offset);
+      while ((ethertype == 0x8100 || ethertype == 0x88a8) && len >= offset + 6)
+        {
+          offset += 4;    /* an 802.1Q tag */
+          ethertype = get_be16 (p + offset);
+        }
+      offset += 2;
+      break;
+    case LINKTYPE_LINUX_SLL:
+      if (len < 16)
+        return FALSE;
+      ethertype = get_be16 (p + 14);
+      offset = 16;
+      break;
+    default:
+      return FALSE;
+    }
+  if ((ethertype != 0x0800 && ethertype != 0x86dd) || len < offset)
+    return FALSE;
+  return parse_ip (p + offset, len - offset, packet);
+}
+
+static guint
+address_hash (gconstpointer key)
+{
+  const UstTraceAddress *address = key;
+  guint hash = address->port;
+
+  for (guint i = 0; i < 16; i++)
+    hash = hash * 31 + address->bytes[i];
+  return hash;
+}
+
+static gboolean
+address_equal (gconstpointer a,
+               gconstpointer b)
+{
+  return ust_trace_address_equal (a, b);
+}
+
+/* The address in most packets: the exchange, in a capture of its traffic. */
+static void
+guess_exchange (GArray          *packets,
+                UstTraceAddress *exchange)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new (address_hash, address_equal);
+  guint best = 0;
+
+  memset (exchange, 0, sizeof *exchange);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      Packet *packet = &g_array_index (packets, Packet, i);
+      UstTraceAddress *ends[2] = { &packet->source, &packet->destination };
+
+      for (guint e = 0; e < 2; e++)
+        {
+          guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, ends[e])) + 1;
+
+          g_hash_table_insert (counts, ends[e], GUINT_TO_POINTER (count));
+          if (count > best)
+            {
+              best = count;
+              *exchange = *ends[e];
+            }
+        }
+    }
+}
+
+/* Reads a classic pcap of UDP over IPv4/IPv6 (raw IP, Ethernet or Linux
+ * cooked captures) into entries numbered from 1. A datagram from @exchange
+ * is "sent", anything else "received"; with @exchange NULL the address seen
+ * in most packets is taken for the exchange. A file cut short (the writer was
+ * killed) gives the packets before the cut. */
+GPtrArray *
+ust_pcap_read_entries (const char             *path,
+                       const UstTraceAddress  *exchange,
+                       GError                **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GArray) packets = g_array_new (FALSE, TRUE, sizeof (Packet));
+  GPtrArray *entries;
+  UstTraceAddress guessed;
+  const guint8 *p;
+  gsize len, offset;
+  guint32 magic, linktype;
+  gboolean swapped, nanoseconds;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  p = (const guint8 *) contents;
+  if (len < PCAP_FILE_HEADER)
+    goto bad;
+
+  memcpy (&magic, p, 4);
+  swapped = magic == GUINT32_SWAP_LE_BE (PCAP_MAGIC_US)
+            || magic == GUINT32_SWAP_LE_BE (PCAP_MAGIC_NS);
+  if (swapped)
+    magic = GUINT32_SWAP_LE_BE (magic);
+  if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS)
+    goto bad;
+  nanoseconds = magic == PCAP_MAGIC_NS;
+  memcpy (&linktype, p + 20, 4);
+  linktype = (swapped ? GUINT32_SWAP_LE_BE (linktype) : linktype) & 0x0fffffff;
+
+  for (offset = PCAP_FILE_HEADER; offset + PCAP_RECORD_HEADER <= len;)
+    {
+      guint32 fields[4];
+      Packet packet = { 0 };
+
+      memcpy (fields, p + offset, sizeof fields);
+      for (guint i = 0; i < 4; i++)
+        fields[i] = swapped ? GUINT32_SWAP_LE_BE (fields[i]) : fields[i];
+      if (fields[2] > len - offset - PCAP_RECORD_HEADER)
+        break;    /* cut short */
+      if (parse_link (linktype, p + offset + PCAP_RECORD_HEADER, fields[2], &packet))
+        {
+          packet.time = (gint64) fields[0] * G_USEC_PER_SEC
+                        + (nanoseconds ? fields[1] / 1000 : fields[1]);
+          g_array_append_val (packets, packet);
+        }
+      offset += PCAP_RECORD_HEADER + fields[2];
+    }
+
+  if (exchange == NULL)
+    {
+      guess_exchange (packets, &guessed);
+      exchange = &guessed;
+    }
+
+  entries = g_ptr_array_new_full (packets->len, (GDestroyNotify) ust_trace_entry_unref);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      Packet *packet = &g_array_index (packets, Packet, i);
+      UstTraceDirection direction = ust_trace_address_equal (&packet->source, exchange)
+                                      ? UST_TRACE_SENT : UST_TRACE_RECEIVED;
+
+      g_ptr_array_add (entries, ust_trace_entry_new (i + 1, packet->time, direction,
+                                                     &packet->source, &packet->destination,
+                                                     (const char *) packet->payload,
+                                                     packet->len));
+    }
+  return entries;
+
+bad:
+  {
+    g_autofree char *display = g_filename_display_name (path);
+
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 _("%s is not a pcap capture (pcapng files must be converted first)"), display);
+    return NULL;
+  }
+}
+
+/* The streaming writer ------------------------------------------------------------------ */
+
+struct _UstPcapWriter {
+  GObject      parent_instance;
+
+  char        *path;
+  FILE        *file;          /* the writer thread's alone until it is joined */
+  GAsyncQueue *queue;         /* UstTraceEntry*, or the writer itself to stop */
+  GThread     *thread;
+  UstTrace    *trace;
+  guint        sink_id;
+  gboolean     closed;        /* guarded by the queue's lock */
+
+  GMutex       lock;          /* guards the counters and the error */
+  guint64      n_written;
+  guint64      n_dropped;
+  GError      *error;
+};
+
+G_DEFINE_FINAL_TYPE (UstPcapWriter, ust_pcap_writer, G_TYPE_OBJECT)
+
+static void
+writer_fail (UstPcapWriter *self,
+             int            saved_errno)
+{
+  g_mutex_lock (&self->lock);
+  if (self->error == NULL)
+    set_file_error (&self->error, saved_errno, self->path);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+writer_failed (UstPcapWriter *self)
+{
+  gboolean failed;
+
+  g_mutex_lock (&self->lock);
+  failed = self->error != NULL;
+  g_mutex_unlock (&self->lock);
+  return failed;
+}
+
+static void
+writer_flush (UstPcapWriter *self,
+              guint64        written)
+{
+  if (written == 0 || writer_failed (self))
+    return;
+  if (fflush (self->file) != 0)
+    writer_fail (self, errno);
+  g_mutex_lock (&self->lock);
+  self->n_written += written;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Sleeps until the queue has something, lets a batch gather for 20 ms, then
+ * writes whatever the queue holds and flushes when it runs dry (or every
+ * thousand packets under a steady stream). So the file is at most a few tens
+ * of milliseconds behind, a killed server leaves a file that is whole up to
+ * the last flush, and the recording thread pays for at most about fifty
+ * wake-ups and writes a second, however busy the exchange: while this thread
+ * sleeps, a push onto the queue does not signal anybody. After a write error
+ * the entries are only dropped; ust_pcap_writer_close() reports the error. */
+static gpointer
+writer_thread_func (gpointer user_data)
+{
+  UstPcapWriter *self = user_data;
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      gpointer item = g_async_queue_pop (self->queue);
+      guint64 pending = 0;
+
+      if (item != (gpointer) self)
+        g_usleep (WRITER_GATHER_US);
+
+      while (item != NULL)
+        {
+          if (item == (gpointer) self)
+            {
+              stop = TRUE;
+              break;
+            }
+          if (!writer_failed (self) && !write_entry (self->file, item))
+            writer_fail (self, errno);
+          ust_trace_entry_unref (item);
+          if (++pending == WRITER_FLUSH_EVERY)
+            {
+              writer_flush (self, pending);
+              pending = 0;
+            }
+          item = g_async_queue_try_pop (self->queue);
+        }
+      writer_flush (self, pending);
+    }
+  return NULL;
+}
+
+/* On the recording thread, under the trace's lock: a reference onto the
+ * queue, nothing more. */
+static void
+sink_cb (UstTraceEntry *entry,
+         gpointer       user_data)
+{
+  ust_pcap_writer_add (user_data, entry);
+}
+
+static void
+ust_pcap_writer_dispose (GObject *object)
+{
+  ust_pcap_writer_close (UST_PCAP_WRITER (object), NULL);
+
+  G_OBJECT_CLASS (ust_pcap_writer_parent_class)->dispose (object);
+}
+
+static void
+ust_pcap_writer_finalize (GObject *object)
+{
+  UstPcapWriter *self = UST_PCAP_WRITER (object);
+
+  g_async_queue_unref (self->queue);
+  g_clear_error (&self->error);
+  g_mutex_clear (&self->lock);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (ust_pcap_writer_parent_class)->finalize (object);
+}
+
+static void
+ust_pcap_writer_class_init (UstPcapWriterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ust_pcap_writer_dispose;
+  object_class->finalize = ust_pcap_writer_finalize;
+}
+
+static void
+ust_pcap_writer_init (UstPcapWriter *self)
+{
+  g_mutex_init (&self->lock);
+  self->queue = g_async_queue_new ();
+}
+
+/* Creates (or truncates) @path, writes the file header and starts the
+ * writer thread. The file is a valid, empty capture from here on. */
+UstPcapWriter *
+ust_pcap_writer_new (const char  *path,
+                     GError     **error)
+{
+  g_autoptr(UstPcapWriter) self = NULL;
+  FILE *file;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  file = open_capture (path, error);
+  if (file == NULL)
+    return NULL;
+  self = g_object_new (UST_TYPE_PCAP_WRITER, NULL);
+  self->path = g_strdup (path);
+  self->file = file;
+  setvbuf (self->file, NULL, _IOFBF, WRITER_BUFFER);
+  self->thread = g_thread_new ("ust-pcap-writer", writer_thread_func, self);
+  return g_steal_pointer (&self);
+}
+
+/* Queues @entry for writing; any thread. Beyond UST_PCAP_WRITER_QUEUE_MAX
+ * waiting entries it is dropped and counted instead. */
+void
+ust_pcap_writer_add (UstPcapWriter *self,
+                     UstTraceEntry *entry)
+{
+  gboolean dropped = FALSE;
+
+  g_return_if_fail (UST_IS_PCAP_WRITER (self));
+  g_return_if_fail (entry != NULL);
+
+  g_async_queue_lock (self->queue);
+  if (self->closed)
+    ;   /* too late: the writer thread has been told to stop */
+  else if (g_async_queue_length_unlocked (self->queue) >= UST_PCAP_WRITER_QUEUE_MAX)
+    dropped = TRUE;
+  else
+    g_async_queue_push_unlocked (self->queue, ust_trace_entry_ref (entry));
+  g_async_queue_unlock (self->queue);
+
+  if (dropped)
+    {
+      g_mutex_lock (&self->lock);
+      self->n_dropped++;
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+/* Writes every datagram @trace records from now on, until the writer is
+ * closed. One trace per writer. */
+void
+ust_pcap_writer_attach (UstPcapWriter *self,
+                        UstTrace      *trace)
+{
+  g_return_if_fail (UST_IS_PCAP_WRITER (self));
+  g_return_if_fail (UST_IS_TRACE (trace));
+  g_return_if_fail (self->trace == NULL);
+  g_return_if_fail (!self->closed);
+
+  self->trace = g_object_ref (trace);
+  self->sink_id = ust_trace_add_sink (trace, sink_cb, self, NULL);
+}
+
+/* Detaches from the trace, writes what is queued, stops the thread and
+ * closes the file. Returns FALSE with the first write error, if any. Safe to
+ * call twice (the second call reports nothing). */
+gboolean
+ust_pcap_writer_close (UstPcapWriter  *self,
+                       GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (UST_IS_PCAP_WRITER (self), FALSE);
+
+  if (self->closed)
+    return TRUE;
+
+  if (self->trace != NULL)
+    {
+      ust_trace_remove_sink (self->trace, self->sink_id);
+      g_clear_object (&self->trace);
+    }
+  /* The stop mark goes last in the queue: everything before it is written. */
+  g_async_queue_lock (self->queue);
+  self->closed = TRUE;
+  if (self->thread != NULL)
+    g_async_queue_push_unlocked (self->queue, self);
+  g_async_queue_unlock (self->queue);
+  if (self->thread != NULL)
+    g_thread_join (g_steal_pointer (&self->thread));
+  if (self->file != NULL && fclose (g_steal_pointer (&self->file)) != 0)
+    writer_fail (self, errno);
+
+  g_mutex_lock (&self->lock);
+  local_error = g_steal_pointer (&self->error);
+  g_mutex_unlock (&self->lock);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Packets flushed to the file so far. */
+guint64
+ust_pcap_writer_get_n_written (UstPcapWriter *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (UST_IS_PCAP_WRITER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->n_written;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+guint64
+ust_pcap_writer_get_n_dropped (UstPcapWriter *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (UST_IS_PCAP_WRITER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->n_dropped;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+const char *
+ust_pcap_writer_get_path (UstPcapWriter *self)
+{
+  g_return_val_if_fail (UST_IS_PCAP_WRITER (self), NULL);
+
+  return self->path;
+}

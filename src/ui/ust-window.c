@@ -1,0 +1,1398 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-window"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "ust-call-columns.h"
+#include "ust-call-details.h"
+#include "ust-confirm.h"
+#include "ust-platform.h"
+#include "ust-ui-format.h"
+#include "ust-window-private.h"
+
+/* The "all addresses" entry of the dropdown. */
+#define ANY_ADDRESS "0.0.0.0"
+/* Sorting by a column reads every row of the diary, and the diary model is
+ * lazy (it reads pages from SQLite as they scroll into view); above this
+ * many calls the diary stays in its own order, newest first. */
+#define DIARY_SORT_LIMIT 5000
+#define TICK_MS 1000
+
+/* The diary columns shown until the person picks others. */
+static const char *const default_diary_columns[] = {
+  "start_time", "caller", "callee", "disposition", "final_code", "final_reason",
+  "talk_s", "total_s", "ended_by", "call_id",
+};
+
+typedef void (*TickFunc) (GtkListItem *list_item);
+
+enum {
+  PROP_0,
+  PROP_EXCHANGE,
+  PROP_SETTINGS,
+  N_PROPS,
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (UstWindow, ust_window, GTK_TYPE_APPLICATION_WINDOW)
+
+/* Messages ------------------------------------------------------------------ */
+
+static void
+set_message (UstWindow  *self,
+             const char *message,
+             gboolean    is_error)
+{
+  GtkWidget *label = GTK_WIDGET (self->message_label);
+
+  gtk_label_set_text (self->message_label, message != NULL ? message : "");
+  gtk_widget_set_visible (label, message != NULL && *message != '\0');
+  if (is_error)
+    {
+      gtk_widget_add_css_class (label, "error");
+      gtk_widget_remove_css_class (label, "ust-note");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (label, "error");
+      gtk_widget_add_css_class (label, "ust-note");
+    }
+}
+
+/* Shows @message (a problem and what to do about it) under the status line;
+ * NULL hides it. */
+void
+ust_window_show_message (UstWindow  *self,
+                         const char *message)
+{
+  g_return_if_fail (UST_IS_WINDOW (self));
+
+  set_message (self, message, TRUE);
+}
+
+/* Shows @note (something that went well: an export, a copy) on the same
+ * line as the messages, without the error colour. */
+void
+ust_window_show_note (UstWindow  *self,
+                      const char *note)
+{
+  g_return_if_fail (UST_IS_WINDOW (self));
+
+  set_message (self, note, FALSE);
+}
+
+/* Addresses ----------------------------------------------------------------- */
+
+const char *
+ust_window_get_selected_address (UstWindow *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (UST_IS_WINDOW (self), NULL);
+
+  selected = gtk_drop_down_get_selected (self->address_dropdown);
+  if (selected == GTK_INVALID_LIST_POSITION || selected >= self->addresses->len)
+    return NULL;
+  return g_ptr_array_index (self->addresses, selected);
+}
+
+static guint
+find_address (GPtrArray  *addresses,
+              const char *address)
+{
+  for (guint i = 0; address != NULL && i < addresses->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (addresses, i), address) == 0)
+      return i;
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+update_address_lost (UstWindow *self,
+                     gboolean   lost)
+{
+  const char *running = ust_exchange_get_address (self->exchange);
+  g_autofree char *message = NULL;
+
+  if (lost == self->address_lost)
+    return;
+  self->address_lost = lost;
+  if (lost)
+    {
+      message = g_strdup_printf (_("The address %s is no longer on this computer (did the "
+                                   "network change?), so phones cannot reach the exchange. "
+                                   "Press Stop, choose another address and press Start."),
+                                 running);
+      ust_window_show_message (self, message);
+    }
+  else
+    {
+      ust_window_show_message (self, NULL);
+    }
+}
+
+/* Lists this computer's addresses again, best first (the order and labels
+ * come from ust-net), keeping the current choice when it is still there. An
+ * address picked with app.select-address that the list does not have stays
+ * as an entry of its own; the running address stays too, marked as gone,
+ * when the network took it away. */
+void
+ust_window_refresh_addresses (UstWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GListStore) found = NULL;
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *previous = NULL;
+  const char *running = NULL;
+  gboolean lost = FALSE;
+  guint n_found = 0, selected;
+
+  g_return_if_fail (UST_IS_WINDOW (self));
+
+  previous = g_strdup (ust_window_get_selected_address (self));
+  if (ust_exchange_get_running (self->exchange))
+    running = ust_exchange_get_address (self->exchange);
+
+  found = ust_net_list_addresses (&error);
+  if (found == NULL)
+    ust_window_show_message (self, error->message);
+  else
+    n_found = g_list_model_get_n_items (G_LIST_MODEL (found));
+
+  for (guint i = 0; i < n_found; i++)
+    {
+      g_autoptr (UstNetAddress) address = g_list_model_get_item (G_LIST_MODEL (found), i);
+      const char *label = ust_net_address_get_label (address);
+
+      g_ptr_array_add (addresses, g_strdup (ust_net_address_get_address (address)));
+      g_ptr_array_add (labels, g_strdup (label != NULL && *label != '\0'
+                                           ? label : ust_net_address_get_address (address)));
+    }
+
+  if (self->manual_address != NULL
+      && find_address (addresses, self->manual_address) == GTK_INVALID_LIST_POSITION)
+    {
+      g_ptr_array_add (addresses, g_strdup (self->manual_address));
+      g_ptr_array_add (labels, g_strdup (self->manual_address));
+    }
+  if (running != NULL && find_address (addresses, running) == GTK_INVALID_LIST_POSITION)
+    {
+      lost = TRUE;
+      g_ptr_array_add (addresses, g_strdup (running));
+      /* Translators: the address the exchange runs on, after the network took it away. */
+      g_ptr_array_add (labels, g_strdup_printf (_("%s — no longer on this computer"), running));
+    }
+  g_ptr_array_add (addresses, g_strdup (ANY_ADDRESS));
+  g_ptr_array_add (labels, g_strdup (_("All addresses (0.0.0.0)")));
+  g_ptr_array_add (labels, NULL);
+
+  g_ptr_array_unref (self->addresses);
+  self->addresses = g_ptr_array_ref (addresses);
+  gtk_string_list_splice (self->address_labels, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->address_labels)),
+                          (const char *const *) labels->pdata);
+
+  /* Keep what runs, else what was chosen, else what was used last time,
+   * else the best address (ust-net sorts it first). */
+  selected = find_address (addresses, running);
+  if (selected == GTK_INVALID_LIST_POSITION)
+    selected = find_address (addresses, previous);
+  if (selected == GTK_INVALID_LIST_POSITION)
+    selected = find_address (addresses, ust_settings_get_address (self->settings));
+  if (selected == GTK_INVALID_LIST_POSITION)
+    selected = 0;
+  gtk_drop_down_set_selected (self->address_dropdown, selected);
+
+  update_address_lost (self, lost);
+  ust_window_actions_update (self);
+}
+
+/* Chooses @address in the dropdown ("0.0.0.0" or "::" for all addresses).
+ * Any numeric address is accepted: one the list does not show is added. */
+gboolean
+ust_window_select_address (UstWindow  *self,
+                           const char *address)
+{
+  g_autoptr (GInetAddress) inet = NULL;
+  guint position;
+
+  g_return_val_if_fail (UST_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  inet = g_inet_address_new_from_string (address);
+  if (inet == NULL)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("“%s” is not an IP address. Choose one from the list."), address);
+
+      ust_window_show_message (self, message);
+      return FALSE;
+    }
+  if (g_inet_address_get_is_any (inet))
+    address = ANY_ADDRESS;
+
+  position = find_address (self->addresses, address);
+  if (position == GTK_INVALID_LIST_POSITION)
+    {
+      g_free (self->manual_address);
+      self->manual_address = g_strdup (address);
+      ust_window_refresh_addresses (self);
+      position = find_address (self->addresses, address);
+    }
+  gtk_drop_down_set_selected (self->address_dropdown, position);
+  return TRUE;
+}
+
+/* Start and stop -------------------------------------------------------------- */
+
+void
+ust_window_start (UstWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+  const char *address;
+  guint port;
+
+  g_return_if_fail (UST_IS_WINDOW (self));
+
+  if (ust_exchange_get_running (self->exchange))
+    return;
+
+  address = ust_window_get_selected_address (self);
+  if (address == NULL)
+    {
+      ust_window_show_message (self, _("This computer has no network address to offer the "
+                                       "phones. Connect it to a network (Wi-Fi or cable), then "
+                                       "press the refresh button next to the address."));
+      return;
+    }
+  port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
+
+  ust_exchange_set_open (self->exchange, !ust_settings_get_require_registration (self->settings));
+  if (!ust_exchange_start (self->exchange, address, port, &error))
+    {
+      ust_window_show_message (self, error->message);
+      return;
+    }
+  ust_window_show_message (self, NULL);
+  ust_settings_set_address (self->settings, address);
+  ust_settings_set_port (self->settings, port);
+}
+
+void
+ust_window_stop (UstWindow *self)
+{
+  g_return_if_fail (UST_IS_WINDOW (self));
+
+  ust_exchange_stop (self->exchange);
+}
+
+static void
+update_running (UstWindow *self)
+{
+  gboolean running = ust_exchange_get_running (self->exchange);
+  GtkWidget *button = GTK_WIDGET (self->start_button);
+
+  if (running)
+    {
+      const char *address = ust_exchange_get_address (self->exchange);
+      guint port = ust_exchange_get_port (self->exchange);
+      g_autofree char *where = ust_format_host_port (address, port);
+      g_autofree char *status = g_strdup_printf (_("Running on %s"), where);
+      g_autofree char *port_text = g_strdup_printf ("%u", port);
+      g_autofree char *host = strchr (address, ':') != NULL ? g_strdup_printf ("[%s]", address)
+                                                             : g_strdup (address);
+      /* RFC 3261 §19.1.1: the port can be left out of a SIP URI when it is 5060. */
+      g_autofree char *example = port == 5060 ? g_strdup_printf ("sip:alice@%s", host)
+                                              : g_strdup_printf ("sip:alice@%s:%u", host, port);
+
+      gtk_label_set_text (self->status_label, status);
+      gtk_label_set_text (self->server_value, address);
+      gtk_label_set_text (self->port_value, port_text);
+      gtk_label_set_text (self->example_value, example);
+      const char *firewall = ust_platform_firewall_hint ();
+      g_autofree char *hint =
+        g_strconcat (_("Type these into each phone. Phones call each other by user name: dial "
+                       "“bob” to reach the phone registered as bob."),
+                     firewall != NULL ? "\n\n" : "", firewall, NULL);
+
+      gtk_label_set_text (self->setup_hint, hint);
+      gtk_button_set_label (self->start_button, _("Stop"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.stop");
+      gtk_widget_remove_css_class (button, "suggested-action");
+      gtk_widget_add_css_class (button, "destructive-action");
+    }
+  else
+    {
+      gtk_label_set_text (self->status_label, _("Stopped"));
+      gtk_label_set_text (self->server_value, "—");
+      gtk_label_set_text (self->port_value, "—");
+      gtk_label_set_text (self->example_value, "—");
+      gtk_label_set_text (self->setup_hint, _("Press Start, then type these into each phone."));
+      gtk_button_set_label (self->start_button, _("Start"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.start");
+      gtk_widget_remove_css_class (button, "destructive-action");
+      gtk_widget_add_css_class (button, "suggested-action");
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->address_dropdown), !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !running);
+
+  /* Once stopped, an address that went away is no longer a problem, and
+   * its entry can go. */
+  if (!running && self->address_lost)
+    ust_window_refresh_addresses (self);
+  ust_window_actions_update (self);
+}
+
+/* The application's actions follow this window once it belongs to one. */
+static void
+application_notify_cb (UstWindow  *self,
+                       GParamSpec *pspec,
+                       gpointer    user_data)
+{
+  ust_window_actions_update (self);
+}
+
+static void
+exchange_notify_cb (UstWindow  *self,
+                    GParamSpec *pspec,
+                    GObject    *exchange)
+{
+  update_running (self);
+}
+
+static void
+store_error_cb (UstWindow  *self,
+                const char *message,
+                GObject    *store)
+{
+  ust_window_show_message (self, message);
+}
+
+/* Cells that tick ------------------------------------------------------------------ */
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  UstWindow *self = user_data;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->ticking);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    ((TickFunc) value) (key);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+tick_phone_expires (GtkListItem *list_item)
+{
+  UstPhone *phone = gtk_list_item_get_item (list_item);
+  gint64 left;
+  g_autofree char *text = NULL;
+
+  if (phone == NULL)
+    return;
+  left = ust_phone_get_expires_at (phone) - g_get_real_time ();
+  text = ust_format_elapsed (left);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)), text);
+}
+
+static void
+tick_call_duration (GtkListItem *list_item)
+{
+  UstCallRecord *record = gtk_list_item_get_item (list_item);
+  const UstCallData *data;
+  g_autofree char *text = NULL;
+
+  if (record == NULL)
+    return;
+  data = ust_call_record_get_data (record);
+  text = ust_format_elapsed (g_get_real_time () - data->start_time);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)), text);
+}
+
+static GtkWidget *
+cell_label_new (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  return label;
+}
+
+static void
+ticking_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *list_item,
+                  gpointer                  user_data)
+{
+  GtkWidget *label = cell_label_new ();
+
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+ticking_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 UstWindow                *self)
+{
+  TickFunc tick = g_object_get_data (G_OBJECT (factory), "ust-tick");
+
+  g_hash_table_insert (self->ticking, list_item, tick);
+  tick (list_item);
+}
+
+static void
+ticking_unbind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *list_item,
+                   UstWindow                *self)
+{
+  g_hash_table_remove (self->ticking, list_item);
+}
+
+static GtkListItemFactory *
+ticking_factory_new (UstWindow *self,
+                     TickFunc   tick)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_object_set_data (G_OBJECT (factory), "ust-tick", tick);
+  g_signal_connect (factory, "setup", G_CALLBACK (ticking_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (ticking_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (ticking_unbind_cb), self);
+  return factory;
+}
+
+/* Cells bound to a property ------------------------------------------------------ */
+
+/* A label showing @expression of the row's item; the expression watches the
+ * item, so a record updated in place updates its cells. */
+static void
+expression_setup_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *list_item,
+                     GtkExpression            *expression)
+{
+  GtkWidget *label = cell_label_new ();
+
+  gtk_list_item_set_child (list_item, label);
+  gtk_expression_bind (gtk_expression_ref (expression), label, "label", list_item);
+}
+
+/* @expression (evaluated on the list item) shows in a label; the factory
+ * takes it. */
+static GtkListItemFactory *
+expression_factory_new (GtkExpression *expression)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_object_set_data_full (G_OBJECT (factory), "ust-expression", expression,
+                          (GDestroyNotify) gtk_expression_unref);
+  g_signal_connect (factory, "setup", G_CALLBACK (expression_setup_cb), expression);
+  return factory;
+}
+
+static GtkExpression *
+item_expression (void)
+{
+  return gtk_property_expression_new (GTK_TYPE_LIST_ITEM, NULL, "item");
+}
+
+static GtkListItemFactory *
+property_factory_new (GType       type,
+                      const char *property)
+{
+  return expression_factory_new (gtk_property_expression_new (type, item_expression (), property));
+}
+
+static char *
+state_label_cb (GObject    *this,
+                const char *state,
+                gpointer    user_data)
+{
+  return g_strdup (ust_call_state_label (state));
+}
+
+static GtkListItemFactory *
+state_factory_new (void)
+{
+  GtkExpression *state = gtk_property_expression_new (UST_TYPE_CALL_RECORD, item_expression (),
+                                                       "state");
+
+  return expression_factory_new (gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 1, &state,
+                                                              G_CALLBACK (state_label_cb),
+                                                              NULL, NULL));
+}
+
+/* Live views ---------------------------------------------------------------------- */
+
+static void
+phones_changed_cb (UstWindow  *self,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   GListModel *phones)
+{
+  guint n = g_list_model_get_n_items (phones);
+  g_autofree char *heading = NULL;
+
+  if (n == 0)
+    heading = g_strdup (_("Registered phones"));
+  else
+    /* Translators: the heading above the list of phones, with how many there are. */
+    heading = g_strdup_printf (_("Registered phones (%u)"), n);
+  gtk_label_set_text (self->phones_heading, heading);
+  gtk_widget_set_visible (GTK_WIDGET (self->phones_empty), n == 0);
+}
+
+static void
+calls_changed_cb (UstWindow  *self,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *calls)
+{
+  guint n = g_list_model_get_n_items (calls);
+  g_autofree char *heading = NULL;
+
+  if (n == 0)
+    heading = g_strdup (_("Active calls"));
+  else
+    heading = g_strdup_printf (_("Active calls (%u)"), n);
+  gtk_label_set_text (self->calls_heading, heading);
+  gtk_widget_set_visible (GTK_WIDGET (self->calls_empty), n == 0);
+}
+
+static GtkSorter *
+property_sorter_new (GType       type,
+                     const char *property)
+{
+  return GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (type, NULL, property)));
+}
+
+static void
+setup_phones_view (UstWindow *self)
+{
+  GListModel *phones = ust_exchange_get_phones (self->exchange);
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->phones_view);
+  struct {
+    GtkColumnViewColumn *column;
+    const char          *property;
+  } text_columns[] = {
+    { self->phone_user_column, "user" },
+    { self->phone_source_column, "source" },
+    { self->phone_contact_column, "contact" },
+    { self->phone_agent_column, "user-agent" },
+  };
+  g_autoptr (GtkListItemFactory) expires = NULL;
+  g_autoptr (GtkSorter) expires_sorter = NULL;
+  GtkSortListModel *sorted;
+
+  for (guint i = 0; i < G_N_ELEMENTS (text_columns); i++)
+    {
+      g_autoptr (GtkListItemFactory) factory =
+        property_factory_new (UST_TYPE_PHONE, text_columns[i].property);
+      g_autoptr (GtkSorter) column_sorter =
+        property_sorter_new (UST_TYPE_PHONE, text_columns[i].property);
+
+      gtk_column_view_column_set_factory (text_columns[i].column, factory);
+      gtk_column_view_column_set_sorter (text_columns[i].column, column_sorter);
+    }
+  expires = ticking_factory_new (self, tick_phone_expires);
+  gtk_column_view_column_set_factory (self->phone_expires_column, expires);
+  expires_sorter = GTK_SORTER (gtk_numeric_sorter_new (
+    gtk_property_expression_new (UST_TYPE_PHONE, NULL, "expires-at")));
+  gtk_column_view_column_set_sorter (self->phone_expires_column, expires_sorter);
+
+  /* A few dozen phones at most: sorting them on every batch is cheap. */
+  sorted = gtk_sort_list_model_new (g_object_ref (phones), g_object_ref (sorter));
+  gtk_column_view_set_model (self->phones_view,
+                             GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (sorted))));
+  gtk_column_view_sort_by_column (self->phones_view, self->phone_user_column,
+                                  GTK_SORT_ASCENDING);
+
+  g_signal_connect_object (phones, "items-changed", G_CALLBACK (phones_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  phones_changed_cb (self, 0, 0, 0, phones);
+}
+
+static void
+setup_calls_view (UstWindow *self)
+{
+  GListModel *calls = ust_exchange_get_active_calls (self->exchange);
+  g_autoptr (GtkListItemFactory) caller = property_factory_new (UST_TYPE_CALL_RECORD, "caller");
+  g_autoptr (GtkListItemFactory) callee = property_factory_new (UST_TYPE_CALL_RECORD, "callee");
+  g_autoptr (GtkListItemFactory) state = state_factory_new ();
+  g_autoptr (GtkListItemFactory) duration = ticking_factory_new (self, tick_call_duration);
+
+  gtk_column_view_column_set_factory (self->call_caller_column, caller);
+  gtk_column_view_column_set_factory (self->call_callee_column, callee);
+  gtk_column_view_column_set_factory (self->call_state_column, state);
+  gtk_column_view_column_set_factory (self->call_duration_column, duration);
+
+  /* The exchange's order: oldest call first, as they started. */
+  gtk_column_view_set_model (self->calls_view,
+                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (calls))));
+
+  g_signal_connect_object (calls, "items-changed", G_CALLBACK (calls_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  calls_changed_cb (self, 0, 0, 0, calls);
+}
+
+/* The diary ----------------------------------------------------------------------- */
+
+/* The disposition column's format function, whose words get translated. */
+static UstCallColumnFormat outcome_format;
+
+/* A diary cell's text: the column table's text, with times in local time
+ * for reading rather than ISO 8601 for machines, and outcomes in words. */
+static char *
+diary_cell_text (const UstCallColumn *column,
+                 const UstCallData   *data)
+{
+  g_autofree char *text = column->format (data);
+
+  if (column->format == outcome_format)
+    return g_strdup (ust_call_outcome_label (text));
+  if (column->kind == UST_CALL_COLUMN_TIME && *text != '\0')
+    {
+      g_autoptr (GDateTime) when = g_date_time_new_from_iso8601 (text, NULL);
+
+      if (when != NULL)
+        {
+          g_autoptr (GDateTime) local = g_date_time_to_local (when);
+
+          return g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+        }
+    }
+  return g_steal_pointer (&text);
+}
+
+static void
+diary_cell_update (GtkListItem *list_item)
+{
+  const UstCallColumn *column = g_object_get_data (G_OBJECT (list_item), "ust-column");
+  UstCallRecord *record = gtk_list_item_get_item (list_item);
+  g_autofree char *text = NULL;
+
+  if (record == NULL)
+    return;
+  text = diary_cell_text (column, ust_call_record_get_data (record));
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)), text);
+}
+
+static void
+diary_record_notify_cb (GtkListItem *list_item,
+                        GParamSpec  *pspec,
+                        GObject     *record)
+{
+  diary_cell_update (list_item);
+}
+
+static void
+diary_setup_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                const UstCallColumn      *column)
+{
+  GtkWidget *label = cell_label_new ();
+
+  if (column->kind == UST_CALL_COLUMN_NUMBER)
+    {
+      gtk_label_set_xalign (GTK_LABEL (label), 1);
+      gtk_widget_add_css_class (label, "numeric");
+    }
+  g_object_set_data (G_OBJECT (list_item), "ust-column", (gpointer) column);
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+diary_bind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               const UstCallColumn      *column)
+{
+  GObject *record = gtk_list_item_get_item (list_item);
+  gulong handler;
+
+  diary_cell_update (list_item);
+  /* A call still going on is saved again as it changes. */
+  handler = g_signal_connect_object (record, "notify", G_CALLBACK (diary_record_notify_cb),
+                                     list_item, G_CONNECT_SWAPPED);
+  g_object_set_data (G_OBJECT (list_item), "ust-notify", GSIZE_TO_POINTER (handler));
+}
+
+static void
+diary_unbind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *list_item,
+                 const UstCallColumn      *column)
+{
+  GObject *record = gtk_list_item_get_item (list_item);
+  gulong handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (list_item), "ust-notify"));
+
+  if (record != NULL && handler != 0)
+    g_signal_handler_disconnect (record, handler);
+  g_object_set_data (G_OBJECT (list_item), "ust-notify", NULL);
+}
+
+static char *
+diary_sort_text_cb (UstCallRecord *record,
+                    gpointer       user_data)
+{
+  const UstCallColumn *column = user_data;
+
+  return column->format (ust_call_record_get_data (record));
+}
+
+static double
+diary_sort_number_cb (UstCallRecord *record,
+                      gpointer       user_data)
+{
+  const UstCallColumn *column = user_data;
+  g_autofree char *text = column->format (ust_call_record_get_data (record));
+
+  /* Empty cells ("did not happen") sort before every number. */
+  return *text == '\0' ? -1.0 : g_ascii_strtod (text, NULL);
+}
+
+static GtkSorter *
+diary_sorter_new (const UstCallColumn *column)
+{
+  GtkExpression *expression;
+
+  if (column->kind == UST_CALL_COLUMN_NUMBER)
+    {
+      expression = gtk_cclosure_expression_new (G_TYPE_DOUBLE, NULL, 0, NULL,
+                                                G_CALLBACK (diary_sort_number_cb),
+                                                (gpointer) column, NULL);
+      return GTK_SORTER (gtk_numeric_sorter_new (expression));
+    }
+  /* ISO 8601 times sort as text. */
+  expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                            G_CALLBACK (diary_sort_text_cb),
+                                            (gpointer) column, NULL);
+  return GTK_SORTER (gtk_string_sorter_new (expression));
+}
+
+static void
+update_diary_sorting (UstWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->diary_filter));
+  gboolean sortable = n <= DIARY_SORT_LIMIT;
+  GListModel *columns;
+  g_autofree char *hint = NULL;
+
+  if (sortable == self->diary_sortable)
+    return;
+  self->diary_sortable = sortable;
+
+  columns = gtk_column_view_get_columns (self->diary_view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      gtk_column_view_column_set_sorter (column,
+                                         sortable ? g_object_get_data (G_OBJECT (column),
+                                                                       "ust-sorter")
+                                                  : NULL);
+    }
+  gtk_sort_list_model_set_sorter (self->diary_sort,
+                                  sortable ? gtk_column_view_get_sorter (self->diary_view) : NULL);
+
+  if (sortable)
+    hint = g_strdup (_("Newest calls first; click a column title to sort by it. Double-click a "
+                       "call to see everything that happened in it."));
+  else
+    hint = g_strdup_printf (_("Newest calls first. Sorting by column is off for more than %u "
+                              "calls: search to narrow the list. Double-click a call to see "
+                              "everything that happened in it."),
+                            DIARY_SORT_LIMIT);
+  gtk_label_set_text (self->sort_hint, hint);
+}
+
+static void
+diary_count_changed_cb (UstWindow *self)
+{
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->diary_filter));
+  guint total = g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
+  g_autofree char *text = NULL;
+
+  if (self->search_text != NULL)
+    /* Translators: how many calls match the search, out of how many in the diary. */
+    text = g_strdup_printf (ngettext ("%u of %u call", "%u of %u calls", total), shown, total);
+  else
+    text = g_strdup_printf (ngettext ("%u call", "%u calls", total), total);
+  gtk_label_set_text (self->diary_count, text);
+  update_diary_sorting (self);
+  ust_window_actions_update (self);
+}
+
+static void
+diary_items_changed_cb (UstWindow  *self,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        GListModel *model)
+{
+  diary_count_changed_cb (self);
+}
+
+/* Case-insensitive substring test; @needle is already casefolded. Diary
+ * fields are mostly ASCII, so that path allocates nothing. */
+static gboolean
+contains_casefolded (const char *haystack,
+                     const char *needle)
+{
+  g_autofree char *folded = NULL;
+  gboolean ascii = TRUE;
+
+  if (haystack == NULL || *haystack == '\0')
+    return FALSE;
+  for (const char *p = haystack; *p != '\0' && ascii; p++)
+    ascii = (guchar) *p < 0x80;
+  if (ascii)
+    {
+      gsize needle_len = strlen (needle);
+
+      for (const char *p = haystack; *p != '\0'; p++)
+        if (g_ascii_strncasecmp (p, needle, needle_len) == 0)
+          return TRUE;
+      return FALSE;
+    }
+  folded = g_utf8_casefold (haystack, -1);
+  return strstr (folded, needle) != NULL;
+}
+
+static gboolean
+search_match_cb (gpointer item,
+                 gpointer user_data)
+{
+  UstWindow *self = user_data;
+  const UstCallData *data = ust_call_record_get_data (item);
+  const char *needle = self->search_text;
+
+  if (needle == NULL)
+    return TRUE;
+  return contains_casefolded (data->caller, needle)
+         || contains_casefolded (data->callee, needle)
+         || contains_casefolded (data->caller_name, needle)
+         || contains_casefolded (data->call_id, needle)
+         || contains_casefolded (ust_call_disposition (data), needle)
+         || contains_casefolded (ust_call_outcome_label (ust_call_disposition (data)), needle);
+}
+
+static void
+search_changed_cb (UstWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  g_clear_pointer (&self->search_text, g_free);
+  if (*stripped == '\0')
+    {
+      /* No filter at all: the filter model then passes the lazy diary
+       * through without reading a row. */
+      gtk_filter_list_model_set_filter (self->diary_filter, NULL);
+    }
+  else
+    {
+      self->search_text = g_utf8_casefold (stripped, -1);
+      if (gtk_filter_list_model_get_filter (self->diary_filter) == NULL)
+        gtk_filter_list_model_set_filter (self->diary_filter, GTK_FILTER (self->search_filter));
+      else
+        gtk_filter_changed (GTK_FILTER (self->search_filter), GTK_FILTER_CHANGE_DIFFERENT);
+    }
+  diary_count_changed_cb (self);
+}
+
+static void
+diary_activate_cb (UstWindow     *self,
+                   guint          position,
+                   GtkColumnView *view)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr (UstCallRecord) record = g_list_model_get_item (model, position);
+  UstCallDetails *details;
+
+  if (record == NULL)
+    return;
+  details = ust_call_details_new (GTK_WINDOW (self), ust_exchange_get_store (self->exchange),
+                                  record);
+  gtk_window_present (GTK_WINDOW (details));
+}
+
+static gboolean
+in_default_columns (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (default_diary_columns); i++)
+    if (strcmp (name, default_diary_columns[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+add_diary_column (UstWindow           *self,
+                  const UstCallColumn *column,
+                  gboolean             visible)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_autoptr (GtkColumnViewColumn) view_column = NULL;
+  GtkWidget *check;
+
+  g_assert (column != NULL);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (diary_setup_cb), (gpointer) column);
+  g_signal_connect (factory, "bind", G_CALLBACK (diary_bind_cb), (gpointer) column);
+  g_signal_connect (factory, "unbind", G_CALLBACK (diary_unbind_cb), (gpointer) column);
+  view_column = gtk_column_view_column_new (ust_call_column_get_title (column),
+                                            g_object_ref (factory));
+  gtk_column_view_column_set_resizable (view_column, TRUE);
+  gtk_column_view_column_set_visible (view_column, visible);
+  /* Set on the column only while the diary is small (update_diary_sorting). */
+  g_object_set_data_full (G_OBJECT (view_column), "ust-sorter", diary_sorter_new (column),
+                          g_object_unref);
+  gtk_column_view_append_column (self->diary_view, view_column);
+
+  check = gtk_check_button_new_with_label (ust_call_column_get_title (column));
+  g_object_bind_property (view_column, "visible", check, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (self->columns_box, check);
+}
+
+static void
+setup_diary_view (UstWindow *self)
+{
+  UstCallStore *store = ust_exchange_get_store (self->exchange);
+  const UstCallColumn *columns;
+  guint n_columns;
+  GtkSingleSelection *selection;
+
+  self->diary_model = ust_call_model_new (store);
+  self->search_filter = gtk_custom_filter_new (search_match_cb, self, NULL);
+  self->diary_filter = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->diary_model)),
+                                                  NULL);
+  /* Searching a large diary reads it in chunks between frames. */
+  gtk_filter_list_model_set_incremental (self->diary_filter, TRUE);
+  self->diary_sort = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->diary_filter)),
+                                              NULL);
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->diary_sort)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  gtk_column_view_set_model (self->diary_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
+
+  /* One column per entry of the column table, the same table the CSV
+   * export writes, so the window and the file always agree. The columns
+   * shown at first come first, in the order a person reads a call. */
+  columns = ust_call_columns (&n_columns);
+  outcome_format = ust_call_column_find ("disposition")->format;
+  for (guint i = 0; i < G_N_ELEMENTS (default_diary_columns); i++)
+    add_diary_column (self, ust_call_column_find (default_diary_columns[i]), TRUE);
+  for (guint i = 0; i < n_columns; i++)
+    if (!in_default_columns (columns[i].name))
+      add_diary_column (self, &columns[i], FALSE);
+
+  g_signal_connect_object (self->diary_filter, "items-changed",
+                           G_CALLBACK (diary_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "error", G_CALLBACK (store_error_cb), self, G_CONNECT_SWAPPED);
+  self->diary_sortable = FALSE;
+  diary_count_changed_cb (self);
+}
+
+/* Export --------------------------------------------------------------------------- */
+
+typedef struct {
+  UstCallStore *store;
+  char         *db_path;
+  char         *csv_path;
+  gboolean      excel;
+} Export;
+
+static void
+export_free (Export *export)
+{
+  g_object_unref (export->store);
+  g_free (export->db_path);
+  g_free (export->csv_path);
+  g_free (export);
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Export *export = task_data;
+  GError *error = NULL;
+
+  /* Calls that just ended are on their way to the disk: let them land. */
+  ust_call_store_flush (export->store, 2000);
+  if (ust_call_store_export_csv (export->db_path, export->csv_path, 0, 0, export->excel, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  UstWindow *self = UST_WINDOW (source);
+  Export *export = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  self->exports_running--;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      ust_window_show_message (self, error->message);
+    }
+  else
+    {
+      g_autofree char *note = g_strdup_printf (export->excel
+                                                 ? _("Call diary exported for Excel to %s")
+                                                 : _("Call diary exported to %s"),
+                                               export->csv_path);
+      ust_window_show_note (self, note);
+    }
+  ust_window_actions_update (self);
+}
+
+/* Writes the whole diary to @path, oldest call first, on a worker thread;
+ * the message line says where it went, or what went wrong. */
+void
+ust_window_export_to (UstWindow  *self,
+                      const char *path,
+                      gboolean    excel)
+{
+  UstCallStore *store;
+  g_autoptr (GTask) task = NULL;
+  Export *export;
+
+  g_return_if_fail (UST_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  store = ust_exchange_get_store (self->exchange);
+  export = g_new0 (Export, 1);
+  export->store = g_object_ref (store);
+  export->db_path = g_strdup (ust_call_store_get_path (store));
+  export->csv_path = g_strdup (path);
+  export->excel = excel;
+
+  task = g_task_new (self, NULL, export_done_cb, NULL);
+  g_task_set_source_tag (task, ust_window_export_to);
+  g_task_set_task_data (task, export, (GDestroyNotify) export_free);
+  self->exports_running++;
+  ust_window_actions_update (self);
+  g_task_run_in_thread (task, export_thread);
+}
+
+/* Screenshots (for the README and build-aux/screenshot.sh) ----------------------- */
+
+/* Renders the window as it is on screen into a PNG, with the window's own
+ * renderer (TECH-NOTES §6). The window must be mapped. */
+gboolean
+ust_window_save_screenshot (UstWindow   *self,
+                            const char  *path,
+                            GError     **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_return_val_if_fail (UST_IS_WINDOW (self), FALSE);
+
+  if (!gtk_widget_get_mapped (widget) || width <= 0 || height <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("The window is not on screen yet"));
+      return FALSE;
+    }
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The window drew nothing"));
+      return FALSE;
+    }
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the image %s"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Closing --------------------------------------------------------------------------- */
+
+static void
+close_answer_cb (gboolean accepted,
+                 gpointer user_data)
+{
+  UstWindow *self = user_data;
+
+  self->close_confirm = NULL;
+  if (!accepted)
+    return;
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Closing the window stops the exchange; with calls going on, it asks
+ * first, since stopping ends them. */
+static gboolean
+ust_window_close_request (GtkWindow *window)
+{
+  UstWindow *self = UST_WINDOW (window);
+  guint n_calls = g_list_model_get_n_items (ust_exchange_get_active_calls (self->exchange));
+
+  if (!self->close_confirmed && ust_exchange_get_running (self->exchange) && n_calls > 0)
+    {
+      g_autofree char *body = g_strdup_printf (
+        ngettext ("%u call is still going on. Closing the window stops the exchange and ends it.",
+                  "%u calls are still going on. Closing the window stops the exchange and ends "
+                  "them.",
+                  n_calls),
+        n_calls);
+
+      if (self->close_confirm == NULL)
+        self->close_confirm = ust_confirm (window, _("Stop the exchange?"), body,
+                                           _("_Stop and Close"), close_answer_cb, self);
+      else
+        gtk_window_present (self->close_confirm);
+      return TRUE;
+    }
+
+  ust_exchange_stop (self->exchange);
+  return GTK_WINDOW_CLASS (ust_window_parent_class)->close_request (window);
+}
+
+/* GObject ----------------------------------------------------------------------------- */
+
+static void
+ust_window_constructed (GObject *object)
+{
+  UstWindow *self = UST_WINDOW (object);
+  GtkAdjustment *port = gtk_spin_button_get_adjustment (self->port_spin);
+
+  G_OBJECT_CLASS (ust_window_parent_class)->constructed (object);
+
+  g_assert (self->exchange != NULL && self->settings != NULL);
+
+  g_object_bind_property (self->settings, "port", port, "value",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->settings, "excel-csv", self->excel_check, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  setup_phones_view (self);
+  setup_calls_view (self);
+  setup_diary_view (self);
+
+  g_signal_connect_object (self->exchange, "notify::running", G_CALLBACK (exchange_notify_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->exchange, "notify::address", G_CALLBACK (exchange_notify_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->exchange, "notify::port", G_CALLBACK (exchange_notify_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  self->net_watcher = ust_net_watcher_new ();
+  g_signal_connect_object (self->net_watcher, "changed",
+                           G_CALLBACK (ust_window_refresh_addresses), self, G_CONNECT_SWAPPED);
+  ust_window_refresh_addresses (self);
+
+  update_running (self);
+  self->tick_source = g_timeout_add (TICK_MS, tick_cb, self);
+}
+
+static void
+ust_window_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  UstWindow *self = UST_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_EXCHANGE:
+      g_value_set_object (value, self->exchange);
+      break;
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_window_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  UstWindow *self = UST_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_EXCHANGE:
+      self->exchange = g_value_dup_object (value);
+      break;
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_window_dispose (GObject *object)
+{
+  UstWindow *self = UST_WINDOW (object);
+
+  /* Stop ticking before the views go: their cells are in the table. */
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), UST_TYPE_WINDOW);
+  g_hash_table_remove_all (self->ticking);
+
+  g_clear_object (&self->net_watcher);
+  g_clear_object (&self->diary_sort);
+  g_clear_object (&self->diary_filter);
+  g_clear_object (&self->search_filter);
+  g_clear_object (&self->diary_model);
+  g_clear_object (&self->exchange);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (ust_window_parent_class)->dispose (object);
+}
+
+static void
+ust_window_finalize (GObject *object)
+{
+  UstWindow *self = UST_WINDOW (object);
+
+  g_hash_table_unref (self->ticking);
+  g_ptr_array_unref (self->addresses);
+  g_clear_object (&self->address_labels);
+  g_free (self->manual_address);
+  g_free (self->search_text);
+
+  G_OBJECT_CLASS (ust_window_parent_class)->finalize (object);
+}
+
+static void
+ust_window_class_init (UstWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = ust_window_constructed;
+  object_class->get_property = ust_window_get_property;
+  object_class->set_property = ust_window_set_property;
+  object_class->dispose = ust_window_dispose;
+  object_class->finalize = ust_window_finalize;
+  window_class->close_request = ust_window_close_request;
+
+  properties[PROP_EXCHANGE] =
+    g_param_spec_object ("exchange", NULL, NULL, UST_TYPE_EXCHANGE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, UST_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/ustredna/Ustredna/ui/ust-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, address_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, start_button);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, server_value);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, port_value);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, transport_value);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, example_value);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, setup_hint);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phones_heading);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phones_empty);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phones_view);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phone_user_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phone_source_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phone_contact_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phone_agent_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, phone_expires_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, calls_heading);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, calls_empty);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, calls_view);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, call_caller_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, call_callee_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, call_state_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, call_duration_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, diary_count);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, diary_view);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, columns_box);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, excel_check);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, sort_hint);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, diary_activate_cb);
+
+  ust_window_class_actions_init (klass);
+}
+
+static void
+ust_window_init (UstWindow *self)
+{
+  self->ticking = g_hash_table_new (NULL, NULL);
+  self->addresses = g_ptr_array_new_with_free_func (g_free);
+  self->address_labels = gtk_string_list_new (NULL);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_drop_down_set_model (self->address_dropdown, G_LIST_MODEL (self->address_labels));
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_notify_cb), NULL);
+  g_signal_connect_swapped (self->address_dropdown, "notify::selected",
+                            G_CALLBACK (ust_window_actions_update), self);
+}
+
+UstWindow *
+ust_window_new (GtkApplication *application,
+                UstExchange    *exchange,
+                UstSettings    *settings)
+{
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (UST_IS_EXCHANGE (exchange), NULL);
+  g_return_val_if_fail (UST_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (UST_TYPE_WINDOW,
+                       "application", application,
+                       "exchange", exchange,
+                       "settings", settings,
+                       NULL);
+}
+
+UstExchange *
+ust_window_get_exchange (UstWindow *self)
+{
+  g_return_val_if_fail (UST_IS_WINDOW (self), NULL);
+
+  return self->exchange;
+}

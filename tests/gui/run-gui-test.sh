@@ -1,0 +1,9 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Runs a GUI test program when there is a display, and reports SKIP (TAP) when there is
+# none, so `meson test` without xvfb-run says what is missing instead of failing.
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "1..0 # SKIP no display: run the tests under xvfb-run -a"
+  exit 0
+fi
+exec "$@"

@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Widget tests for the window, in-process: the application is registered
+ * and activated without a main loop of its own, and each test spins the
+ * main context with a deadline and reads what a person would see (label
+ * texts, rows in the lists, which actions are enabled). Phones and calls
+ * come from sipp against the window's own exchange on 127.0.0.1.
+ *
+ * The tests run in order and share one window: the diary filled by the
+ * call test is what the export, search and details tests read. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+
+#include "ust-application.h"
+#include "ust-call-details.h"
+#include "ust-call-record.h"
+#include "ust-preferences-window.h"
+#include "ust-window.h"
+
+#define SIPP_TIMEOUT "20s"
+#define WAIT_MS 10000
+#define SIPP_WAIT_MS 40000
+
+static UstApplication *app;
+static UstWindow *window;
+static char *tmp_dir;
+
+/* Waiting ----------------------------------------------------------------------- */
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Spins the main context until @condition holds or @timeout_ms pass. */
+static gboolean
+wait_for (Condition condition,
+          gpointer  data,
+          guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the window settle (draw, apply batches) for @ms. */
+static void
+spin (guint ms)
+{
+  wait_for (never, NULL, ms);
+}
+
+/* Reading the window ---------------------------------------------------------------- */
+
+static gpointer
+child (const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+static const char *
+label_text (const char *name)
+{
+  return gtk_label_get_text (GTK_LABEL (child (name)));
+}
+
+static guint
+view_n_items (const char *name)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (child (name))));
+}
+
+static gboolean
+action_enabled (const char *name)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (app), name);
+}
+
+static void
+activate (const char *name,
+          GVariant   *parameter)
+{
+  g_assert_true (action_enabled (name));
+  g_action_group_activate_action (G_ACTION_GROUP (app), name, parameter);
+}
+
+static UstExchange *
+exchange (void)
+{
+  return ust_application_get_exchange (app);
+}
+
+static gboolean
+n_items_at_least (gpointer data)
+{
+  const char *view = data;
+  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window), view));
+
+  return view_n_items (view) >= wanted;
+}
+
+static gboolean
+wait_for_rows (const char *view,
+               guint       n)
+{
+  g_object_set_data (G_OBJECT (window), view, GUINT_TO_POINTER (n));
+  return wait_for (n_items_at_least, (gpointer) view, WAIT_MS);
+}
+
+static gboolean
+view_is_empty (gpointer data)
+{
+  return view_n_items (data) == 0;
+}
+
+/* What the row's item says, through a property, for the first row. */
+static char *
+first_row_string (const char *view,
+                  const char *property)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (child (view)));
+  g_autoptr (GObject) item = g_list_model_get_item (model, 0);
+  char *value = NULL;
+
+  g_assert_nonnull (item);
+  g_object_get (item, property, &value, NULL);
+  return value;
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type))
+        return toplevel;
+    }
+  return NULL;
+}
+
+/* The confirmation (ust-confirm.c) is a plain GtkWindow with this class. */
+static GtkWindow *
+find_confirm (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (gtk_widget_has_css_class (GTK_WIDGET (toplevel), "ust-confirm"))
+        return toplevel;
+    }
+  return NULL;
+}
+
+/* Ports and sipp ------------------------------------------------------------------- */
+
+/* A UDP port free right now on 127.0.0.1 (the socket is returned when
+ * @keep is given, to hold the port). */
+static guint
+free_port (GSocket **keep)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  if (keep != NULL)
+    *keep = g_steal_pointer (&socket);
+  return port;
+}
+
+static const char *
+sipp_program (void)
+{
+  static char *path;
+
+  if (path == NULL)
+    path = g_find_program_in_path ("sipp");
+  return path;
+}
+
+static gboolean
+need_sipp (void)
+{
+  if (sipp_program () != NULL)
+    return TRUE;
+  g_test_skip ("sipp is not installed");
+  return FALSE;
+}
+
+/* Starts sipp with @scenario (in tests/sipp) on local @port, towards the
+ * exchange unless @to_exchange is FALSE (a callee only waits). Extra
+ * arguments follow, NULL-terminated. */
+static GSubprocess *
+sipp_start (const char *label,
+            const char *scenario,
+            guint       port,
+            gboolean    to_exchange,
+            ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+  g_autoptr (GError) error = NULL;
+  const char *sipp_dir = g_getenv ("UST_SIPP_DIR");
+  GSubprocess *process;
+  const char *arg;
+  va_list args;
+
+  g_assert_nonnull (sipp_dir);
+  g_ptr_array_add (argv, g_strdup (sipp_program ()));
+  if (to_exchange)
+    g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u", ust_exchange_get_port (exchange ())));
+  g_ptr_array_add (argv, g_strdup ("-sf"));
+  g_ptr_array_add (argv, g_build_filename (sipp_dir, scenario, NULL));
+  g_ptr_array_add (argv, g_strdup ("-i"));
+  g_ptr_array_add (argv, g_strdup ("127.0.0.1"));
+  g_ptr_array_add (argv, g_strdup ("-p"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+  g_ptr_array_add (argv, g_strdup ("-m"));
+  g_ptr_array_add (argv, g_strdup ("1"));
+  /* TECH-NOTES §0.10: -nostdin, and a timeout that is an error. */
+  g_ptr_array_add (argv, g_strdup ("-nostdin"));
+  g_ptr_array_add (argv, g_strdup ("-timeout"));
+  g_ptr_array_add (argv, g_strdup (SIPP_TIMEOUT));
+  g_ptr_array_add (argv, g_strdup ("-timeout_error"));
+  g_ptr_array_add (argv, g_strdup ("-key"));
+  g_ptr_array_add (argv, g_strdup ("dom"));
+  g_ptr_array_add (argv, g_strdup ("127.0.0.1"));
+  va_start (args, to_exchange);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT
+                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static gboolean
+process_done (gpointer data)
+{
+  return g_subprocess_get_if_exited (data) || g_subprocess_get_if_signaled (data);
+}
+
+static gboolean
+sipp_exited (gpointer data)
+{
+  /* g_subprocess_get_if_exited() needs the process to be reaped; waiting
+   * asynchronously reaps it from the main context. */
+  return GPOINTER_TO_INT (g_object_get_data (data, "ust-done"));
+}
+
+static void
+sipp_wait_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  g_object_set_data (source, "ust-done", GINT_TO_POINTER (TRUE));
+}
+
+static void
+sipp_watch (GSubprocess *process)
+{
+  g_subprocess_wait_async (process, NULL, sipp_wait_cb, NULL);
+}
+
+/* Waits (bounded) for sipp to end, and checks it succeeded. */
+static void
+sipp_finish (GSubprocess *process,
+             const char  *label)
+{
+  if (!wait_for (sipp_exited, process, SIPP_WAIT_MS))
+    {
+      g_subprocess_force_exit (process);
+      g_error ("sipp %s did not end in time; see %s/%s.out", label, tmp_dir, label);
+    }
+  g_assert_true (process_done (process));
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+      g_autofree char *text = NULL;
+
+      g_file_get_contents (log, &text, NULL, NULL);
+      g_error ("sipp %s failed (status %d):\n%s", label,
+               g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1,
+               text != NULL ? text : "");
+    }
+}
+
+static void
+sipp_register (const char *user,
+               guint       port)
+{
+  g_autofree char *label = g_strdup_printf ("register-%s", user);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  GSubprocess *process;
+
+  process = sipp_start (label, "register.xml", port, TRUE,
+                       "-key", "me", user, "-key", "contact_host", "127.0.0.1",
+                       "-key", "contact_port", port_text, "-key", "expires", "3600", NULL);
+  sipp_watch (process);
+  sipp_finish (process, label);
+  g_object_unref (process);
+}
+
+/* Starts a call from alice to bob that talks for @talk_ms; returns the
+ * callee's and the caller's sipp, both watched. */
+static void
+sipp_call (guint         talk_ms,
+           GSubprocess **callee,
+           GSubprocess **caller)
+{
+  guint bob = free_port (NULL), alice = free_port (NULL);
+  g_autofree char *talk = g_strdup_printf ("%u", talk_ms);
+
+  sipp_register ("bob", bob);
+  sipp_register ("alice", alice);
+  *callee = sipp_start ("uas-bob", "uas_call.xml", bob, FALSE, "-key", "me", "bob", NULL);
+  sipp_watch (*callee);
+  /* Give the callee a moment to bind its port. */
+  spin (300);
+  *caller = sipp_start ("uac-alice", "uac_call.xml", alice, TRUE, "-key", "me", "alice",
+                        "-s", "bob", "-d", talk, NULL);
+  sipp_watch (*caller);
+}
+
+/* Starting and stopping -------------------------------------------------------------- */
+
+static gboolean
+is_running (gpointer data)
+{
+  return ust_exchange_get_running (exchange ());
+}
+
+/* Starts the exchange on 127.0.0.1 with a free port, as a person would:
+ * choose the address, press Start. */
+static void
+start_on_loopback (void)
+{
+  if (ust_exchange_get_running (exchange ()))
+    return;
+  activate ("select-address", g_variant_new_string ("127.0.0.1"));
+  ust_settings_set_port (ust_application_get_settings (app), 0);
+  activate ("start", NULL);
+  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
+}
+
+static void
+test_window_builds (void)
+{
+  g_auto (GStrv) quit = NULL;
+  g_auto (GStrv) export = NULL;
+  GtkDropDown *dropdown = child ("address_dropdown");
+
+  g_assert_true (UST_IS_WINDOW (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Ústredňa");
+  g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
+  g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Start");
+  g_assert_false (gtk_widget_get_visible (child ("message_label")));
+
+  /* At least one address of this computer, and "all addresses"; the best
+   * one is chosen. */
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), >=, 2);
+  g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
+  g_assert_nonnull (ust_window_get_selected_address (window));
+
+  g_assert_cmpuint (view_n_items ("phones_view"), ==, 0);
+  g_assert_cmpuint (view_n_items ("calls_view"), ==, 0);
+  g_assert_cmpuint (view_n_items ("diary_view"), ==, 0);
+  g_assert_true (gtk_widget_get_visible (child ("phones_empty")));
+
+  quit = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+  g_assert_cmpstr (quit[0], ==, "<Control>q");
+  export = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.export");
+  g_assert_cmpstr (export[0], ==, "<Control>e");
+}
+
+static void
+test_actions_follow_state (void)
+{
+  g_assert_false (ust_exchange_get_running (exchange ()));
+  g_assert_true (action_enabled ("start"));
+  g_assert_false (action_enabled ("stop"));
+  g_assert_true (action_enabled ("select-address"));
+  g_assert_true (action_enabled ("export-to"));
+  g_assert_true (action_enabled ("preferences"));
+  g_assert_true (action_enabled ("quit"));
+
+  start_on_loopback ();
+  g_assert_false (action_enabled ("start"));
+  g_assert_true (action_enabled ("stop"));
+  g_assert_false (action_enabled ("select-address"));
+  g_assert_true (action_enabled ("export-to"));
+  g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Stop");
+  g_assert_false (gtk_widget_get_sensitive (child ("address_dropdown")));
+
+  activate ("stop", NULL);
+  g_assert_false (ust_exchange_get_running (exchange ()));
+  g_assert_true (action_enabled ("start"));
+  g_assert_false (action_enabled ("stop"));
+  g_assert_true (action_enabled ("select-address"));
+  g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Start");
+  g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
+  g_assert_true (gtk_widget_get_sensitive (child ("address_dropdown")));
+}
+
+static void
+test_start_shows_address (void)
+{
+  g_autofree char *expected = NULL;
+  g_autofree char *port = NULL;
+  guint bound;
+
+  start_on_loopback ();
+  g_assert_cmpstr (ust_window_get_selected_address (window), ==, "127.0.0.1");
+  bound = ust_exchange_get_port (exchange ());
+  g_assert_cmpuint (bound, >, 0);
+
+  expected = g_strdup_printf ("Running on 127.0.0.1:%u", bound);
+  g_assert_cmpstr (label_text ("status_label"), ==, expected);
+
+  /* The phone-setup card says what to type. */
+  port = g_strdup_printf ("%u", bound);
+  g_assert_cmpstr (label_text ("server_value"), ==, "127.0.0.1");
+  g_assert_cmpstr (label_text ("port_value"), ==, port);
+  g_assert_cmpstr (label_text ("transport_value"), ==, "UDP");
+  g_assert_false (gtk_widget_get_visible (child ("message_label")));
+}
+
+static void
+test_bind_failure (void)
+{
+  g_autoptr (GSocket) holder = NULL;
+  const char *message;
+  guint port;
+  g_autofree char *port_text = NULL;
+
+  activate ("stop", NULL);
+  port = free_port (&holder);
+  ust_settings_set_port (ust_application_get_settings (app), port);
+  activate ("start", NULL);
+  spin (100);
+
+  g_assert_false (ust_exchange_get_running (exchange ()));
+  g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
+  g_assert_true (gtk_widget_get_visible (child ("message_label")));
+  message = label_text ("message_label");
+  g_test_message ("message: %s", message);
+  port_text = g_strdup_printf ("%u", port);
+  g_assert_nonnull (strstr (message, "already in use"));
+  g_assert_nonnull (strstr (message, port_text));
+  g_assert_true (action_enabled ("start"));
+
+  /* Once the port is free, Start works and the message goes. */
+  g_clear_object (&holder);
+  activate ("start", NULL);
+  g_assert_true (ust_exchange_get_running (exchange ()));
+  g_assert_false (gtk_widget_get_visible (child ("message_label")));
+  activate ("stop", NULL);
+}
+
+static void
+test_all_addresses (void)
+{
+  activate ("select-address", g_variant_new_string ("0.0.0.0"));
+  g_assert_cmpstr (ust_window_get_selected_address (window), ==, "0.0.0.0");
+  ust_settings_set_port (ust_application_get_settings (app), 0);
+  activate ("start", NULL);
+  spin (50);
+  if (ust_exchange_get_running (exchange ()))
+    {
+      /* The exchange learned to bind all addresses. */
+      g_assert_nonnull (strstr (label_text ("status_label"), "Running"));
+      activate ("stop", NULL);
+      return;
+    }
+  /* Otherwise the window says why, in words a person can act on. */
+  g_assert_true (gtk_widget_get_visible (child ("message_label")));
+  g_test_message ("message: %s", label_text ("message_label"));
+  g_assert_cmpuint (strlen (label_text ("message_label")), >, 20);
+}
+
+/* A network change lists the addresses again; the one the exchange runs
+ * on stays chosen, and is not reported as gone. 127.0.0.2 is on the
+ * loopback interface without being listed, as an address typed in. */
+static void
+test_refresh_keeps_address (void)
+{
+  activate ("select-address", g_variant_new_string ("127.0.0.2"));
+  ust_settings_set_port (ust_application_get_settings (app), 0);
+  activate ("start", NULL);
+  if (!ust_exchange_get_running (exchange ()))
+    {
+      g_test_skip ("127.0.0.2 cannot be bound here");
+      return;
+    }
+  ust_window_refresh_addresses (window);
+  g_assert_cmpstr (ust_window_get_selected_address (window), ==, "127.0.0.2");
+  g_assert_false (gtk_widget_get_visible (child ("message_label")));
+  g_assert_nonnull (strstr (label_text ("status_label"), "127.0.0.2"));
+  activate ("stop", NULL);
+}
+
+static void
+test_phone_registers (void)
+{
+  g_autofree char *user = NULL;
+  guint port;
+
+  if (!need_sipp ())
+    return;
+  start_on_loopback ();
+  port = free_port (NULL);
+  sipp_register ("carol", port);
+
+  g_assert_true (wait_for_rows ("phones_view", 1));
+  user = first_row_string ("phones_view", "user");
+  g_assert_cmpstr (user, ==, "carol");
+  g_assert_cmpstr (label_text ("phones_heading"), ==, "Registered phones (1)");
+  g_assert_false (gtk_widget_get_visible (child ("phones_empty")));
+}
+
+static void
+test_call_appears (void)
+{
+  g_autoptr (GSubprocess) callee = NULL;
+  g_autoptr (GSubprocess) caller = NULL;
+  g_autofree char *active_caller = NULL;
+  g_autofree char *logged_caller = NULL;
+
+  if (!need_sipp ())
+    return;
+  start_on_loopback ();
+  sipp_call (3000, &callee, &caller);
+
+  /* While it talks, the call is in the active list… */
+  g_assert_true (wait_for_rows ("calls_view", 1));
+  active_caller = first_row_string ("calls_view", "caller");
+  g_assert_nonnull (strstr (active_caller, "alice"));
+  g_assert_cmpstr (label_text ("calls_heading"), ==, "Active calls (1)");
+
+  /* …and once it ended, it is in the diary and no longer active. */
+  sipp_finish (caller, "uac-alice");
+  sipp_finish (callee, "uas-bob");
+  g_assert_true (wait_for (view_is_empty, "calls_view", WAIT_MS));
+  g_assert_true (wait_for_rows ("diary_view", 1));
+  logged_caller = first_row_string ("diary_view", "caller");
+  g_assert_nonnull (strstr (logged_caller, "alice"));
+  g_assert_cmpstr (label_text ("diary_count"), ==, "1 call");
+}
+
+static gboolean
+message_mentions (gpointer data)
+{
+  return gtk_widget_get_visible (child ("message_label"))
+         && strstr (label_text ("message_label"), data) != NULL;
+}
+
+static void
+test_export (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "diary.csv", NULL);
+  g_autofree char *excel_path = g_build_filename (tmp_dir, "diary-excel.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!need_sipp ())
+    return;
+  activate ("export-to", g_variant_new_string (path));
+  g_assert_true (wait_for (message_mentions, path, WAIT_MS));
+  g_assert_nonnull (strstr (label_text ("message_label"), "exported"));
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\r\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "call_id,caller,"));
+  g_assert_nonnull (lines[1]);
+  g_assert_nonnull (strstr (lines[1], "alice@127.0.0.1"));
+  g_assert_nonnull (strstr (lines[1], "bob@127.0.0.1"));
+  g_assert_cmpstr (lines[2], ==, "");
+  g_clear_pointer (&text, g_free);
+
+  /* The Excel flavour: a byte-order mark and semicolons. */
+  activate ("export-excel-to", g_variant_new_string (excel_path));
+  g_assert_true (wait_for (message_mentions, excel_path, WAIT_MS));
+  g_assert_true (g_file_get_contents (excel_path, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF" "call_id;caller;"));
+}
+
+static guint
+diary_rows (void)
+{
+  return view_n_items ("diary_view");
+}
+
+static gboolean
+diary_has_n (gpointer data)
+{
+  return diary_rows () == GPOINTER_TO_UINT (data);
+}
+
+static void
+test_search (void)
+{
+  GtkEditable *search = child ("search_entry");
+
+  if (!need_sipp ())
+    return;
+  g_assert_cmpuint (diary_rows (), ==, 1);
+
+  gtk_editable_set_text (search, "ALICE");
+  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  gtk_editable_set_text (search, "nobody-called-this");
+  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
+  g_assert_cmpstr (label_text ("diary_count"), ==, "0 of 1 call");
+  gtk_editable_set_text (search, "answered");
+  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  gtk_editable_set_text (search, "");
+  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_cmpstr (label_text ("diary_count"), ==, "1 call");
+}
+
+static void
+test_call_details (void)
+{
+  GtkWindow *details;
+
+  if (!need_sipp ())
+    return;
+  g_assert_null (find_toplevel (UST_TYPE_CALL_DETAILS));
+  g_signal_emit_by_name (child ("diary_view"), "activate", 0);
+  details = find_toplevel (UST_TYPE_CALL_DETAILS);
+  g_assert_nonnull (details);
+  g_assert_nonnull (strstr (ust_call_record_get_data (
+                      ust_call_details_get_record (UST_CALL_DETAILS (details)))->caller, "alice"));
+  /* INVITE, ringing, answer, BYE at least. */
+  g_assert_cmpuint (ust_call_details_get_n_events (UST_CALL_DETAILS (details)), >=, 3);
+  gtk_window_destroy (details);
+}
+
+static gboolean
+reasons_saved (gpointer data)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && strstr (text, "POHODKA") != NULL;
+}
+
+static void
+test_preferences (void)
+{
+  GtkWindow *preferences;
+  UstReasonTable *reasons = ust_exchange_get_reasons (exchange ());
+  UstSettings *settings = ust_application_get_settings (app);
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "ustredna", "reasons.ini",
+                                            NULL);
+
+  activate ("preferences", NULL);
+  preferences = find_toplevel (UST_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+  spin (100);
+
+  /* The preset sets 200 POHODKA, and it is remembered. */
+  g_assert_null (ust_reason_table_lookup (reasons, 200));
+  ust_preferences_window_preset_pohodka (UST_PREFERENCES_WINDOW (preferences));
+  g_assert_cmpstr (ust_reason_table_lookup (reasons, 200), ==, "POHODKA");
+  g_assert_true (wait_for (reasons_saved, path, WAIT_MS));
+
+  /* Whether callers must be registered reaches the exchange at once. */
+  g_assert_true (ust_settings_get_require_registration (settings));
+  g_assert_false (ust_exchange_get_open (exchange ()));
+  ust_settings_set_require_registration (settings, FALSE);
+  g_assert_true (ust_exchange_get_open (exchange ()));
+  ust_settings_set_require_registration (settings, TRUE);
+  g_assert_false (ust_exchange_get_open (exchange ()));
+
+  gtk_window_close (preferences);
+  spin (50);
+  g_assert_null (find_toplevel (UST_TYPE_PREFERENCES_WINDOW));
+}
+
+static void
+test_clear_diary (void)
+{
+  GtkWindow *confirm;
+
+  if (!need_sipp ())
+    return;
+  g_assert_cmpuint (diary_rows (), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-diary", NULL);
+  confirm = find_confirm ();
+  g_assert_nonnull (confirm);
+
+  /* "Cancel" keeps everything. */
+  gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.cancel", NULL);
+  spin (100);
+  g_assert_null (find_confirm ());
+  g_assert_cmpuint (diary_rows (), ==, 1);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-diary", NULL);
+  confirm = find_confirm ();
+  g_assert_nonnull (confirm);
+  gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.accept", NULL);
+  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
+  g_assert_cmpstr (label_text ("diary_count"), ==, "0 calls");
+}
+
+/* Last: closing the window with a call going on asks, and then stops. */
+static void
+test_close_asks (void)
+{
+  g_autoptr (GSubprocess) callee = NULL;
+  g_autoptr (GSubprocess) caller = NULL;
+  GtkWindow *confirm;
+
+  if (!need_sipp ())
+    return;
+  start_on_loopback ();
+  sipp_call (15000, &callee, &caller);
+  g_assert_true (wait_for_rows ("calls_view", 1));
+
+  gtk_window_close (GTK_WINDOW (window));
+  confirm = find_confirm ();
+  g_assert_nonnull (confirm);
+  g_assert_true (ust_exchange_get_running (exchange ()));
+  gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.cancel", NULL);
+  spin (50);
+  g_assert_true (ust_exchange_get_running (exchange ()));
+  g_assert_nonnull (ust_application_get_window (app));
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (GTK_WINDOW (window));
+  confirm = find_confirm ();
+  g_assert_nonnull (confirm);
+  gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.accept", NULL);
+  spin (100);
+  g_assert_false (ust_exchange_get_running (exchange ()));
+  g_assert_null (window);
+
+  g_subprocess_force_exit (caller);
+  g_subprocess_force_exit (callee);
+  wait_for (sipp_exited, caller, WAIT_MS);
+  wait_for (sipp_exited, callee, WAIT_MS);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_path = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
+        remove_tree (child_path);
+      else
+        g_unlink (child_path);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+                         "XDG_STATE_HOME" };
+  int status;
+
+  /* Nothing may touch the real user's settings or diary: every place GLib
+   * asks is inside a fresh folder, set before GLib reads any of them. */
+  tmp_dir = g_dir_make_tmp ("ustredna-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (tmp_dir, dirs[i], NULL);
+
+      g_mkdir_with_parents (dir, 0700);
+      g_setenv (dirs[i], dir, TRUE);
+    }
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+
+  /* In-process: no D-Bus name, no uniqueness; the tests call the actions. */
+  app = g_object_new (UST_TYPE_APPLICATION,
+                      "application-id", "io.github.ustredna.Ustredna.Test",
+                      "flags", G_APPLICATION_NON_UNIQUE,
+                      NULL);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = ust_application_get_window (app);
+  g_assert_nonnull (window);
+  spin (200);
+
+  g_test_add_func ("/ust/gui/window/builds", test_window_builds);
+  g_test_add_func ("/ust/gui/window/actions-follow-state", test_actions_follow_state);
+  g_test_add_func ("/ust/gui/window/start-shows-address", test_start_shows_address);
+  g_test_add_func ("/ust/gui/window/bind-failure", test_bind_failure);
+  g_test_add_func ("/ust/gui/window/all-addresses", test_all_addresses);
+  g_test_add_func ("/ust/gui/window/refresh-keeps-address", test_refresh_keeps_address);
+  g_test_add_func ("/ust/gui/window/phone-registers", test_phone_registers);
+  g_test_add_func ("/ust/gui/window/call-appears", test_call_appears);
+  g_test_add_func ("/ust/gui/window/export", test_export);
+  g_test_add_func ("/ust/gui/window/search", test_search);
+  g_test_add_func ("/ust/gui/window/call-details", test_call_details);
+  g_test_add_func ("/ust/gui/window/preferences", test_preferences);
+  g_test_add_func ("/ust/gui/window/clear-diary", test_clear_diary);
+  g_test_add_func ("/ust/gui/window/close-asks", test_close_asks);
+
+  status = g_test_run ();
+
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
+  /* Disposing the exchange (with the application) flushes the diary. */
+  ust_exchange_stop (exchange ());
+  g_clear_object (&app);
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}
