@@ -17,6 +17,7 @@
 #endif
 
 #include "ust-call-store.h"
+#include "ust-diary-feed.h"
 #include "ust-pcap.h"
 #include "ust-paths.h"
 #include "ust-platform.h"
@@ -83,12 +84,6 @@ call_event_cb (UstCallTracker *tracker,
                UstCallChange  *change,
                gpointer        user_data)
 {
-  UstCallStore *store = user_data;
-  const UstCallData *data = ust_call_record_get_data (change->record);
-
-  ust_call_store_save_call (store, data);
-  ust_call_store_add_event (store, data, change->time, change->kind, change->detail,
-                            change->line);
   printf ("%s\n", change->line);
 }
 
@@ -244,6 +239,7 @@ run (Options *options)
   g_autoptr(UstProxy) proxy = NULL;
   g_autoptr(UstCallTracker) tracker = NULL;
   g_autoptr(UstCallStore) calls = NULL;
+  g_autoptr(UstDiaryFeed) feed = NULL;
   g_autoptr(UstTrace) trace = NULL;
   g_autoptr(UstPcapWriter) capture = NULL;
   g_autofree char *calls_path = NULL;
@@ -316,7 +312,8 @@ run (Options *options)
     }
 
   tracker = ust_call_tracker_new ();
-  g_signal_connect (tracker, "call-event", G_CALLBACK (call_event_cb), calls);
+  feed = ust_diary_feed_new (tracker, calls);
+  g_signal_connect (tracker, "call-event", G_CALLBACK (call_event_cb), NULL);
   ust_proxy_set_call_tracker (proxy, tracker);
 
   where = ust_transport_describe (transport);
@@ -353,6 +350,7 @@ run (Options *options)
     }
 
   ust_call_tracker_shutdown (tracker);
+  g_clear_pointer (&feed, ust_diary_feed_free);
   if (!ust_call_store_flush (calls, 10000))
     g_printerr (_("ustredna-server: some calls could not be written to %s\n"), calls_path);
   ust_call_store_close (calls);

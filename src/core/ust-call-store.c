@@ -13,6 +13,9 @@
 #include <sqlite3.h>
 
 #include "ust-call-store.h"
+
+/* How often readers hear of committed rows. */
+#define NOTIFY_INTERVAL_MS 100
 #include "ust-csv.h"
 
 /* TECH-NOTES §7: WAL with synchronous=NORMAL survives a crash of the process
@@ -115,6 +118,7 @@ typedef enum {
   JOB_EVENT,
   JOB_CLEAR,
   JOB_QUIT,
+  JOB_BATCH,
 } JobKind;
 
 typedef struct {
@@ -124,6 +128,7 @@ typedef struct {
   char        *event_kind;
   char        *detail;
   char        *text_line;
+  GPtrArray   *batch;      /* JOB_BATCH: Job*, held by one producer for a loop turn */
 } Job;
 
 /* The writer thread's connection and its statements, prepared once. */
@@ -154,6 +159,7 @@ struct _UstCallStore {
   GMutex        lock;           /* guards the fields down to the reader */
   GCond         written_cond;
   guint64       submitted;
+  GPtrArray    *held;          /* Job*, between begin_batch and end_batch */
   guint64       written;        /* jobs committed or given up, in queue order */
   GSource      *notify_source;
   gboolean      notify_changed;
@@ -204,6 +210,9 @@ ust_call_event_free (UstCallEvent *event)
 static void
 job_free (Job *job)
 {
+  if (job == NULL)
+    return;  /* a batch's entries are taken out one by one */
+  g_clear_pointer (&job->batch, g_ptr_array_unref);
   ust_call_data_clear (&job->call);
   g_free (job->event_kind);
   g_free (job->detail);
@@ -611,7 +620,9 @@ queue_notify (UstCallStore *self,
     g_ptr_array_add (self->notify_errors, g_strdup (message));
   if (self->notify_source == NULL)
     {
-      self->notify_source = g_idle_source_new ();
+      /* At most ten a second: each wakes the reading thread (in the
+       * headless server, the proxy's own) and renews its snapshot. */
+      self->notify_source = g_timeout_source_new (NOTIFY_INTERVAL_MS);
       g_source_set_priority (self->notify_source, G_PRIORITY_DEFAULT);
       g_source_set_callback (self->notify_source, notify_cb, self, NULL);
       g_source_set_static_name (self->notify_source, "UstCallStore notify");
@@ -671,6 +682,16 @@ take_job (UstCallStore *self,
     {
       job_free (job);
       return TRUE;
+    }
+  if (job->kind == JOB_BATCH)
+    {
+      gboolean quit = FALSE;
+
+      for (guint i = 0; i < job->batch->len; i++)
+        quit = take_job (self, g_steal_pointer (&job->batch->pdata[i]), pending, pending_text)
+               || quit;
+      job_free (job);
+      return quit;
     }
 
   /* The text line goes its own way: the text diary is written even while
@@ -920,6 +941,45 @@ submit (UstCallStore *self,
   g_mutex_lock (&self->lock);
   self->submitted++;
   g_mutex_unlock (&self->lock);
+  if (self->held != NULL)
+    {
+      g_ptr_array_add (self->held, job);
+      return;
+    }
+  g_async_queue_push (self->queue, job);
+}
+
+/* Between begin and end, what one producer thread submits is held and then
+ * handed to the writer in one piece: the proxy's thread pays one queue push
+ * (and at most one wake-up of the writer) per main-loop turn, not several
+ * per call. Only for a single producer thread. */
+void
+ust_call_store_begin_batch (UstCallStore *self)
+{
+  g_return_if_fail (UST_IS_CALL_STORE (self));
+
+  if (self->held == NULL)
+    self->held = g_ptr_array_new ();
+}
+
+void
+ust_call_store_end_batch (UstCallStore *self)
+{
+  Job *job;
+
+  g_return_if_fail (UST_IS_CALL_STORE (self));
+
+  if (self->held == NULL)
+    return;
+  if (self->held->len == 0)
+    {
+      g_clear_pointer (&self->held, g_ptr_array_unref);
+      return;
+    }
+  job = g_new0 (Job, 1);
+  job->kind = JOB_BATCH;
+  job->batch = g_steal_pointer (&self->held);
+  g_ptr_array_set_free_func (job->batch, (GDestroyNotify) job_free);
   g_async_queue_push (self->queue, job);
 }
 
@@ -1146,6 +1206,11 @@ ust_call_store_finalize (GObject *object)
   UstCallStore *self = UST_CALL_STORE (object);
 
   writer_close (self->writer);
+  if (self->held != NULL)
+    {
+      g_ptr_array_set_free_func (self->held, (GDestroyNotify) job_free);
+      g_ptr_array_unref (self->held);
+    }
   g_async_queue_unref (self->queue);
   g_ptr_array_unref (self->notify_errors);
   g_main_context_unref (self->context);
@@ -1285,6 +1350,7 @@ ust_call_store_close (UstCallStore *self)
 
   if (g_atomic_int_get (&self->closed))
     return;
+  ust_call_store_end_batch (self);
   g_atomic_int_set (&self->closed, TRUE);
 
   if (self->thread != NULL)
@@ -1310,6 +1376,7 @@ ust_call_store_flush (UstCallStore *self,
 
   g_return_val_if_fail (UST_IS_CALL_STORE (self), FALSE);
 
+  ust_call_store_end_batch (self);
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   g_mutex_lock (&self->lock);
   target = self->submitted;

@@ -51,6 +51,8 @@ void          ust_call_store_add_event          (UstCallStore       *self,
                                                  const char         *detail,
                                                  const char         *text_line);
 void          ust_call_store_clear              (UstCallStore       *self);
+void          ust_call_store_begin_batch        (UstCallStore       *self);
+void          ust_call_store_end_batch          (UstCallStore       *self);
 
 /* Reading: on the thread that created the store, which sees the diary as of
  * the last "calls-changed" (or successful flush), so what it reads in between

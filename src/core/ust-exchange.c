@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ust-call-tracker.h"
+#include "ust-diary-feed.h"
 #include "ust-exchange.h"
 #include "ust-phone-private.h"
 #include "ust-proxy.h"
@@ -51,6 +52,7 @@ typedef struct {
   UstReasonTable *core_reasons;
   UstProxy       *proxy;
   UstCallTracker *tracker;
+  UstDiaryFeed   *feed;
   GSource        *publish_source;
   gboolean        phones_dirty;
   GHashTable     *changed_calls;  /* Call-ID → UstCallData* (latest copy) */
@@ -223,8 +225,8 @@ registrar_changed_cb (UstRegistrar *registrar,
   core->phones_dirty = TRUE;
 }
 
-/* The diary gets every step at once (its own writer thread); the window
- * gets the latest state of each changed call with the next snapshot. */
+/* The diary has its own feed (UstDiaryFeed); the window gets the latest
+ * state of each changed call with the next snapshot. */
 static void
 call_event_cb (UstCallTracker *tracker,
                UstCallChange  *change,
@@ -234,9 +236,6 @@ call_event_cb (UstCallTracker *tracker,
   const UstCallData *data = ust_call_record_get_data (change->record);
   UstCallData *copy = g_new0 (UstCallData, 1);
 
-  ust_call_store_save_call (core->store, data);
-  ust_call_store_add_event (core->store, data, change->time, change->kind, change->detail,
-                            change->line);
   if (g_str_equal (change->kind, "calling"))
     core->calls_handled++;
 
@@ -282,6 +281,7 @@ core_build (Core    *core,
   ust_proxy_set_call_tracker (core->proxy, core->tracker);
 
   g_signal_connect (core->registrar, "changed", G_CALLBACK (registrar_changed_cb), core);
+  core->feed = ust_diary_feed_new (core->tracker, core->store);
   g_signal_connect (core->tracker, "call-event", G_CALLBACK (call_event_cb), core);
   core->phones_dirty = TRUE;
   core->bound_port = g_inet_socket_address_get_port (
@@ -294,6 +294,7 @@ core_teardown (Core *core)
 {
   if (core->tracker != NULL)
     ust_call_tracker_shutdown (core->tracker);
+  g_clear_pointer (&core->feed, ust_diary_feed_free);
   if (core->registrar != NULL)
     ust_registrar_flush (core->registrar, NULL);
   if (core->publish_source != NULL)
