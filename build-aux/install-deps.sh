@@ -32,6 +32,13 @@ packages=(
   gcc-mingw-w64-x86-64  # build-aux/win32-check.sh, suite 'win32'
   wine64                # runs the cross-compiled check program, suite 'win32'
   shellcheck            # lints the build-aux scripts
+  locales               # locale-gen: the Slovak locale for the i18n tests (below)
+)
+
+# Locales to generate (locale-gen), one per line: the i18n tests (tests/i18n) run the window
+# under LANG=sk_SK.UTF-8 and skip when the locale is missing.
+locales=(
+  sk_SK.UTF-8
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
@@ -53,39 +60,82 @@ for pkg in "${packages[@]}"; do
   is_installed "$pkg" || missing+=("$pkg")
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  log "all ${#packages[@]} packages are already installed."
-  exit 0
-fi
-
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    log "missing packages: ${missing[*]}"
+  if command -v sudo >/dev/null 2>&1; then
+    # Without a terminal to type a password on, make sudo fail instead of waiting for one.
+    if [ -t 0 ]; then
+      as_root=(sudo)
+    else
+      as_root=(sudo -n)
+    fi
+  fi
+fi
+need_root() {
+  if [ "$(id -u)" -ne 0 ] && [ "${#as_root[@]}" -eq 0 ]; then
+    log "missing: $*"
     log "run this script as root (sudo is not available) to install them."
     exit 1
   fi
-  # Without a terminal to type a password on, make sudo fail instead of waiting for one.
-  if [ -t 0 ]; then
-    as_root=(sudo)
-  else
-    as_root=(sudo -n)
+}
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  log "all ${#packages[@]} packages are already installed."
+else
+  need_root "${missing[*]}"
+  log "installing: ${missing[*]}"
+  # "env" because sudo drops most of the environment. The lock timeout lets a fresh machine's
+  # own apt run (unattended-upgrades) finish instead of failing at once.
+  apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
+  "${apt[@]}" update </dev/null
+  "${apt[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null
+
+  still_missing=()
+  for pkg in "${missing[@]}"; do
+    is_installed "$pkg" || still_missing+=("$pkg")
+  done
+  if [ "${#still_missing[@]}" -ne 0 ]; then
+    log "still not installed after apt-get: ${still_missing[*]}"
+    exit 1
   fi
 fi
 
-log "installing: ${missing[*]}"
-# "env" because sudo drops most of the environment. The lock timeout lets a fresh machine's
-# own apt run (unattended-upgrades) finish instead of failing at once.
-apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
-"${apt[@]}" update </dev/null
-"${apt[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null
+# A locale is there when `locale -a` lists it; it spells sk_SK.UTF-8 as sk_SK.utf8.
+has_locale() {
+  local want
+  want=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]' | tr -d -- '-')
+  locale -a 2>/dev/null | tr '[:upper:]' '[:lower:]' | tr -d -- '-' | grep -qxF "$want"
+}
+
+missing_locales=()
+for loc in "${locales[@]}"; do
+  has_locale "$loc" || missing_locales+=("$loc")
+done
+if [ "${#missing_locales[@]}" -eq 0 ]; then
+  log "the locales are already generated: ${locales[*]}."
+  log "done."
+  exit 0
+fi
+
+need_root "locales ${missing_locales[*]}"
+log "generating locales: ${missing_locales[*]}"
+# Through /etc/locale.gen, so a later locale-gen (run by a package upgrade) keeps them.
+for loc in "${missing_locales[@]}"; do
+  line="$loc ${loc#*.}"   # "sk_SK.UTF-8 UTF-8"
+  if grep -qE "^[#[:space:]]*${line//./\\.}[[:space:]]*$" /etc/locale.gen 2>/dev/null; then
+    "${as_root[@]}" sed -i -E "s/^[#[:space:]]*(${line//./\\.})[[:space:]]*$/\\1/" /etc/locale.gen
+  else
+    printf '%s\n' "$line" | "${as_root[@]}" tee -a /etc/locale.gen >/dev/null
+  fi
+done
+"${as_root[@]}" locale-gen </dev/null
 
 still_missing=()
-for pkg in "${missing[@]}"; do
-  is_installed "$pkg" || still_missing+=("$pkg")
+for loc in "${missing_locales[@]}"; do
+  has_locale "$loc" || still_missing+=("$loc")
 done
 if [ "${#still_missing[@]}" -ne 0 ]; then
-  log "still not installed after apt-get: ${still_missing[*]}"
+  log "still not generated after locale-gen: ${still_missing[*]}"
   exit 1
 fi
 log "done."

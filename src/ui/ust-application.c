@@ -165,7 +165,7 @@ about_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
 {
-  static const char *authors[] = { "The Ústredňa authors", NULL };
+  const char *authors[] = { _("The Ústredňa authors"), NULL };
 
   gtk_show_about_dialog (GTK_WINDOW (ensure_window (user_data)),
                          "program-name", _("Ústredňa"),
