@@ -106,6 +106,15 @@ test_lifecycle (void)
   g_assert_cmpint (ust_phone_get_expires_at (item), >, g_get_real_time ());
   g_object_unref (item);
 
+  /* The wire trace has the REGISTER and its 200, for the window's views. */
+  {
+    g_autoptr(GPtrArray) entries = ust_trace_get_since (ust_exchange_get_trace (exchange), 0);
+
+    g_assert_cmpuint (entries->len, >=, 2);
+    g_assert_cmpint (ust_trace_entry_get_kind (g_ptr_array_index (entries, 0)), ==,
+                     UST_TRACE_KIND_REQUEST);
+  }
+
   /* A call to nobody ends in the diary as "not found". */
   invite = g_strdup_printf ("INVITE sip:nobody@127.0.0.1 SIP/2.0\r\n"
                             "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKx2\r\n"

@@ -33,6 +33,7 @@ typedef struct {
   GInetSocketAddress *address;
   char           *data_dir;
   UstCallStore   *store;          /* thread-safe for writes */
+  UstTrace       *trace;          /* thread-safe; the window reads what the core records */
   gboolean        open;
   GPtrArray      *reasons;        /* "CODE=TEXT" assignments to start with */
   gboolean        relay_reasons;
@@ -73,6 +74,7 @@ struct _UstExchange {
   char           *data_dir;
   Link           *link;
   UstCallStore   *store;
+  UstTrace       *trace;
   UstReasonTable *reasons;
   GListStore     *phones;
   GListStore     *active_calls;
@@ -264,6 +266,7 @@ core_build (Core    *core,
   core->transport = ust_transport_new (core->address, error);
   if (core->transport == NULL)
     return FALSE;
+  ust_transport_set_trace (core->transport, core->trace);
 
   core->registrar = ust_registrar_new (store_path);
   if (!ust_registrar_load (core->registrar, error))
@@ -350,6 +353,7 @@ core_free (Core *core)
   g_clear_object (&core->address);
   g_free (core->data_dir);
   g_clear_object (&core->store);
+  g_clear_object (&core->trace);
   g_ptr_array_unref (core->reasons);
   g_mutex_clear (&core->lock);
   g_cond_clear (&core->cond);
@@ -497,6 +501,7 @@ ust_exchange_start (UstExchange  *self,
   core->address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, (guint16) port));
   core->data_dir = g_strdup (self->data_dir);
   core->store = g_object_ref (self->store);
+  core->trace = g_object_ref (self->trace);
   core->open = self->open;
   core->reasons = reason_assignments (self->reasons);
   core->relay_reasons = ust_reason_table_get_relay (self->reasons);
@@ -610,6 +615,15 @@ ust_exchange_get_store (UstExchange *self)
 {
   g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
   return self->store;
+}
+
+/* Every datagram the exchange receives and sends, for the window's trace and
+ * ladder views; recorded on the core's thread, read on any. */
+UstTrace *
+ust_exchange_get_trace (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
+  return self->trace;
 }
 
 UstReasonTable *
@@ -729,6 +743,7 @@ ust_exchange_dispose (GObject *object)
       ust_call_store_close (self->store);
     }
   g_clear_object (&self->store);
+  g_clear_object (&self->trace);
 
   G_OBJECT_CLASS (ust_exchange_parent_class)->dispose (object);
 }
@@ -793,6 +808,7 @@ ust_exchange_new (const char *data_dir)
   g_return_val_if_fail (data_dir != NULL, NULL);
 
   self->data_dir = g_strdup (data_dir);
+  self->trace = ust_trace_new (UST_TRACE_DEFAULT_CAPACITY, UST_TRACE_DEFAULT_BYTE_BUDGET);
   db_path = g_build_filename (data_dir, "calls.db", NULL);
   self->store = ust_call_store_new (db_path);
   /* A failure is reported through the store's "error" signal as well, and

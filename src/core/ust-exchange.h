@@ -11,6 +11,7 @@
 
 #include "ust-call-store.h"
 #include "ust-reason-table.h"
+#include "ust-trace.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,7 @@ GListModel     *ust_exchange_get_phones         (UstExchange     *self);
 GListModel     *ust_exchange_get_active_calls   (UstExchange     *self);
 UstCallStore   *ust_exchange_get_store          (UstExchange     *self);
 UstReasonTable *ust_exchange_get_reasons        (UstExchange     *self);
+UstTrace       *ust_exchange_get_trace          (UstExchange     *self);
 gboolean        ust_exchange_get_open           (UstExchange     *self);
 void            ust_exchange_set_open           (UstExchange     *self,
                                                  gboolean         open);
