@@ -55,10 +55,13 @@ command -v taskset >/dev/null || die "taskset is not installed (util-linux)"
 work=$(mktemp -d)
 server_pid=
 uas_pid=
+stop_run() {
+  if [ -n "$uas_pid" ]; then kill "$uas_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+}
 cleanup() {
-  [ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-  wait 2>/dev/null
+  stop_run
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -74,6 +77,8 @@ main_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat"; }
 run_once() {
   local extra=("$@") dir ticks0 ticks1 main0 main1 status
   dir=$(mktemp -d "$work/run-XXXXXX")
+  # This runs in a subshell (its output is read): stop its own processes on the way out.
+  trap 'stop_run' EXIT
 
   if [ "$callgrind" = 1 ]; then
     wrap=(valgrind --tool=callgrind --separate-threads=yes
@@ -103,8 +108,9 @@ run_once() {
     callgrind_control -z "$server_pid" >/dev/null 2>&1
   fi
   status=0
-  (cd "$dir" && taskset -c 1 timeout 600 sipp "$ip:$port" -sn uac -s service -i "$ip" \
+  (cd "$dir" && taskset -c 1 timeout "$((calls / rate + 60))" sipp "$ip:$port" -sn uac -s service -i "$ip" \
      -p "$uac_port" -nostdin -r "$rate" -m "$calls" >/dev/null 2>&1) || status=$?
+  [ -d "/proc/$server_pid" ] || die "the server died during the calls: $(tail -3 "$dir/server.err")"
   ticks1=$(cpu_ticks "$server_pid")
   main1=$(main_ticks "$server_pid")
   if [ "$callgrind" = 1 ]; then
@@ -146,9 +152,10 @@ setups=(off ring pcap)
 for round in $(seq "$rounds"); do
   for i in 0 1 2; do
     setup=${setups[$(( (i + round - 1) % 3 ))]}
+    output=$(run_setup "$setup") || die "the $setup run failed"
     while read -r metric value; do
       results[$setup/$metric]+="$value "
-    done < <(run_setup "$setup")
+    done <<<"$output"
   done
   printf 'round %d of %d done\n' "$round" "$rounds"
 done

@@ -5,10 +5,10 @@
  * with its time, both addresses and its Call-ID, in a bounded ring.
  *
  * Recording is the transport's business and costs the proxy one copy of the
- * bytes and a scan of the header lines up to the Call-ID: no libosip2, no
- * disk. Each datagram becomes a UstTraceEntry, an immutable refcounted block
- * with a sequence number that only grows. Observers on other threads never
- * slow the proxy down:
+ * bytes (into the ring's own blocks: no malloc per datagram) and a scan of
+ * the header lines up to the Call-ID: no libosip2, no disk. Each datagram
+ * becomes a UstTraceEntry, immutable and refcounted, with a sequence number
+ * that only grows. Observers on other threads never slow the proxy down:
  *
  *  - a window asks for "everything after seq N" (ust_trace_get_since()), which
  *    takes the trace's lock just long enough to take a reference on each new
@@ -17,8 +17,10 @@
  *    new entry on the recording thread, which only pushes it onto its queue.
  *
  * The ring keeps the newest entries within both a message count and a byte
- * budget (the size of each entry's block: its bytes, Call-ID and bookkeeping).
- * Entries it drops stay alive while anybody holds a reference. */
+ * budget (what each entry takes: its bytes, Call-ID and bookkeeping). Entries
+ * it drops stay alive while anybody holds a reference; a reference on one
+ * entry keeps the 64 KiB block it was recorded in. Any thread may record
+ * and read. */
 
 #include <gio/gio.h>
 
