@@ -12,18 +12,6 @@ struct _UstDiaryFeed {
   GSource        *end_batch;  /* pending on this thread's context while a batch is open */
 };
 
-/* The call's row is written when it starts, is answered and ends (and for
- * anything after its end, such as a late transfer result): what must
- * survive a crash. Every step is an event row anyway. */
-static gboolean
-step_saves_row (const UstCallChange *change)
-{
-  const UstCallData *data = ust_call_record_get_data (change->record);
-
-  return g_str_equal (change->kind, "calling") || g_str_equal (change->kind, "started")
-         || !ust_call_data_is_active (data);
-}
-
 static gboolean
 end_batch_cb (gpointer user_data)
 {
@@ -53,8 +41,9 @@ call_event_cb (UstCallTracker *tracker,
       g_source_attach (self->end_batch, g_main_context_get_thread_default ());
     }
 
-  if (step_saves_row (change))
-    ust_call_store_save_call (self->store, data);
+  /* The row shows the call as it is now (the diary view and its readers
+   * follow live calls), and every step is an event row. */
+  ust_call_store_save_call (self->store, data);
   ust_call_store_add_event (self->store, data, change->time, change->kind, change->detail,
                             change->line);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Carries the call tracker's steps into the diary store: an event row and
- * a text line for every step, the call's row when it matters, all handed
- * to the store's writer once per main-loop turn. */
+/* Carries the call tracker's steps into the diary store: the call's row,
+ * an event row and a text line for every step, all handed to the store's
+ * writer once per main-loop turn. */
 
 #include "ust-call-store.h"
 #include "ust-call-tracker.h"

@@ -159,3 +159,86 @@ ust_gtk_compat_save_csv_offers_excel (void)
 }
 
 #endif
+
+/* Saving any file ------------------------------------------------------------------ */
+
+typedef struct {
+  UstSaveFileFunc func;
+  gpointer        user_data;
+} SaveFile;
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+
+static void
+save_file_finish_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autofree SaveFile *save = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error);
+
+  save->func (file, save->user_data);
+}
+
+void
+ust_gtk_compat_save_file (GtkWindow       *parent,
+                          const char      *title,
+                          const char      *initial_name,
+                          UstSaveFileFunc  func,
+                          gpointer         user_data)
+{
+  g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr (GFile) folder = default_folder ();
+  SaveFile *save = g_new0 (SaveFile, 1);
+
+  save->func = func;
+  save->user_data = user_data;
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  gtk_file_dialog_set_initial_folder (dialog, folder);
+  gtk_file_dialog_set_initial_name (dialog, initial_name);
+  gtk_file_dialog_set_accept_label (dialog, _("_Export"));
+  gtk_file_dialog_save (dialog, parent, NULL, save_file_finish_cb, save);
+}
+
+#else
+
+static void
+save_file_response_cb (GtkNativeDialog *native,
+                       int              response,
+                       gpointer         user_data)
+{
+  g_autofree SaveFile *save = user_data;
+  g_autoptr (GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+  gtk_native_dialog_destroy (native);
+  save->func (file, save->user_data);
+  g_object_unref (native);
+}
+
+void
+ust_gtk_compat_save_file (GtkWindow       *parent,
+                          const char      *title,
+                          const char      *initial_name,
+                          UstSaveFileFunc  func,
+                          gpointer         user_data)
+{
+  GtkFileChooserNative *native;
+  g_autoptr (GFile) folder = default_folder ();
+  SaveFile *save = g_new0 (SaveFile, 1);
+
+  save->func = func;
+  save->user_data = user_data;
+  native = gtk_file_chooser_native_new (title, parent, GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (native), folder, NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), initial_name);
+  g_signal_connect (native, "response", G_CALLBACK (save_file_response_cb), save);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+#endif

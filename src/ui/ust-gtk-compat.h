@@ -24,4 +24,14 @@ void     ust_gtk_compat_save_csv               (GtkWindow      *parent,
                                                 gpointer        user_data);
 gboolean ust_gtk_compat_save_csv_offers_excel  (void);
 
+/* A plain "save as" dialog: @func gets the chosen file, or NULL. */
+typedef void (*UstSaveFileFunc) (GFile    *file,
+                                 gpointer  user_data);
+
+void     ust_gtk_compat_save_file              (GtkWindow       *parent,
+                                                const char      *title,
+                                                const char      *initial_name,
+                                                UstSaveFileFunc  func,
+                                                gpointer         user_data);
+
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "ust-platform.h"
 #include "ust-ui-format.h"
 #include "ust-window-private.h"
+#include "ust-wire-view.h"
 
 /* The "all addresses" entry of the dropdown. */
 #define ANY_ADDRESS "0.0.0.0"
@@ -1202,6 +1203,8 @@ ust_window_constructed (GObject *object)
   setup_phones_view (self);
   setup_calls_view (self);
   setup_diary_view (self);
+  ust_wire_view_set_exchange (UST_WIRE_VIEW (gtk_widget_get_template_child (
+                                GTK_WIDGET (self), UST_TYPE_WINDOW, "wire_view")), self->exchange);
 
   g_signal_connect_object (self->exchange, "notify::running", G_CALLBACK (exchange_notify_cb),
                            self, G_CONNECT_SWAPPED);
@@ -1326,6 +1329,8 @@ ust_window_class_init (UstWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, message_label);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, stack);
+  g_type_ensure (UST_TYPE_WIRE_VIEW);
+  gtk_widget_class_bind_template_child_full (widget_class, "wire_view", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, server_value);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, port_value);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, transport_value);

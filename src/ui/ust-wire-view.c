@@ -1,0 +1,1015 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-wire-view"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <cairo-svg.h>
+#include <glib/gi18n.h>
+#include <pango/pangocairo.h>
+
+#include "ust-gtk-compat.h"
+#include "ust-ladder.h"
+#include "ust-message-diff.h"
+#include "ust-wire-view.h"
+
+/* How often the list asks the trace for what is new: one batch per tick,
+ * never a call per datagram. */
+#define POLL_MS 250
+/* The list keeps the newest this many messages (the trace keeps more). */
+#define MAX_ROWS 5000
+
+/* The ladder's geometry, in pixels (the same for the screen and exports). */
+#define LADDER_OFFSET_W 80
+#define LADDER_COLUMN_W 190
+#define LADDER_HEADER_H 56
+#define LADDER_ROW_H    30
+#define LADDER_FOOTER_H 16
+
+/* A row of the list ----------------------------------------------------------------- */
+
+struct _UstWireRow
+{
+  GObject        parent_instance;
+  UstTraceEntry *entry;
+  char          *time;
+  char          *from;
+  char          *to;
+  char          *summary;
+  char          *call_id;
+  char          *haystack;   /* casefolded, for the search */
+};
+
+enum {
+  ROW_PROP_0,
+  ROW_PROP_TIME,
+  ROW_PROP_FROM,
+  ROW_PROP_TO,
+  ROW_PROP_SUMMARY,
+  ROW_PROP_CALL_ID,
+  ROW_N_PROPS
+};
+
+static GParamSpec *row_props[ROW_N_PROPS];
+
+G_DEFINE_FINAL_TYPE (UstWireRow, ust_wire_row, G_TYPE_OBJECT)
+
+static void
+ust_wire_row_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  UstWireRow *self = UST_WIRE_ROW (object);
+
+  switch (prop_id)
+    {
+    case ROW_PROP_TIME:
+      g_value_set_string (value, self->time);
+      break;
+    case ROW_PROP_FROM:
+      g_value_set_string (value, self->from);
+      break;
+    case ROW_PROP_TO:
+      g_value_set_string (value, self->to);
+      break;
+    case ROW_PROP_SUMMARY:
+      g_value_set_string (value, self->summary);
+      break;
+    case ROW_PROP_CALL_ID:
+      g_value_set_string (value, self->call_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ust_wire_row_finalize (GObject *object)
+{
+  UstWireRow *self = UST_WIRE_ROW (object);
+
+  g_clear_pointer (&self->entry, ust_trace_entry_unref);
+  g_free (self->time);
+  g_free (self->from);
+  g_free (self->to);
+  g_free (self->summary);
+  g_free (self->call_id);
+  g_free (self->haystack);
+  G_OBJECT_CLASS (ust_wire_row_parent_class)->finalize (object);
+}
+
+static void
+ust_wire_row_class_init (UstWireRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = ust_wire_row_get_property;
+  object_class->finalize = ust_wire_row_finalize;
+  row_props[ROW_PROP_TIME] = g_param_spec_string ("time", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  row_props[ROW_PROP_FROM] = g_param_spec_string ("from", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  row_props[ROW_PROP_TO] = g_param_spec_string ("to", NULL, NULL, NULL,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  row_props[ROW_PROP_SUMMARY] = g_param_spec_string ("summary", NULL, NULL, NULL,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  row_props[ROW_PROP_CALL_ID] = g_param_spec_string ("call-id", NULL, NULL, NULL,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, ROW_N_PROPS, row_props);
+}
+
+static void
+ust_wire_row_init (UstWireRow *self)
+{
+}
+
+static char *
+format_time (gint64 usec)
+{
+  g_autoptr (GDateTime) time = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+  g_autofree char *seconds = NULL;
+
+  if (time == NULL)
+    return g_strdup ("");
+  seconds = g_date_time_format (time, "%H:%M:%S");
+  return g_strdup_printf ("%s.%03d", seconds, (int) ((usec % G_USEC_PER_SEC) / 1000));
+}
+
+static UstWireRow *
+ust_wire_row_new (UstTraceEntry *entry)
+{
+  UstWireRow *self = g_object_new (UST_TYPE_WIRE_ROW, NULL);
+  const char *call_id = ust_trace_entry_get_call_id (entry);
+  g_autofree char *joined = NULL;
+
+  self->entry = ust_trace_entry_ref (entry);
+  self->time = format_time (ust_trace_entry_get_time (entry));
+  self->from = ust_trace_address_to_string (ust_trace_entry_get_source (entry));
+  self->to = ust_trace_address_to_string (ust_trace_entry_get_destination (entry));
+  self->summary = ust_trace_entry_dup_summary (entry);
+  self->call_id = g_strdup (call_id != NULL ? call_id : "");
+  if (self->summary == NULL)
+    self->summary = g_strdup ("");
+  joined = g_strjoin ("\n", self->from != NULL ? self->from : "", self->to != NULL ? self->to : "",
+                      self->summary, self->call_id, NULL);
+  self->haystack = g_utf8_casefold (joined, -1);
+  return self;
+}
+
+UstTraceEntry *
+ust_wire_row_get_entry (UstWireRow *self)
+{
+  g_return_val_if_fail (UST_IS_WIRE_ROW (self), NULL);
+  return self->entry;
+}
+
+/* The view --------------------------------------------------------------------------- */
+
+struct _UstWireView
+{
+  GtkWidget           parent_instance;
+
+  UstExchange        *exchange;
+  GListStore         *store;
+  GtkFilterListModel *filter_model;
+  GtkCustomFilter    *filter;
+  GtkSingleSelection *selection;
+  char               *search;     /* casefolded, NULL for none */
+  guint64             last_seq;
+  guint               poll_source;
+  GSimpleAction      *export_action;
+  GtkApplication     *export_app;
+
+  UstTraceEntry      *selected;
+  UstLadder          *ladder;
+
+  GtkWidget          *box;
+  GtkSearchEntry     *search_entry;
+  GtkToggleButton    *pause_button;
+  GtkLabel           *count_label;
+  GtkColumnView      *trace_view;
+  GtkColumnViewColumn *time_column;
+  GtkColumnViewColumn *from_column;
+  GtkColumnViewColumn *to_column;
+  GtkColumnViewColumn *summary_column;
+  GtkColumnViewColumn *call_id_column;
+  GtkTextView        *message_text;
+  GtkLabel           *ladder_label;
+  GtkDrawingArea     *ladder_area;
+  GtkLabel           *diff_label;
+  GtkTextView        *received_text;
+  GtkTextView        *sent_text;
+};
+
+G_DEFINE_FINAL_TYPE (UstWireView, ust_wire_view, GTK_TYPE_WIDGET)
+
+/* The ladder, drawn ---------------------------------------------------------------- */
+
+static void
+ladder_size (UstLadder *ladder,
+             int       *width,
+             int       *height)
+{
+  guint n_columns = ladder != NULL ? ust_ladder_get_n_columns (ladder) : 0;
+  guint n_arrows = ladder != NULL ? ust_ladder_get_n_arrows (ladder) : 0;
+
+  *width = LADDER_OFFSET_W + (int) MAX (n_columns, 1) * LADDER_COLUMN_W;
+  *height = LADDER_HEADER_H + (int) n_arrows * LADDER_ROW_H + LADDER_FOOTER_H;
+}
+
+static double
+column_x (guint index)
+{
+  return LADDER_OFFSET_W + index * LADDER_COLUMN_W + LADDER_COLUMN_W / 2.0;
+}
+
+static double
+arrow_y (guint index)
+{
+  return LADDER_HEADER_H + index * LADDER_ROW_H + LADDER_ROW_H * 0.7;
+}
+
+/* Writes @text centred on @x (or from @x when @align is 0, to @x when 2),
+ * with its bottom at @y. */
+static void
+draw_text (cairo_t    *cr,
+           PangoLayout *layout,
+           const char *text,
+           gboolean    bold,
+           double      x,
+           double      y,
+           int         align)
+{
+  PangoAttrList *attrs = pango_attr_list_new ();
+  int w, h;
+
+  if (bold)
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_move_to (cr, align == 0 ? x : align == 1 ? x - w / 2.0 : x - w, y - h);
+  pango_cairo_show_layout (cr, layout);
+}
+
+/* One function for the screen, PNG and SVG. */
+static void
+draw_ladder (cairo_t       *cr,
+             UstLadder     *ladder,
+             UstTraceEntry *selected)
+{
+  g_autoptr (PangoLayout) layout = pango_cairo_create_layout (cr);
+  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Sans 9");
+  guint n_columns, n_arrows;
+  int width, height;
+
+  ladder_size (ladder, &width, &height);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_fill (cr);
+  if (ladder == NULL)
+    return;
+
+  pango_layout_set_font_description (layout, font);
+  n_columns = ust_ladder_get_n_columns (ladder);
+  n_arrows = ust_ladder_get_n_arrows (ladder);
+
+  /* The columns: a label and a line down. */
+  for (guint i = 0; i < n_columns; i++)
+    {
+      const UstLadderColumn *column = ust_ladder_get_column (ladder, i);
+      double x = column_x (i);
+      const char *name = column->is_exchange ? _("Exchange")
+                         : column->name != NULL ? column->name : column->host;
+
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      draw_text (cr, layout, name != NULL ? name : "", TRUE, x, 22, 1);
+      cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+      draw_text (cr, layout, column->host != NULL ? column->host : "", FALSE, x, 38, 1);
+      cairo_set_line_width (cr, 1.5);
+      cairo_set_dash (cr, NULL, 0, 0);
+      cairo_move_to (cr, x, LADDER_HEADER_H - 10);
+      cairo_line_to (cr, x, height - 4);
+      cairo_stroke (cr);
+    }
+
+  /* The arrows, one per datagram. */
+  for (guint i = 0; i < n_arrows; i++)
+    {
+      const UstLadderArrow *arrow = ust_ladder_get_arrow (ladder, i);
+      double x1 = column_x (arrow->from), x2 = column_x (arrow->to), y = arrow_y (i);
+      double dir = x2 >= x1 ? 1 : -1;
+      g_autofree char *offset = g_strdup_printf ("+%.3f s", arrow->offset / (double) G_USEC_PER_SEC);
+      gboolean is_selected = selected != NULL && arrow->entry == selected;
+      const double dash[] = { 5, 4 };
+
+      if (is_selected)
+        {
+          cairo_set_source_rgba (cr, 0.2, 0.45, 0.9, 0.15);
+          cairo_rectangle (cr, 0, y - LADDER_ROW_H * 0.7, width, LADDER_ROW_H);
+          cairo_fill (cr);
+        }
+
+      cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+      draw_text (cr, layout, offset, FALSE, 6, y + 6, 0);
+
+      if (arrow->custom_reason)
+        cairo_set_source_rgb (cr, 0.75, 0.1, 0.1);
+      else if (is_selected)
+        cairo_set_source_rgb (cr, 0.1, 0.3, 0.8);
+      else
+        cairo_set_source_rgb (cr, 0, 0, 0);
+
+      cairo_set_line_width (cr, is_selected ? 2.0 : 1.2);
+      cairo_set_dash (cr, arrow->retransmission ? dash : NULL, arrow->retransmission ? 2 : 0, 0);
+      if (arrow->from == arrow->to)
+        {
+          /* To itself: a small loop on the right. */
+          cairo_move_to (cr, x1, y - 6);
+          cairo_line_to (cr, x1 + 30, y - 6);
+          cairo_line_to (cr, x1 + 30, y + 4);
+          cairo_line_to (cr, x1, y + 4);
+          cairo_stroke (cr);
+          x2 = x1;
+          dir = -1;
+          y += 4;
+        }
+      else
+        {
+          cairo_move_to (cr, x1, y);
+          cairo_line_to (cr, x2, y);
+          cairo_stroke (cr);
+        }
+      cairo_set_dash (cr, NULL, 0, 0);
+      cairo_move_to (cr, x2, y);
+      cairo_line_to (cr, x2 - dir * 8, y - 4);
+      cairo_line_to (cr, x2 - dir * 8, y + 4);
+      cairo_close_path (cr);
+      cairo_fill (cr);
+
+      {
+        g_autofree char *label = arrow->retransmission
+                                 ? g_strdup_printf (_("%s (retransmission)"), arrow->label)
+                                 : g_strdup (arrow->label);
+
+        draw_text (cr, layout, label, arrow->custom_reason, (x1 + x2) / 2 + (x1 == x2 ? 50 : 0),
+                   y - 2, x1 == x2 ? 0 : 1);
+      }
+    }
+}
+
+static void
+ladder_draw_cb (GtkDrawingArea *area,
+                cairo_t        *cr,
+                int             width,
+                int             height,
+                gpointer        user_data)
+{
+  UstWireView *self = user_data;
+
+  draw_ladder (cr, self->ladder, self->selected);
+}
+
+/* Showing a message -------------------------------------------------------------------- */
+
+/* Every entry the list holds, oldest first (borrowed from the rows). */
+static GPtrArray *
+store_entries (UstWireView *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  GPtrArray *entries = g_ptr_array_new_full (n, (GDestroyNotify) ust_trace_entry_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (UstWireRow) row = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      g_ptr_array_add (entries, ust_trace_entry_ref (row->entry));
+    }
+  return entries;
+}
+
+static void
+text_view_set (GtkTextView *view,
+               const char  *text,
+               gssize       len)
+{
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), text, len);
+}
+
+static void
+append_line (GtkTextView *view,
+             const char  *text,
+             const char  *tag)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  if (tag != NULL)
+    gtk_text_buffer_insert_with_tags_by_name (buffer, &end, text != NULL ? text : "", -1, tag, NULL);
+  else
+    gtk_text_buffer_insert (buffer, &end, text != NULL ? text : "", -1);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert (buffer, &end, "\n", 1);
+}
+
+static void
+show_diff (UstWireView   *self,
+           GPtrArray     *entries,
+           UstTraceEntry *entry)
+{
+  UstTraceEntry *pair = entry != NULL ? ust_message_diff_find_pair (entries, entry) : NULL;
+  UstTraceEntry *received, *sent;
+  g_autoptr (GPtrArray) lines = NULL;
+  const char *rdata, *sdata;
+  gsize rlen, slen;
+
+  text_view_set (self->received_text, "", 0);
+  text_view_set (self->sent_text, "", 0);
+  if (pair == NULL)
+    {
+      gtk_label_set_text (self->diff_label,
+                          entry == NULL ? ""
+                          : _("The exchange made this message itself, or the other half of it "
+                              "is no longer in the list."));
+      return;
+    }
+  gtk_label_set_text (self->diff_label, _("Left: as received. Right: as the exchange sent it."));
+  received = ust_trace_entry_get_direction (entry) == UST_TRACE_RECEIVED ? entry : pair;
+  sent = received == entry ? pair : entry;
+  rdata = ust_trace_entry_get_data (received, &rlen);
+  sdata = ust_trace_entry_get_data (sent, &slen);
+  lines = ust_message_diff_lines (rdata, (gssize) rlen, sdata, (gssize) slen);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const UstMessageDiffLine *line = g_ptr_array_index (lines, i);
+      const char *tag = line->kind == UST_MESSAGE_DIFF_CHANGED ? "changed"
+                        : line->kind == UST_MESSAGE_DIFF_ADDED ? "added"
+                        : line->kind == UST_MESSAGE_DIFF_REMOVED ? "removed" : NULL;
+
+      append_line (self->received_text, line->received,
+                   line->kind == UST_MESSAGE_DIFF_ADDED ? NULL : tag);
+      append_line (self->sent_text, line->sent,
+                   line->kind == UST_MESSAGE_DIFF_REMOVED ? NULL : tag);
+    }
+}
+
+static void
+update_ladder_size (UstWireView *self)
+{
+  int width, height;
+
+  ladder_size (self->ladder, &width, &height);
+  gtk_drawing_area_set_content_width (self->ladder_area, width);
+  gtk_drawing_area_set_content_height (self->ladder_area, height);
+  gtk_widget_queue_draw (GTK_WIDGET (self->ladder_area));
+}
+
+static void
+show_entry (UstWireView   *self,
+            UstTraceEntry *entry)
+{
+  g_autoptr (GPtrArray) entries = store_entries (self);
+  const char *call_id;
+
+  if (entry != NULL)
+    ust_trace_entry_ref (entry);
+  g_clear_pointer (&self->selected, ust_trace_entry_unref);
+  self->selected = entry;
+
+  if (entry == NULL)
+    {
+      text_view_set (self->message_text, "", 0);
+      g_clear_pointer (&self->ladder, ust_ladder_unref);
+      gtk_label_set_text (self->ladder_label, _("Select a message to see the ladder of its call."));
+      show_diff (self, entries, NULL);
+      update_ladder_size (self);
+      return;
+    }
+
+  {
+    gsize len;
+    const char *data = ust_trace_entry_get_data (entry, &len);
+    g_autofree char *valid = g_utf8_make_valid (data, (gssize) len);
+
+    text_view_set (self->message_text, valid, -1);
+  }
+
+  call_id = ust_trace_entry_get_call_id (entry);
+  g_clear_pointer (&self->ladder, ust_ladder_unref);
+  if (call_id != NULL && call_id[0] != '\0')
+    {
+      g_autofree char *label = NULL;
+
+      self->ladder = ust_ladder_new_for_call (entries, call_id);
+      /* Translators: the heading of the ladder diagram; %s is a Call-ID. */
+      label = g_strdup_printf (_("Call %s"), call_id);
+      gtk_label_set_text (self->ladder_label, label);
+    }
+  else
+    gtk_label_set_text (self->ladder_label, _("This message belongs to no call."));
+  show_diff (self, entries, entry);
+  update_ladder_size (self);
+}
+
+static void
+selection_changed_cb (UstWireView *self)
+{
+  UstWireRow *row = gtk_single_selection_get_selected_item (self->selection);
+
+  if (row != NULL && row->entry != self->selected)
+    show_entry (self, row->entry);
+}
+
+/* Selects @entry in the list if it shows there, and shows it in any case. */
+static void
+select_entry (UstWireView   *self,
+              UstTraceEntry *entry)
+{
+  GListModel *model = G_LIST_MODEL (self->filter_model);
+  guint n = g_list_model_get_n_items (model);
+
+  show_entry (self, entry);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (UstWireRow) row = g_list_model_get_item (model, i);
+
+      if (row->entry == entry)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return;
+        }
+    }
+}
+
+static void
+ladder_pressed_cb (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   UstWireView     *self)
+{
+  int index;
+
+  if (self->ladder == NULL || y < LADDER_HEADER_H)
+    return;
+  index = (int) ((y - LADDER_HEADER_H) / LADDER_ROW_H);
+  if (index >= 0 && (guint) index < ust_ladder_get_n_arrows (self->ladder))
+    {
+      UstTraceEntry *entry = ust_ladder_get_arrow (self->ladder, (guint) index)->entry;
+
+      select_entry (self, entry);
+    }
+}
+
+/* The list ---------------------------------------------------------------------------- */
+
+static void
+update_count (UstWireView *self)
+{
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  guint all = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  g_autofree char *text = NULL;
+
+  if (shown == all)
+    text = g_strdup_printf (ngettext ("%u message", "%u messages", all), all);
+  else
+    /* Translators: shown after a search, e.g. "12 of 340 messages". */
+    text = g_strdup_printf (ngettext ("%u of %u message", "%u of %u messages", all), shown, all);
+  gtk_label_set_text (self->count_label, text);
+}
+
+void
+ust_wire_view_refresh (UstWireView *self)
+{
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  guint n_store, n_drop;
+  UstTrace *trace;
+
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+  if (self->exchange == NULL)
+    return;
+  trace = ust_exchange_get_trace (self->exchange);
+  if (trace == NULL)
+    return;
+  /* The trace was cleared, or restarted: start over. */
+  if (ust_trace_get_last_seq (trace) < self->last_seq)
+    {
+      self->last_seq = 0;
+      g_list_store_remove_all (self->store);
+    }
+  entries = ust_trace_get_since (trace, self->last_seq);
+  if (entries == NULL || entries->len == 0)
+    return;
+
+  rows = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = entries->len > MAX_ROWS ? entries->len - MAX_ROWS : 0; i < entries->len; i++)
+    g_ptr_array_add (rows, ust_wire_row_new (g_ptr_array_index (entries, i)));
+  self->last_seq = ust_trace_entry_get_seq (g_ptr_array_index (entries, entries->len - 1));
+
+  n_store = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  n_drop = n_store + rows->len > MAX_ROWS ? n_store + rows->len - MAX_ROWS : 0;
+  g_list_store_splice (self->store, 0, n_drop, NULL, 0);
+  g_list_store_splice (self->store, n_store - n_drop, 0, rows->pdata, rows->len);
+  update_count (self);
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  UstWireView *self = user_data;
+
+  if (!gtk_toggle_button_get_active (self->pause_button))
+    ust_wire_view_refresh (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  UstWireView *self = user_data;
+
+  return self->search == NULL || strstr (UST_WIRE_ROW (item)->haystack, self->search) != NULL;
+}
+
+static void
+search_changed_cb (UstWireView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  g_clear_pointer (&self->search, g_free);
+  if (text != NULL && text[0] != '\0')
+    self->search = g_utf8_casefold (text, -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_count (self);
+}
+
+static void
+pause_toggled_cb (UstWireView *self)
+{
+  if (!gtk_toggle_button_get_active (self->pause_button))
+    ust_wire_view_refresh (self);
+}
+
+static void
+label_setup_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+label_bind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  const char *property = user_data;
+  g_autofree char *value = NULL;
+
+  g_object_get (gtk_list_item_get_item (item), property, &value, NULL);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), value != NULL ? value : "");
+}
+
+static void
+column_set_property (GtkColumnViewColumn *column,
+                     const char          *property)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (label_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (label_bind_cb), (gpointer) property);
+  gtk_column_view_column_set_factory (column, factory);
+}
+
+/* Exporting ----------------------------------------------------------------------------- */
+
+gboolean
+ust_wire_view_export_ladder (UstWireView  *self,
+                             const char   *path,
+                             GError      **error)
+{
+  int width, height;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  cairo_status_t status;
+
+  g_return_val_if_fail (UST_IS_WIRE_VIEW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->ladder == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("Select a message of a call first."));
+      return FALSE;
+    }
+
+  if (!g_str_has_suffix (path, ".png") && !g_str_has_suffix (path, ".svg"))
+    {
+      g_autofree char *text = ust_ladder_to_text (self->ladder);
+
+      return g_file_set_contents (path, text, -1, error);
+    }
+
+  ladder_size (self->ladder, &width, &height);
+  if (g_str_has_suffix (path, ".svg"))
+    surface = cairo_svg_surface_create (path, width, height);
+  else
+    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (surface);
+  draw_ladder (cr, self->ladder, NULL);
+  cairo_destroy (cr);
+  if (g_str_has_suffix (path, ".png"))
+    status = cairo_surface_write_to_png (surface, path);
+  else
+    {
+      cairo_surface_finish (surface);
+      status = cairo_surface_status (surface);
+    }
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   /* Translators: %s is the file and the reason it failed. */
+                   _("Could not write the ladder to %s: %s"), path,
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+export_chosen_cb (GFile    *file,
+                  gpointer  user_data)
+{
+  g_autoptr (UstWireView) self = user_data;
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (path == NULL)
+    return;
+  if (!ust_wire_view_export_ladder (self, path, &error))
+    gtk_label_set_text (self->ladder_label, error->message);
+}
+
+static void
+export_with_dialog (UstWireView *self,
+                    const char  *extension)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *name = g_strdup_printf ("ladder.%s", extension);
+
+  if (self->ladder == NULL)
+    {
+      gtk_label_set_text (self->ladder_label, _("Select a message of a call first."));
+      return;
+    }
+  ust_gtk_compat_save_file (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                            _("Export the Ladder"), name, export_chosen_cb, g_object_ref (self));
+}
+
+static void
+export_png_clicked_cb (UstWireView *self)
+{
+  export_with_dialog (self, "png");
+}
+
+static void
+export_svg_clicked_cb (UstWireView *self)
+{
+  export_with_dialog (self, "svg");
+}
+
+static void
+export_text_clicked_cb (UstWireView *self)
+{
+  export_with_dialog (self, "txt");
+}
+
+/* app.export-ladder-to(s), for scripts and tests. */
+static void
+export_action_cb (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  UstWireView *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ust_wire_view_export_ladder (self, g_variant_get_string (parameter, NULL), &error))
+    g_printerr ("%s\n", error->message);
+}
+
+static void install_action (UstWireView *self);
+
+/* Public ----------------------------------------------------------------------------------- */
+
+void
+ust_wire_view_set_exchange (UstWireView *self,
+                            UstExchange *exchange)
+{
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+
+  install_action (self);
+  if (!g_set_object (&self->exchange, exchange))
+    return;
+  self->last_seq = 0;
+  g_list_store_remove_all (self->store);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  if (exchange != NULL)
+    {
+      ust_wire_view_refresh (self);
+      self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
+    }
+}
+
+GListModel *
+ust_wire_view_get_model (UstWireView *self)
+{
+  g_return_val_if_fail (UST_IS_WIRE_VIEW (self), NULL);
+  return G_LIST_MODEL (self->selection);
+}
+
+void
+ust_wire_view_select (UstWireView *self,
+                      guint        position)
+{
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+  gtk_single_selection_set_selected (self->selection, position);
+  selection_changed_cb (self);
+}
+
+UstTraceEntry *
+ust_wire_view_get_selected (UstWireView *self)
+{
+  g_return_val_if_fail (UST_IS_WIRE_VIEW (self), NULL);
+  return self->selected;
+}
+
+/* GtkWidget ---------------------------------------------------------------------------------- */
+
+/* app.export-ladder-to, once the window knows its application. */
+static void
+install_action (UstWireView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root))
+                                             : NULL;
+
+  if (app != NULL && self->export_app == NULL
+      && g_action_map_lookup_action (G_ACTION_MAP (app), "export-ladder-to") == NULL)
+    {
+      self->export_action = g_simple_action_new ("export-ladder-to", G_VARIANT_TYPE_STRING);
+      g_signal_connect_object (self->export_action, "activate", G_CALLBACK (export_action_cb),
+                               self, 0);
+      g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (self->export_action));
+      g_set_weak_pointer (&self->export_app, app);
+    }
+}
+
+static void
+ust_wire_view_root (GtkWidget *widget)
+{
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (ust_wire_view_parent_class)->root (widget);
+  root = gtk_widget_get_root (widget);
+  /* A window is often given its application only after it was built. */
+  if (GTK_IS_WINDOW (root))
+    g_signal_connect_object (root, "notify::application", G_CALLBACK (install_action), widget,
+                             G_CONNECT_SWAPPED);
+  install_action (UST_WIRE_VIEW (widget));
+}
+
+static void
+ust_wire_view_unroot (GtkWidget *widget)
+{
+  UstWireView *self = UST_WIRE_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (root != NULL)
+    g_signal_handlers_disconnect_by_func (root, install_action, self);
+  if (self->export_app != NULL)
+    g_action_map_remove_action (G_ACTION_MAP (self->export_app), "export-ladder-to");
+  g_clear_weak_pointer (&self->export_app);
+  g_clear_object (&self->export_action);
+  GTK_WIDGET_CLASS (ust_wire_view_parent_class)->unroot (widget);
+}
+
+static void
+ust_wire_view_dispose (GObject *object)
+{
+  UstWireView *self = UST_WIRE_VIEW (object);
+
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  if (self->export_app != NULL)
+    g_action_map_remove_action (G_ACTION_MAP (self->export_app), "export-ladder-to");
+  g_clear_weak_pointer (&self->export_app);
+  g_clear_object (&self->export_action);
+  gtk_widget_dispose_template (GTK_WIDGET (self), UST_TYPE_WIRE_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->exchange);
+  g_clear_pointer (&self->selected, ust_trace_entry_unref);
+  g_clear_pointer (&self->ladder, ust_ladder_unref);
+  G_OBJECT_CLASS (ust_wire_view_parent_class)->dispose (object);
+}
+
+static void
+ust_wire_view_finalize (GObject *object)
+{
+  UstWireView *self = UST_WIRE_VIEW (object);
+
+  g_free (self->search);
+  G_OBJECT_CLASS (ust_wire_view_parent_class)->finalize (object);
+}
+
+static void
+ust_wire_view_class_init (UstWireViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ust_wire_view_dispose;
+  object_class->finalize = ust_wire_view_finalize;
+  widget_class->root = ust_wire_view_root;
+  widget_class->unroot = ust_wire_view_unroot;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/ustredna/Ustredna/ui/ust-wire-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, box);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, count_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, trace_view);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, time_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, from_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, to_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, summary_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, call_id_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, message_text);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, ladder_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, ladder_area);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, diff_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, received_text);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, sent_text);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pause_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_png_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_svg_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_text_clicked_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+add_diff_tags (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+
+  gtk_text_buffer_create_tag (buffer, "changed", "background", "#fce8b2", NULL);
+  gtk_text_buffer_create_tag (buffer, "added", "background", "#c8f0c8", NULL);
+  gtk_text_buffer_create_tag (buffer, "removed", "background", "#f6c6c6", NULL);
+}
+
+static void
+ust_wire_view_init (UstWireView *self)
+{
+  GtkGesture *click;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->store = g_list_store_new (UST_TYPE_WIRE_ROW);
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  self->filter_model = gtk_filter_list_model_new (G_LIST_MODEL (self->store),
+                                                  GTK_FILTER (self->filter));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filter_model));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect_object (self->selection, "notify::selected-item",
+                           G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_column_view_set_model (self->trace_view, GTK_SELECTION_MODEL (self->selection));
+
+  column_set_property (self->time_column, "time");
+  column_set_property (self->from_column, "from");
+  column_set_property (self->to_column, "to");
+  column_set_property (self->summary_column, "summary");
+  column_set_property (self->call_id_column, "call-id");
+
+  gtk_drawing_area_set_draw_func (self->ladder_area, ladder_draw_cb, self, NULL);
+  click = gtk_gesture_click_new ();
+  g_signal_connect_object (click, "pressed", G_CALLBACK (ladder_pressed_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self->ladder_area), GTK_EVENT_CONTROLLER (click));
+
+  add_diff_tags (self->received_text);
+  add_diff_tags (self->sent_text);
+  show_entry (self, NULL);
+  update_count (self);
+}
