@@ -12,6 +12,7 @@
 #include "ust-gtk-compat.h"
 #include "ust-ladder.h"
 #include "ust-message-diff.h"
+#include "ust-pcap.h"
 #include "ust-wire-view.h"
 
 /* How often the list asks the trace for what is new: one batch per tick,
@@ -706,6 +707,18 @@ ust_wire_view_export_ladder (UstWireView  *self,
   g_return_val_if_fail (UST_IS_WIRE_VIEW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
+  if (g_str_has_suffix (path, ".pcap"))
+    {
+      /* The selected call's messages, or everything when none is selected:
+       * a capture Wireshark opens, with no capture driver needed. */
+      g_autoptr (GPtrArray) entries = store_entries (self);
+      g_autoptr (GPtrArray) call = NULL;
+
+      if (self->ladder != NULL)
+        call = ust_trace_filter_call (entries, ust_ladder_get_call_id (self->ladder));
+      return ust_pcap_write_entries (path, call != NULL ? call : entries, error);
+    }
+
   if (self->ladder == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -766,15 +779,18 @@ export_with_dialog (UstWireView *self,
                     const char  *extension)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autofree char *name = g_strdup_printf ("ladder.%s", extension);
+  gboolean capture = g_str_equal (extension, "pcap");
+  g_autofree char *name = g_strdup_printf ("%s.%s", capture ? "capture" : "ladder", extension);
 
-  if (self->ladder == NULL)
+  /* A capture without a selected call holds every message in the list. */
+  if (self->ladder == NULL && !capture)
     {
       gtk_label_set_text (self->ladder_label, _("Select a message of a call first."));
       return;
     }
   ust_gtk_compat_save_file (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                            _("Export the Ladder"), name, export_chosen_cb, g_object_ref (self));
+                            capture ? _("Save the Capture") : _("Export the Ladder"), name,
+                            export_chosen_cb, g_object_ref (self));
 }
 
 static void
@@ -793,6 +809,12 @@ static void
 export_text_clicked_cb (UstWireView *self)
 {
   export_with_dialog (self, "txt");
+}
+
+static void
+export_pcap_clicked_cb (UstWireView *self)
+{
+  export_with_dialog (self, "pcap");
 }
 
 /* app.export-ladder-to(s), for scripts and tests. */
@@ -963,6 +985,7 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, pause_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_png_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_pcap_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_svg_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_text_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

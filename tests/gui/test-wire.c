@@ -14,6 +14,7 @@
 
 #include "ust-application.h"
 #include "ust-window.h"
+#include "ust-pcap.h"
 #include "ust-wire-view.h"
 
 #define SIPP_TIMEOUT "20s"
@@ -393,6 +394,7 @@ test_wire_call (void)
   g_autofree char *png = g_build_filename (tmp_dir, "ladder.png", NULL);
   g_autofree char *svg = g_build_filename (tmp_dir, "ladder.svg", NULL);
   g_autofree char *txt = g_build_filename (tmp_dir, "ladder.txt", NULL);
+  g_autofree char *pcap = g_build_filename (tmp_dir, "call.pcap", NULL);
   g_autofree char *png_data = NULL;
   g_autofree char *svg_data = NULL;
   g_autofree char *txt_data = NULL;
@@ -430,6 +432,24 @@ test_wire_call (void)
                                   g_variant_new_string (svg));
   g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
                                   g_variant_new_string (txt));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
+                                  g_variant_new_string (pcap));
+
+  /* The capture holds exactly the call's messages (no REGISTER), in order. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) captured = ust_pcap_read_entries (pcap, NULL, &error);
+    g_autofree char *method = NULL;
+
+    g_assert_no_error (error);
+    /* INVITE, 100, INVITE, 180, 180, 200, 200, ACK, ACK, BYE, BYE, 200, 200. */
+    g_assert_cmpuint (captured->len, >=, 13);
+    method = ust_trace_entry_dup_method (g_ptr_array_index (captured, 0));
+    g_assert_cmpstr (method, ==, "INVITE");
+    for (guint i = 0; i < captured->len; i++)
+      g_assert_cmpstr (ust_trace_entry_get_call_id (g_ptr_array_index (captured, i)), ==,
+                       ust_trace_entry_get_call_id (wire_entry (invite)));
+  }
 
   /* The INVITE as received beside the INVITE as forwarded, the changes marked. */
   {
