@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* What the window tests share: bounded waits on the main context, the app's
+ * actions, free loopback ports, and sipp phones driven against the exchange. */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "gui-test-util.h"
+
+UstApplication *app;
+UstWindow *window;
+char *tmp_dir;
+
+/* Spins the main context until @condition holds or @timeout_ms pass. */
+gboolean
+wait_for (Condition condition,
+          gpointer  data,
+          guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the window settle (draw, apply batches) for @ms. */
+void
+spin (guint ms)
+{
+  wait_for (never, NULL, ms);
+}
+
+gboolean
+action_enabled (const char *name)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (app), name);
+}
+
+void
+activate (const char *name,
+          GVariant   *parameter)
+{
+  g_assert_true (action_enabled (name));
+  g_action_group_activate_action (G_ACTION_GROUP (app), name, parameter);
+}
+
+UstExchange *
+exchange (void)
+{
+  return ust_application_get_exchange (app);
+}
+
+/* A UDP port free right now on 127.0.0.1 (the socket is returned when
+ * @keep is given, to hold the port). */
+guint
+free_port (GSocket **keep)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  if (keep != NULL)
+    *keep = g_steal_pointer (&socket);
+  return port;
+}
+
+const char *
+sipp_program (void)
+{
+  static char *path;
+
+  if (path == NULL)
+    path = g_find_program_in_path ("sipp");
+  return path;
+}
+
+gboolean
+need_sipp (void)
+{
+  if (sipp_program () != NULL)
+    return TRUE;
+  g_test_skip ("sipp is not installed");
+  return FALSE;
+}
+
+/* Starts sipp with @scenario (in tests/sipp) on local @port, towards the
+ * exchange unless @to_exchange is FALSE (a callee only waits). Extra
+ * arguments follow, NULL-terminated. */
+GSubprocess *
+sipp_start (const char *label,
+            const char *scenario,
+            guint       port,
+            gboolean    to_exchange,
+            ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+  g_autoptr (GError) error = NULL;
+  const char *sipp_dir = g_getenv ("UST_SIPP_DIR");
+  GSubprocess *process;
+  const char *arg;
+  va_list args;
+
+  g_assert_nonnull (sipp_dir);
+  g_ptr_array_add (argv, g_strdup (sipp_program ()));
+  if (to_exchange)
+    g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u", ust_exchange_get_port (exchange ())));
+  g_ptr_array_add (argv, g_strdup ("-sf"));
+  g_ptr_array_add (argv, g_build_filename (sipp_dir, scenario, NULL));
+  g_ptr_array_add (argv, g_strdup ("-i"));
+  g_ptr_array_add (argv, g_strdup ("127.0.0.1"));
+  g_ptr_array_add (argv, g_strdup ("-p"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+  g_ptr_array_add (argv, g_strdup ("-m"));
+  g_ptr_array_add (argv, g_strdup ("1"));
+  /* TECH-NOTES §0.10: -nostdin, and a timeout that is an error. */
+  g_ptr_array_add (argv, g_strdup ("-nostdin"));
+  g_ptr_array_add (argv, g_strdup ("-timeout"));
+  g_ptr_array_add (argv, g_strdup (SIPP_TIMEOUT));
+  g_ptr_array_add (argv, g_strdup ("-timeout_error"));
+  g_ptr_array_add (argv, g_strdup ("-key"));
+  g_ptr_array_add (argv, g_strdup ("dom"));
+  g_ptr_array_add (argv, g_strdup ("127.0.0.1"));
+  va_start (args, to_exchange);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT
+                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static gboolean
+process_done (gpointer data)
+{
+  return g_subprocess_get_if_exited (data) || g_subprocess_get_if_signaled (data);
+}
+
+gboolean
+sipp_exited (gpointer data)
+{
+  /* g_subprocess_get_if_exited() needs the process to be reaped; waiting
+   * asynchronously reaps it from the main context. */
+  return GPOINTER_TO_INT (g_object_get_data (data, "ust-done"));
+}
+
+static void
+sipp_wait_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  g_object_set_data (source, "ust-done", GINT_TO_POINTER (TRUE));
+}
+
+void
+sipp_watch (GSubprocess *process)
+{
+  g_subprocess_wait_async (process, NULL, sipp_wait_cb, NULL);
+}
+
+/* Waits (bounded) for sipp to end, and checks it succeeded. */
+void
+sipp_finish (GSubprocess *process,
+             const char  *label)
+{
+  if (!wait_for (sipp_exited, process, SIPP_WAIT_MS))
+    {
+      g_subprocess_force_exit (process);
+      g_error ("sipp %s did not end in time; see %s/%s.out", label, tmp_dir, label);
+    }
+  g_assert_true (process_done (process));
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+      g_autofree char *text = NULL;
+
+      g_file_get_contents (log, &text, NULL, NULL);
+      g_error ("sipp %s failed (status %d):\n%s", label,
+               g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1,
+               text != NULL ? text : "");
+    }
+}
+
+void
+sipp_register (const char *user,
+               guint       port)
+{
+  g_autofree char *label = g_strdup_printf ("register-%s", user);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  GSubprocess *process;
+
+  process = sipp_start (label, "register.xml", port, TRUE,
+                       "-key", "me", user, "-key", "contact_host", "127.0.0.1",
+                       "-key", "contact_port", port_text, "-key", "expires", "3600", NULL);
+  sipp_watch (process);
+  sipp_finish (process, label);
+  g_object_unref (process);
+}
+
+/* Starts a call from alice to bob that talks for @talk_ms; returns the
+ * callee's and the caller's sipp, both watched. */
+void
+sipp_call (guint         talk_ms,
+           GSubprocess **callee,
+           GSubprocess **caller)
+{
+  guint bob = free_port (NULL), alice = free_port (NULL);
+  g_autofree char *talk = g_strdup_printf ("%u", talk_ms);
+
+  sipp_register ("bob", bob);
+  sipp_register ("alice", alice);
+  *callee = sipp_start ("uas-bob", "uas_call.xml", bob, FALSE, "-key", "me", "bob", NULL);
+  sipp_watch (*callee);
+  /* Give the callee a moment to bind its port. */
+  spin (300);
+  *caller = sipp_start ("uac-alice", "uac_call.xml", alice, TRUE, "-key", "me", "alice",
+                        "-s", "bob", "-d", talk, NULL);
+  sipp_watch (*caller);
+}
+
+static gboolean
+is_running (gpointer data)
+{
+  return ust_exchange_get_running (exchange ());
+}
+
+/* Starts the exchange on 127.0.0.1 with a free port, as a person would:
+ * choose the address, press Start. */
+void
+start_on_loopback (void)
+{
+  if (ust_exchange_get_running (exchange ()))
+    return;
+  activate ("select-address", g_variant_new_string ("127.0.0.1"));
+  ust_settings_set_port (ust_application_get_settings (app), 0);
+  activate ("start", NULL);
+  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
+}
+
+void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_path = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
+        remove_tree (child_path);
+      else
+        g_unlink (child_path);
+    }
+  g_rmdir (path);
+}
