@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Checks the Windows network layer from Linux: cross-compiles src/net/ust-win32-adapters.c
-# (GetAdaptersAddresses in plain C structs, no GLib) with a small program that lists the
-# adapters, using Debian's mingw-w64 compiler with every warning an error, and runs the .exe
-# under Wine when Wine is installed.
+# Checks the Windows network layer from Linux, using Debian's mingw-w64 compiler with every
+# warning an error, and runs the programs under Wine when Wine is installed:
+#   list-adapters.exe  src/net/ust-win32-adapters.c (GetAdaptersAddresses in plain C structs,
+#                      no GLib), listing the adapters;
+#   packet-info.exe    src/core/ust-packet-info-win32.c ("All addresses": each datagram's
+#                      local address through WSARecvMsg, answers through WSASendMsg).
 #
 #   build-aux/win32-check.sh [OUTPUT_DIR]
 #
@@ -27,28 +29,35 @@ fi
 
 mkdir -p "$out"
 exe="$out/list-adapters.exe"
+packet_exe="$out/packet-info.exe"
 
 # -static: the .exe needs only DLLs that come with Windows, so it runs when copied alone.
-"$cross_cc" -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-  -Wmissing-prototypes -Wformat=2 -static \
-  -I "$top/src/net" \
+cross_flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+  -Wmissing-prototypes -Wformat=2 -static)
+"$cross_cc" "${cross_flags[@]}" -I "$top/src/net" \
   "$top/src/net/ust-win32-adapters.c" "$top/tests/win32/list-adapters.c" \
   -o "$exe" -liphlpapi -lws2_32
 echo "win32-check: compiled $exe"
+"$cross_cc" "${cross_flags[@]}" -I "$top/src/core" \
+  "$top/src/core/ust-packet-info-win32.c" "$top/tests/win32/packet-info.c" \
+  -o "$packet_exe" -lws2_32
+echo "win32-check: compiled $packet_exe"
 
 # Only system DLLs may be imported, or the program would not start on a bare Windows.
 objdump=${cross_cc%gcc}objdump
 if command -v "$objdump" >/dev/null 2>&1; then
-  imports=$("$objdump" -p "$exe" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
-  echo "win32-check: imports $imports"
-  for dll in $imports; do
-    case "${dll,,}" in
-      kernel32.dll | iphlpapi.dll | ws2_32.dll | msvcrt.dll | ucrtbase.dll | api-ms-win-*.dll) ;;
-      *)
-        echo "win32-check: FAIL: $exe needs $dll, which Windows does not ship"
-        exit 1
-        ;;
-    esac
+  for program in "$exe" "$packet_exe"; do
+    imports=$("$objdump" -p "$program" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
+    echo "win32-check: $(basename "$program") imports $imports"
+    for dll in $imports; do
+      case "${dll,,}" in
+        kernel32.dll | iphlpapi.dll | ws2_32.dll | msvcrt.dll | ucrtbase.dll | api-ms-win-*.dll) ;;
+        *)
+          echo "win32-check: FAIL: $program needs $dll, which Windows does not ship"
+          exit 1
+          ;;
+      esac
+    done
   done
 fi
 
@@ -93,6 +102,16 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "win32-check: Wine run took ${elapsed_ms} ms (including creating the prefix), exit $status"
 if [ "$status" -ne 0 ]; then
   echo "win32-check: FAIL: list-adapters.exe exited $status under Wine; Wine said:"
+  cat "$out/wine-stderr.txt"
+  exit 1
+fi
+
+# Only loopback traffic: 127.0.0.3 and 127.0.0.1, in the same prefix.
+status=0
+WINEPREFIX=$prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
+  timeout 60 "$wine" "$packet_exe" 2>"$out/wine-stderr.txt" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "win32-check: FAIL: packet-info.exe exited $status under Wine; Wine said:"
   cat "$out/wine-stderr.txt"
   exit 1
 fi

@@ -103,8 +103,9 @@ parse_options (int      *argc,
 {
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &options->listen,
-      N_("Address and UDP port to serve phones on, e.g. 192.168.1.10:5060 or [fd00::2]:5060 "
-         "(port 0 picks a free one)"), N_("ADDR:PORT") },
+      N_("Address and UDP port to serve phones on, e.g. 192.168.1.10:5060 or [fd00::2]:5060; "
+         "0.0.0.0:5060 or [::]:5060 for all addresses (port 0 picks a free one)"),
+      N_("ADDR:PORT") },
     { "domain", 'd', 0, G_OPTION_ARG_STRING, &options->domain,
       N_("Domain name phones may use instead of the address"), N_("DOMAIN") },
     { "reason", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &options->reasons,
@@ -251,14 +252,6 @@ run (Options *options)
 
   if (!ust_parse_host_port (options->listen, 5060, &address, &error))
     goto fail;
-  if (g_inet_address_get_is_any (g_inet_socket_address_get_address (address)))
-    {
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Choose one of this computer's addresses (e.g. 192.168.1.10:5060), "
-                             "not 0.0.0.0 or [::]: phones need an address to reach the "
-                             "exchange at"));
-      goto fail;
-    }
 
   reasons = load_reasons (options, &error);
   if (reasons == NULL)
@@ -321,7 +314,11 @@ run (Options *options)
   loop = g_main_loop_new (NULL, FALSE);
   ust_server_add_quit_handlers (loop);
 
-  printf (_("Listening on udp %s"), where);
+  if (ust_transport_is_any (transport))
+    /* Translators: %s is e.g. "0.0.0.0:5060". */
+    printf (_("Listening on udp %s (all addresses)"), where);
+  else
+    printf (_("Listening on udp %s"), where);
   printf ("\n");
   /* On Windows: what to do when the firewall asks, or when phones cannot reach us. */
   if (ust_platform_firewall_hint () != NULL)

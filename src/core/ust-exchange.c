@@ -486,13 +486,6 @@ ust_exchange_start (UstExchange  *self,
                    _("“%s” is not an IP address of this computer"), address);
       return FALSE;
     }
-  if (g_inet_address_get_is_any (inet))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("Choose one of this computer's addresses: phones need one address "
-                             "to reach the exchange at."));
-      return FALSE;
-    }
 
   core = g_new0 (Core, 1);
   core->link = g_atomic_rc_box_acquire (self->link);

@@ -31,7 +31,7 @@ struct _UstProxy {
   char                *bare_host;    /* without brackets, for comparisons */
   guint                port;
   char                *domain;
-  char                *record_route; /* "Record-Route: <sip:host:port;lr>" */
+  gboolean             any;          /* bound to all addresses: host is "0.0.0.0" or "[::]" */
   gboolean             open;
   guint                t1, t2, t4;
 
@@ -44,6 +44,7 @@ struct _UstProxy {
 
 /* ust-proxy.c */
 gboolean ust_proxy_send          (UstProxy       *self,
+                                  const UstLocalAddress *from,
                                   GSocketAddress *to,
                                   const char     *data,
                                   gsize           len);

@@ -87,6 +87,7 @@ send_cancel (UstProxy     *self,
 
   cancel = ust_client_txn_new (self->transactions, NULL, branch, "CANCEL", client->destination,
                                text, len);
+  cancel->local = client->local;
   cancel->local_cancel = TRUE;
   cancel->owner = self;
   ust_proxy_emit_event (self, "CANCEL %s → branch %s", invite->call_id->number, branch);
@@ -101,7 +102,7 @@ send_ack (UstProxy       *self,
   g_free (client->ack);
   client->ack = build_from_invite (client, "ACK", response->to, &client->ack_len);
   if (client->ack != NULL)
-    ust_proxy_send (self, client->destination, client->ack, client->ack_len);
+    ust_proxy_send (self, client->local, client->destination, client->ack, client->ack_len);
 }
 
 /* The relayed response: the top Via (ours) removed (§16.7 step 3), and the
@@ -165,7 +166,7 @@ ust_proxy_send_to_server (UstProxy     *self,
                           guint         code)
 {
   ust_server_txn_set_response (server, data, len, code);
-  return ust_proxy_send (self, server->source, data, len);
+  return ust_proxy_send (self, server->local, server->source, data, len);
 }
 
 static void
@@ -187,7 +188,8 @@ server_retransmit_cb (UstTimer *timer,
   UstProxy *self = server->owner;
 
   if (server->response != NULL)
-    ust_proxy_send (self, server->source, server->response, server->response_len);
+    ust_proxy_send (self, server->local, server->source, server->response,
+                    server->response_len);
   server->retransmit_ms = MIN (server->retransmit_ms * 2, self->t2);
   ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
                    server_retransmit_cb, server);
@@ -363,7 +365,8 @@ ust_proxy_start_client (UstProxy     *self,
   client->owner = self;
   client->retransmit_ms = self->t1;
 
-  if (!ust_proxy_send (self, client->destination, client->request, client->request_len))
+  if (!ust_proxy_send (self, client->local, client->destination, client->request,
+                       client->request_len))
     {
       /* §16.9: a transport error counts as a 503 from that branch. */
       if (client->local_cancel)
@@ -392,7 +395,8 @@ client_retransmit_cb (UstTimer *timer,
   UstClientTxn *client = user_data;
   UstProxy *self = client->owner;
 
-  ust_proxy_send (self, client->destination, client->request, client->request_len);
+  ust_proxy_send (self, client->local, client->destination, client->request,
+                  client->request_len);
   client->retransmit_ms = client->invite ? client->retransmit_ms * 2
                                          : MIN (client->retransmit_ms * 2, self->t2);
   ust_timer_start (self->timers, &client->retransmit_timer, client->retransmit_ms,
@@ -469,7 +473,8 @@ forward_by_via (UstProxy         *self,
     return;
   destination = ust_proxy_via_destination (next);
   len = build_relayed (self, response, text, &code, &phrase);
-  if (destination != NULL && len > 0 && ust_proxy_send (self, destination, self->out, len))
+  if (destination != NULL && len > 0
+      && ust_proxy_send (self, NULL, destination, self->out, len))
     {
       self->stats.responses_forwarded++;
       if (self->tracker != NULL)
@@ -586,7 +591,7 @@ handle_final (UstProxy         *self,
     {
       /* A retransmitted final: it lost our ACK; send the ACK again. */
       if (client->ack != NULL)
-        ust_proxy_send (self, client->destination, client->ack, client->ack_len);
+        ust_proxy_send (self, client->local, client->destination, client->ack, client->ack_len);
       return;
     }
 

@@ -36,6 +36,7 @@ typedef struct {
   osip_message_t   *request;
   const UstSipText *text;
   GSocketAddress   *source;
+  const UstLocalAddress *local;     /* where it arrived: our answers leave from there */
   const char       *method;
   gsize             message_end;    /* bytes past the declared body are dropped */
   UstSipEdit        edit;           /* the edits every forwarded copy shares */
@@ -64,15 +65,17 @@ ust_proxy_emit_event (UstProxy   *self,
   g_signal_emit (self, signals[EVENT], 0, line);
 }
 
+/* Sends from our address @from (NULL: the one the routes pick for @to). */
 gboolean
-ust_proxy_send (UstProxy       *self,
-                GSocketAddress *to,
-                const char     *data,
-                gsize           len)
+ust_proxy_send (UstProxy              *self,
+                const UstLocalAddress *from,
+                GSocketAddress        *to,
+                const char            *data,
+                gsize                  len)
 {
   g_autoptr(GError) error = NULL;
 
-  if (ust_transport_send (self->transport, to, data, len, &error))
+  if (ust_transport_send (self->transport, from, to, data, len, &error))
     return TRUE;
 
   g_autofree char *where = ust_socket_address_to_string (to);
@@ -133,6 +136,17 @@ ust_proxy_new_branch (UstProxy *self,
               self->instance, ++self->counter);
 }
 
+/* Bound to all addresses, any address of this computer that phones have
+ * used (the transport remembers them) is ours. */
+static gboolean
+bare_host_is_ours (UstProxy   *self,
+                   const char *bare)
+{
+  if (self->any)
+    return ust_transport_find_local (self->transport, bare) != NULL;
+  return g_ascii_strcasecmp (bare, self->bare_host) == 0;
+}
+
 static gboolean
 host_is_ours (UstProxy   *self,
               const char *host)
@@ -143,9 +157,16 @@ host_is_ours (UstProxy   *self,
     return FALSE;
   len = strlen (host);
   if (len > 2 && host[0] == '[' && host[len - 1] == ']')
-    return strlen (self->bare_host) == len - 2
-           && g_ascii_strncasecmp (host + 1, self->bare_host, len - 2) == 0;
-  return g_ascii_strcasecmp (host, self->bare_host) == 0
+    {
+      char bare[64];
+
+      if (len - 2 >= sizeof bare)
+        return FALSE;
+      memcpy (bare, host + 1, len - 2);
+      bare[len - 2] = '\0';
+      return bare_host_is_ours (self, bare);
+    }
+  return bare_host_is_ours (self, host)
          || (self->domain != NULL && g_ascii_strcasecmp (host, self->domain) == 0);
 }
 
@@ -402,7 +423,7 @@ respond (UstProxy     *self,
         ust_proxy_server_final_sent (self, server);
     }
   else
-    ust_proxy_send (self, in->source, self->out, len);
+    ust_proxy_send (self, in->local, in->source, self->out, len);
 }
 
 /* For a final response generated after the request was handled (timeouts,
@@ -425,6 +446,7 @@ ust_proxy_respond_to_server (UstProxy     *self,
   in.request = request;
   in.text = &text;
   in.source = server->source;
+  in.local = server->local;
   in.method = request->sip_method;
   respond (self, &in, server, code, phrase, NULL);
 }
@@ -498,30 +520,71 @@ edit_sender_via (Incoming *in)
   edit_sender_via_into (in, &in->edit);
 }
 
+/* How many of the first Route entries name this proxy: one, or two when
+ * the dialog was record-routed between two of our addresses (RFC 5658). */
+static guint
+count_our_routes (UstProxy       *self,
+                  osip_message_t *request)
+{
+  guint n = 0;
+
+  while (n < 2)
+    {
+      osip_route_t *route = osip_list_get (&request->routes, (int) n);
+
+      if (route == NULL || !uri_is_ours (self, route->url) || route->url->username != NULL)
+        break;
+      n++;
+    }
+  return n;
+}
+
 /* RFC 3261 §16.4: if the first Route names this proxy, it is ours to remove
- * (loose routing); the request then follows the rest of the route set. */
+ * (loose routing); the request then follows the rest of the route set. The
+ * values may share a header line or have a line each: a line loses the
+ * values removed, or goes when none is left. */
 static void
 edit_remove_our_route (UstProxy *self,
                        Incoming *in)
 {
-  osip_route_t *route = osip_list_get (&in->request->routes, 0);
   const UstSipText *text = in->text;
+  guint remaining = count_our_routes (self, in->request);
+  guint n = remaining;
   UstSipField field;
-  gsize value_end, next_start;
+  gsize position = 0;
 
-  if (route == NULL || !uri_is_ours (self, route->url) || route->url->username != NULL)
-    return;
-  if (!ust_sip_text_find (text, "Route", '\0', &field))
-    return;
+  while (remaining > 0 && ust_sip_text_next_field (text, &position, &field))
+    {
+      UstSipField rest = field;
+      gboolean whole_line = FALSE;
 
-  value_end = ust_sip_text_first_value_end (text, &field);
-  if (ust_sip_text_next_value_start (text, &field, value_end, &next_start))
-    ust_sip_edit_splice (&in->edit, field.value_start, next_start - field.value_start, NULL, 0);
-  else
-    ust_sip_edit_splice (&in->edit, field.start, field.end - field.start, NULL, 0);
+      if (!ust_sip_text_field_is (text, &field, "Route", '\0'))
+        continue;
+      while (remaining > 0)
+        {
+          gsize value_end = ust_sip_text_first_value_end (text, &rest);
 
-  osip_list_remove (&in->request->routes, 0);
-  osip_route_free (route);
+          remaining--;
+          if (!ust_sip_text_next_value_start (text, &field, value_end, &rest.value_start))
+            {
+              whole_line = TRUE;
+              break;
+            }
+        }
+      if (whole_line)
+        ust_sip_edit_splice (&in->edit, field.start, field.end - field.start, NULL, 0);
+      else
+        ust_sip_edit_splice (&in->edit, field.value_start, rest.value_start - field.value_start,
+                             NULL, 0);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      osip_route_t *route = osip_list_get (&in->request->routes, 0);
+
+      osip_list_remove (&in->request->routes, 0);
+      osip_route_free (route);
+    }
 }
 
 /* RFC 3261 §16.6 step 3: decrement Max-Forwards, or add it with 70. */
@@ -551,23 +614,46 @@ creates_dialog (Incoming *in)
                                || strcmp (m, "REFER") == 0 || strcmp (m, "NOTIFY") == 0);
 }
 
-/* Builds one forwarded copy into self->out: the shared edits, our Via on
- * top (§16.6 step 8) and, when @new_uri is set, the new Request-URI
- * (§16.6 step 2). Returns its length, or 0. */
+/* §16.6 step 4: our Record-Route, naming the address the next hop sends
+ * to (@out). When the request arrived at another of our addresses (bound to
+ * all, between two networks), the phone behind us must reach us at that
+ * one: two entries, the outgoing one on top (RFC 5658 §3.2). */
+static void
+edit_record_route (Incoming              *in,
+                   UstSipEdit            *edit,
+                   const UstLocalAddress *out)
+{
+  const char *eol = in->text->eol;
+  gsize at = in->text->headers_start;
+
+  ust_sip_edit_splicef (edit, at, 0, "Record-Route: <sip:%s:%u;lr>%s", out->host, out->port,
+                        eol);
+  if (in->local != NULL && in->local != out)
+    ust_sip_edit_splicef (edit, at, 0, "Record-Route: <sip:%s:%u;lr>%s", in->local->host,
+                          in->local->port, eol);
+}
+
+/* Builds one forwarded copy into self->out: the shared edits, our
+ * Record-Route for a dialog, our Via on top (§16.6 step 8) naming @out, our
+ * address the copy leaves from, and, when @new_uri is set, the new
+ * Request-URI (§16.6 step 2). Returns its length, or 0. */
 static gsize
-build_forward (UstProxy   *self,
-               Incoming   *in,
-               const char *branch,
-               const char *new_uri)
+build_forward (UstProxy              *self,
+               Incoming              *in,
+               const UstLocalAddress *out,
+               const char            *branch,
+               const char            *new_uri)
 {
   UstSipEdit edit = in->edit;
   UstSipField via;
   gsize via_at = in->text->headers_start, start, end;
 
+  if (creates_dialog (in))
+    edit_record_route (in, &edit, out);
   if (ust_sip_text_find (in->text, "Via", 'v', &via))
     via_at = via.start;
-  ust_sip_edit_splicef (&edit, via_at, 0, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport%s", self->host,
-                        self->port, branch, in->text->eol);
+  ust_sip_edit_splicef (&edit, via_at, 0, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport%s", out->host,
+                        out->port, branch, in->text->eol);
   if (new_uri != NULL && ust_sip_text_request_uri (in->text, &start, &end))
     ust_sip_edit_splice (&edit, start, end - start, new_uri, -1);
 
@@ -583,18 +669,19 @@ forward_stateless (UstProxy       *self,
                    GSocketAddress *destination)
 {
   const char *incoming_branch = ust_sip_via_branch (osip_list_get (&in->request->vias, 0));
+  const UstLocalAddress *out = ust_transport_local_for (self->transport, destination, in->local);
   char branch[64];
   gsize len;
 
   g_snprintf (branch, sizeof branch, UST_BRANCH_PREFIX "%08x.s%08x", in->loop_hash,
               fnv1a_str (2166136261u, incoming_branch));
-  len = build_forward (self, in, branch, NULL);
+  len = build_forward (self, in, out, branch, NULL);
   if (len == 0)
     return;
 
   g_autofree char *where = ust_socket_address_to_string (destination);
   ust_proxy_emit_event (self, "%s %s → %s", in->method, in->request->call_id->number, where);
-  if (ust_proxy_send (self, destination, self->out, len))
+  if (ust_proxy_send (self, out, destination, self->out, len))
     self->stats.requests_forwarded++;
 }
 
@@ -620,17 +707,20 @@ forward_stateful (UstProxy     *self,
   for (guint i = 0; i < targets->len; i++)
     {
       Target *target = &g_array_index (targets, Target, i);
+      const UstLocalAddress *out;
       char branch[64];
       UstClientTxn *client;
       gsize len;
 
+      out = ust_transport_local_for (self->transport, target->destination, in->local);
       ust_proxy_new_branch (self, in->loop_hash, branch, sizeof branch);
-      len = build_forward (self, in, branch, target->uri);
+      len = build_forward (self, in, out, branch, target->uri);
       if (len == 0)
         continue;
 
       client = ust_client_txn_new (self->transactions, server, branch, in->method,
                                    target->destination, self->out, len);
+      client->local = out;
       server->pending++;
       g_autofree char *where = ust_socket_address_to_string (target->destination);
       ust_proxy_emit_event (self, "%s %s → %s %s", in->method, in->request->call_id->number,
@@ -923,6 +1013,7 @@ new_server_txn (UstProxy   *self,
 
   server = ust_server_txn_new (self->transactions, key, strcmp (in->method, "INVITE") == 0,
                                in->source);
+  server->local = in->local;
   server->owner = self;
   server->request = g_memdup2 (in->text->data, in->message_end);
   server->request_len = in->message_end;
@@ -942,19 +1033,21 @@ absorb_retransmission (UstProxy   *self,
     return FALSE;
   self->stats.retransmissions_absorbed++;
   if (server->response != NULL && server->state != UST_TXN_ACCEPTED)
-    ust_proxy_send (self, server->source, server->response, server->response_len);
+    ust_proxy_send (self, server->local, server->source, server->response,
+                    server->response_len);
   ust_proxy_emit_event (self, "%s %s retransmitted: absorbed", in->method,
                         in->request->call_id->number);
   return TRUE;
 }
 
 static void
-handle_request (UstProxy       *self,
-                osip_message_t *request,
-                const UstSipText *text,
-                GSocketAddress *source)
+handle_request (UstProxy              *self,
+                osip_message_t        *request,
+                const UstSipText      *text,
+                GSocketAddress        *source,
+                const UstLocalAddress *local)
 {
-  Incoming in = { request, text, source, request->sip_method, text->len };
+  Incoming in = { request, text, source, local, request->sip_method, text->len };
   g_autoptr(GArray) targets = NULL;
   UstValidation validation;
   UstServerTxn *server;
@@ -1040,18 +1133,16 @@ handle_request (UstProxy       *self,
 
   edit_sender_via (&in);
   edit_max_forwards (&in, max_forwards, present);
-  if (creates_dialog (&in))
-    ust_sip_edit_splicef (&in.edit, text->headers_start, 0, "%s%s", self->record_route,
-                          text->eol);
   forward_stateful (self, &in, server, targets);
 }
 
 static void
-datagram_cb (UstTransport   *transport,
-             const char     *data,
-             gsize           len,
-             GSocketAddress *source,
-             gpointer        user_data)
+datagram_cb (UstTransport          *transport,
+             const char            *data,
+             gsize                  len,
+             GSocketAddress        *source,
+             const UstLocalAddress *local,
+             gpointer               user_data)
 {
   UstProxy *self = user_data;
   g_autoptr(osip_message_t) message = NULL;
@@ -1078,7 +1169,7 @@ datagram_cb (UstTransport   *transport,
     }
 
   if (MSG_IS_REQUEST (message))
-    handle_request (self, message, &text, source);
+    handle_request (self, message, &text, source, local);
   else
     ust_proxy_handle_response (self, message, &text, source);
 }
@@ -1158,7 +1249,6 @@ ust_proxy_finalize (GObject *object)
   g_free (self->host);
   g_free (self->bare_host);
   g_free (self->domain);
-  g_free (self->record_route);
   g_free (self->out);
 
   G_OBJECT_CLASS (ust_proxy_parent_class)->finalize (object);
@@ -1229,7 +1319,7 @@ ust_proxy_new (UstTransport   *transport,
                  ? g_strdup_printf ("[%s]", self->bare_host)
                  : g_strdup (self->bare_host);
   self->port = g_inet_socket_address_get_port (local);
-  self->record_route = g_strdup_printf ("Record-Route: <sip:%s:%u;lr>", self->host, self->port);
+  self->any = ust_transport_is_any (transport);
 
   ust_transport_set_receiver (transport, datagram_cb, self);
   return self;

@@ -10,6 +10,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "ust-timer-queue.h"
+#include "ust-transport.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,7 @@ struct _UstServerTxn {
   gboolean        invite;
   UstTxnState     state;
   GSocketAddress *source;         /* responses go back here (RFC 3581) */
+  const UstLocalAddress *local;   /* ...from where the request arrived */
   char           *request;        /* as received; dropped once a final is sent */
   gsize           request_len;
   char           *response;       /* the last response sent, for retransmissions */
@@ -57,6 +59,7 @@ struct _UstClientTxn {
   UstTxnState     state;
   UstServerTxn   *server;         /* NULL once the server transaction ended */
   GSocketAddress *destination;
+  const UstLocalAddress *local;   /* our address it is sent from, as in its Via */
   char           *request;        /* as forwarded: retransmissions, CANCEL and ACK */
   gsize           request_len;
   char           *ack;            /* the hop-by-hop ACK for a non-2xx final */

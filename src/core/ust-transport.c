@@ -8,9 +8,21 @@
 #include <gio/gnetworking.h>
 #include <glib/gi18n-lib.h>
 
+#include "ust-packet-info.h"
 #include "ust-transport.h"
 
 #define UST_RECEIVE_BATCH 16
+/* Bound to all addresses: how many of our own addresses are remembered (a
+ * computer has a handful), and how long the source address the routes pick
+ * for a destination is trusted before it is looked up again. */
+#define UST_LOCALS_MAX 256
+#define UST_ROUTES_MAX 4096
+#define UST_ROUTE_CHECK_USEC (10 * G_USEC_PER_SEC)
+
+typedef struct {
+  const UstLocalAddress *local;
+  gint64                 checked_at;
+} RouteEntry;
 
 struct _UstTransport {
   GObject             parent_instance;
@@ -27,6 +39,15 @@ struct _UstTransport {
   GSocketAddress     *addresses[UST_RECEIVE_BATCH];
   UstTrace           *trace;         /* optional: every datagram in and out */
   UstTraceAddress     trace_local;   /* our address, converted once */
+
+  gboolean            any;           /* bound to 0.0.0.0 or :: */
+  guint               port;
+  GPtrArray          *locals;        /* UstLocalAddress*: the one address, or those seen */
+  /* Bound to all addresses only: */
+  GSocket            *probe;         /* connected to a destination to ask the routes */
+  GHashTable         *routes;        /* destination host -> RouteEntry */
+  GHashTable         *foreign;       /* host -> gint64 time it was found not to be ours */
+  UstPacket           packets[UST_RECEIVE_BATCH];
 };
 
 enum {
@@ -42,9 +63,110 @@ static void initable_iface_init (GInitableIface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (UstTransport, ust_transport, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init))
 
+/* Our own addresses ------------------------------------------------------- */
+
+static UstLocalAddress *
+local_address_new (GInetAddress *inet,
+                   guint         port)
+{
+  UstLocalAddress *local = g_new0 (UstLocalAddress, 1);
+  g_autofree char *text = g_inet_address_to_string (inet);
+
+  local->address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, (guint16) port));
+  g_strlcpy (local->bare, text, sizeof local->bare);
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    g_snprintf (local->host, sizeof local->host, "[%s]", text);
+  else
+    g_strlcpy (local->host, text, sizeof local->host);
+  local->port = port;
+  local->n_bytes = MIN (g_inet_address_get_native_size (inet), sizeof local->bytes);
+  memcpy (local->bytes, g_inet_address_to_bytes (inet), local->n_bytes);
+  ust_trace_address_from_socket_address (&local->trace, G_SOCKET_ADDRESS (local->address));
+  return local;
+}
+
 static void
-deliver (UstTransport  *self,
-         GInputMessage *message)
+local_address_free (UstLocalAddress *local)
+{
+  g_clear_object (&local->address);
+  g_free (local);
+}
+
+/* The entry for the address @bytes, added the first time it is seen. There
+ * are a few per computer, so a scan beats a hash. */
+static const UstLocalAddress *
+intern_local (UstTransport *self,
+              const guint8 *bytes,
+              gsize         n_bytes)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  UstLocalAddress *local;
+
+  for (guint i = 0; i < self->locals->len; i++)
+    {
+      local = g_ptr_array_index (self->locals, i);
+      if (local->n_bytes == n_bytes && memcmp (local->bytes, bytes, n_bytes) == 0)
+        return local;
+    }
+  if (self->locals->len >= UST_LOCALS_MAX || (n_bytes != 4 && n_bytes != 16))
+    return NULL;
+
+  inet = g_inet_address_new_from_bytes (bytes, n_bytes == 4 ? G_SOCKET_FAMILY_IPV4
+                                                             : G_SOCKET_FAMILY_IPV6);
+  local = local_address_new (inet, self->port);
+  g_ptr_array_add (self->locals, local);
+  return local;
+}
+
+/* The source address the system's routes choose for @to: connecting a UDP
+ * socket sends nothing, and afterwards the socket's own address is it. */
+static const UstLocalAddress *
+route_source (UstTransport   *self,
+              GSocketAddress *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) source = NULL;
+  GInetAddress *inet;
+
+  if (!g_socket_connect (self->probe, to, NULL, &error))
+    {
+      g_debug ("No route to a destination: %s", error->message);
+      return NULL;
+    }
+  source = g_socket_get_local_address (self->probe, &error);
+  if (source == NULL || !G_IS_INET_SOCKET_ADDRESS (source))
+    return NULL;
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (source));
+  return intern_local (self, g_inet_address_to_bytes (inet),
+                       g_inet_address_get_native_size (inet));
+}
+
+/* Receiving ---------------------------------------------------------------- */
+
+static void
+deliver (UstTransport          *self,
+         const char            *data,
+         gsize                  len,
+         GSocketAddress        *from,
+         const UstLocalAddress *local)
+{
+  /* Recorded before the proxy sees it, keep-alives and junk included: the
+   * trace shows what arrived, whatever the proxy then makes of it. */
+  if (self->trace != NULL)
+    {
+      UstTraceAddress source;
+
+      ust_trace_address_from_socket_address (&source, from);
+      ust_trace_record (self->trace, UST_TRACE_RECEIVED, &source,
+                        local != NULL ? &local->trace : &self->trace_local, data, len);
+    }
+  if (self->receiver != NULL)
+    self->receiver (self, data, len, from, local, self->receiver_data);
+}
+
+static void
+deliver_message (UstTransport  *self,
+                 GInputMessage *message)
 {
   if (message->bytes_received > UST_MAX_DATAGRAM || (message->flags & G_SOCKET_MSG_PEEK) != 0)
     {
@@ -53,19 +175,62 @@ deliver (UstTransport  *self,
     }
   if (message->address == NULL || *message->address == NULL)
     return;
-  /* Recorded before the proxy sees it, keep-alives and junk included: the
-   * trace shows what arrived, whatever the proxy then makes of it. */
-  if (self->trace != NULL)
-    {
-      UstTraceAddress from;
+  deliver (self, message->vectors[0].buffer, message->bytes_received, *message->address,
+           g_ptr_array_index (self->locals, 0));
+}
 
-      ust_trace_address_from_socket_address (&from, *message->address);
-      ust_trace_record (self->trace, UST_TRACE_RECEIVED, &from, &self->trace_local,
-                        message->vectors[0].buffer, message->bytes_received);
+static void
+deliver_packet (UstTransport *self,
+                UstPacket    *packet)
+{
+  g_autoptr(GSocketAddress) from = NULL;
+  const UstLocalAddress *local = NULL;
+
+  if (packet->truncated || packet->length > UST_MAX_DATAGRAM)
+    {
+      g_debug ("Dropped a datagram larger than %d bytes", UST_MAX_DATAGRAM);
+      return;
     }
-  if (self->receiver != NULL)
-    self->receiver (self, message->vectors[0].buffer, message->bytes_received,
-                    *message->address, self->receiver_data);
+  from = g_socket_address_new_from_native (&packet->from, (gsize) packet->from_length);
+  if (from == NULL || !G_IS_INET_SOCKET_ADDRESS (from))
+    return;
+  if (packet->local_length > 0)
+    local = intern_local (self, packet->local, packet->local_length);
+  if (local == NULL)
+    local = ust_transport_local_for (self, from, NULL);
+  deliver (self, packet->buffer, packet->length, from, local);
+}
+
+/* Bound to all addresses: the same batches, with each datagram's local
+ * address from the kernel (ust-packet-info-*.c). */
+static void
+receive_packets (UstTransport *self)
+{
+  intptr_t fd = g_socket_get_fd (self->socket);
+
+  for (guint round = 0; round < 16; round++)
+    {
+      int code = 0;
+      int n;
+
+      for (guint i = 0; i < UST_RECEIVE_BATCH; i++)
+        {
+          self->packets[i].buffer = self->buffer + (gsize) i * (UST_MAX_DATAGRAM + 1);
+          self->packets[i].size = UST_MAX_DATAGRAM + 1;
+        }
+      n = ust_packet_receive (fd, self->packets, UST_RECEIVE_BATCH, &code);
+      if (n < 0)
+        {
+          if (ust_packet_would_block (code))
+            break;
+          g_debug ("Receive failed: error %d", code);
+          continue;
+        }
+      for (int i = 0; i < n; i++)
+        deliver_packet (self, &self->packets[i]);
+      if (n < UST_RECEIVE_BATCH)
+        break;
+    }
 }
 
 /* Drains the socket in batches (recvmmsg on Linux): one wake-up may carry
@@ -77,6 +242,12 @@ socket_readable_cb (GSocket      *socket,
                     gpointer      user_data)
 {
   UstTransport *self = user_data;
+
+  if (self->any)
+    {
+      receive_packets (self);
+      return G_SOURCE_CONTINUE;
+    }
 
   for (guint round = 0; round < 16; round++)
     {
@@ -107,7 +278,7 @@ socket_readable_cb (GSocket      *socket,
 
       for (int i = 0; i < n; i++)
         {
-          deliver (self, &self->messages[i]);
+          deliver_message (self, &self->messages[i]);
           g_clear_object (&self->addresses[i]);
         }
       if (n < UST_RECEIVE_BATCH)
@@ -137,6 +308,41 @@ describe_bind_error (GInetSocketAddress *address,
                           host, port, error->message);
 }
 
+/* Bound to 0.0.0.0 or ::: the kernel must say where each datagram was sent
+ * to, and a second socket asks the routes where a destination is reached
+ * from. */
+static gboolean
+listen_on_all_addresses (UstTransport   *self,
+                         GSocket        *socket,
+                         GSocketFamily   family,
+                         GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  int code;
+
+  code = ust_packet_info_enable (g_socket_get_fd (socket),
+                                 family == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET);
+  if (code != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("This system cannot tell which address a phone sent to (error %d): "
+                     "choose one address instead of all addresses."),
+                   code);
+      return FALSE;
+    }
+  self->probe = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                              &local_error);
+  if (self->probe == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, local_error->code, _("Cannot create a UDP socket: %s"),
+                   local_error->message);
+      return FALSE;
+    }
+  self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->foreign = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return TRUE;
+}
+
 static gboolean
 ust_transport_initable_init (GInitable     *initable,
                              GCancellable  *cancellable,
@@ -150,6 +356,7 @@ ust_transport_initable_init (GInitable     *initable,
   g_return_val_if_fail (self->requested != NULL, FALSE);
 
   family = g_socket_address_get_family (G_SOCKET_ADDRESS (self->requested));
+  self->any = g_inet_address_get_is_any (g_inet_socket_address_get_address (self->requested));
   socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &local_error);
   if (socket == NULL)
     {
@@ -157,6 +364,10 @@ ust_transport_initable_init (GInitable     *initable,
                    local_error->message);
       return FALSE;
     }
+  /* "::" means the IPv6 addresses only: an IPv4 datagram on an IPv6 socket
+   * would come with a mapped address that no phone could use in a Via. */
+  if (self->any && family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 1, NULL);
 
   /* No address reuse: on UDP GLib would set SO_REUSEPORT, and a second
    * exchange on the same port would silently share the traffic. */
@@ -176,6 +387,17 @@ ust_transport_initable_init (GInitable     *initable,
   self->local = G_INET_SOCKET_ADDRESS (g_socket_get_local_address (socket, error));
   if (self->local == NULL)
     return FALSE;
+  self->port = g_inet_socket_address_get_port (self->local);
+  self->locals = g_ptr_array_new_with_free_func ((GDestroyNotify) local_address_free);
+  if (self->any)
+    {
+      if (!listen_on_all_addresses (self, socket, family, error))
+        return FALSE;
+    }
+  else
+    g_ptr_array_add (self->locals,
+                     local_address_new (g_inet_socket_address_get_address (self->local),
+                                        self->port));
 
   self->socket = g_steal_pointer (&socket);
   self->buffer = g_malloc ((gsize) UST_RECEIVE_BATCH * (UST_MAX_DATAGRAM + 1));
@@ -248,6 +470,10 @@ ust_transport_finalize (GObject *object)
   g_clear_object (&self->requested);
   g_clear_object (&self->local);
   g_clear_object (&self->trace);
+  g_clear_object (&self->probe);
+  g_clear_pointer (&self->routes, g_hash_table_unref);
+  g_clear_pointer (&self->foreign, g_hash_table_unref);
+  g_clear_pointer (&self->locals, g_ptr_array_unref);
   g_free (self->buffer);
 
   G_OBJECT_CLASS (ust_transport_parent_class)->finalize (object);
@@ -294,15 +520,44 @@ ust_transport_set_receiver (UstTransport    *self,
   self->receiver_data = user_data;
 }
 
-gboolean
-ust_transport_send (UstTransport    *self,
-                    GSocketAddress  *to,
-                    const char      *data,
-                    gsize            len,
-                    GError         **error)
+static gboolean
+send_from (UstTransport          *self,
+           const UstLocalAddress *from,
+           GSocketAddress        *to,
+           const char            *data,
+           gsize                  len,
+           GError               **error)
 {
-  gssize sent;
+  struct sockaddr_storage native;
+  int code;
 
+  if (!g_socket_address_to_native (to, &native, sizeof native, error))
+    return FALSE;
+  code = ust_packet_send (g_socket_get_fd (self->socket), (struct sockaddr *) &native,
+                          (ust_socklen_t) g_socket_address_get_native_size (to),
+                          from != NULL ? from->bytes : NULL, from != NULL ? from->n_bytes : 0,
+                          data, len);
+  if (code == 0)
+    return TRUE;
+#ifdef G_OS_WIN32
+  g_set_error_literal (error, G_IO_ERROR, g_io_error_from_win32_error (code),
+                       g_win32_error_message (code));
+#else
+  g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (code), g_strerror (code));
+#endif
+  return FALSE;
+}
+
+/* Sends @data to @to from our address @from: where the request being
+ * answered arrived. NULL lets the routes choose, as for a new request. */
+gboolean
+ust_transport_send (UstTransport          *self,
+                    const UstLocalAddress *from,
+                    GSocketAddress        *to,
+                    const char            *data,
+                    gsize                  len,
+                    GError               **error)
+{
   g_return_val_if_fail (UST_IS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET_ADDRESS (to), FALSE);
 
@@ -312,17 +567,132 @@ ust_transport_send (UstTransport    *self,
       return FALSE;
     }
 
-  sent = g_socket_send_to (self->socket, to, data, len, NULL, error);
-  if (sent != (gssize) len)
+  if (self->any)
+    {
+      if (from == NULL)
+        from = ust_transport_local_for (self, to, NULL);
+      if (!send_from (self, from, to, data, len, error))
+        return FALSE;
+    }
+  else if (g_socket_send_to (self->socket, to, data, len, NULL, error) != (gssize) len)
     return FALSE;
+
   if (self->trace != NULL)
     {
       UstTraceAddress destination;
 
       ust_trace_address_from_socket_address (&destination, to);
-      ust_trace_record (self->trace, UST_TRACE_SENT, &self->trace_local, &destination, data, len);
+      ust_trace_record (self->trace, UST_TRACE_SENT,
+                        from != NULL ? &from->trace : &self->trace_local, &destination, data,
+                        len);
     }
   return TRUE;
+}
+
+/* TRUE when bound to 0.0.0.0 or ::. */
+gboolean
+ust_transport_is_any (UstTransport *self)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), FALSE);
+
+  return self->any;
+}
+
+/* Our address that @to is reached from: what goes into the Via and the
+ * Record-Route of a request sent there. Bound to one address, that one;
+ * bound to all, the one the system's routes pick (looked up again after a
+ * while, as networks change), or @fallback if there is no route. */
+const UstLocalAddress *
+ust_transport_local_for (UstTransport          *self,
+                         GSocketAddress        *to,
+                         const UstLocalAddress *fallback)
+{
+  g_autofree char *key = NULL;
+  const UstLocalAddress *local;
+  RouteEntry *entry;
+  gint64 now;
+
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), NULL);
+
+  if (!self->any)
+    return g_ptr_array_index (self->locals, 0);
+  if (!G_IS_INET_SOCKET_ADDRESS (to))
+    return fallback;
+
+  key = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (to)));
+  now = g_get_monotonic_time ();
+  entry = g_hash_table_lookup (self->routes, key);
+  if (entry != NULL && now - entry->checked_at < UST_ROUTE_CHECK_USEC)
+    return entry->local;
+
+  local = route_source (self, to);
+  if (local == NULL)
+    return fallback;
+  if (entry == NULL)
+    {
+      if (g_hash_table_size (self->routes) >= UST_ROUTES_MAX)
+        g_hash_table_remove_all (self->routes);
+      entry = g_new0 (RouteEntry, 1);
+      g_hash_table_insert (self->routes, g_steal_pointer (&key), entry);
+    }
+  entry->local = local;
+  entry->checked_at = now;
+  return local;
+}
+
+/* Bound to all addresses, an address not seen yet may still be this
+ * computer's (a phone's Request-URI names one it did not send to): a socket
+ * binds to it only if it is. Answers are kept for a while either way. */
+static const UstLocalAddress *
+probe_local (UstTransport *self,
+             const char   *bare_host)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (bare_host);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 *seen;
+
+  if (inet == NULL || g_inet_address_get_is_any (inet) || g_inet_address_get_is_multicast (inet)
+      || g_inet_address_get_family (inet) != g_socket_get_family (self->socket))
+    return NULL;
+  seen = g_hash_table_lookup (self->foreign, bare_host);
+  if (seen != NULL && now - *seen < UST_ROUTE_CHECK_USEC)
+    return NULL;
+
+  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, NULL);
+  address = g_inet_socket_address_new (inet, 0);
+  if (socket != NULL && g_socket_bind (socket, address, FALSE, NULL))
+    return intern_local (self, g_inet_address_to_bytes (inet),
+                         g_inet_address_get_native_size (inet));
+
+  if (g_hash_table_size (self->foreign) >= UST_ROUTES_MAX)
+    g_hash_table_remove_all (self->foreign);
+  seen = g_new (gint64, 1);
+  *seen = now;
+  g_hash_table_replace (self->foreign, g_strdup (bare_host), seen);
+  return NULL;
+}
+
+/* Our address written @bare_host (no brackets), or NULL if it is not one
+ * of ours. */
+const UstLocalAddress *
+ust_transport_find_local (UstTransport *self,
+                          const char   *bare_host)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), NULL);
+
+  for (guint i = 0; self->locals != NULL && i < self->locals->len; i++)
+    {
+      const UstLocalAddress *local = g_ptr_array_index (self->locals, i);
+
+      if (g_ascii_strcasecmp (local->bare, bare_host) == 0)
+        return local;
+    }
+  if (self->any && self->socket != NULL)
+    return probe_local (self, bare_host);
+  return NULL;
 }
 
 GInetSocketAddress *

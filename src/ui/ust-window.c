@@ -292,6 +292,36 @@ ust_window_stop (UstWindow *self)
   ust_exchange_stop (self->exchange);
 }
 
+/* The address phones should be given when the exchange runs on all of
+ * them: the best one in the list (ust-net ranks it first). */
+static const char *
+best_listed_address (UstWindow *self)
+{
+  for (guint i = 0; i < self->addresses->len; i++)
+    {
+      const char *address = g_ptr_array_index (self->addresses, i);
+      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+
+      if (inet != NULL && !g_inet_address_get_is_any (inet))
+        return address;
+    }
+  return NULL;
+}
+
+static char *
+running_status (const char *address,
+                gboolean    all,
+                guint       port)
+{
+  g_autofree char *where = NULL;
+
+  if (all)
+    /* Translators: %u is the UDP port, e.g. "Running on all addresses, port 5060". */
+    return g_strdup_printf (_("Running on all addresses, port %u"), port);
+  where = ust_format_host_port (address, port);
+  return g_strdup_printf (_("Running on %s"), where);
+}
+
 static void
 update_running (UstWindow *self)
 {
@@ -300,10 +330,13 @@ update_running (UstWindow *self)
 
   if (running)
     {
-      const char *address = ust_exchange_get_address (self->exchange);
+      const char *bound = ust_exchange_get_address (self->exchange);
+      g_autoptr (GInetAddress) bound_inet = g_inet_address_new_from_string (bound);
+      gboolean all = bound_inet != NULL && g_inet_address_get_is_any (bound_inet);
+      const char *address = all && best_listed_address (self) != NULL ? best_listed_address (self)
+                                                                       : bound;
       guint port = ust_exchange_get_port (self->exchange);
-      g_autofree char *where = ust_format_host_port (address, port);
-      g_autofree char *status = g_strdup_printf (_("Running on %s"), where);
+      g_autofree char *status = running_status (bound, all, port);
       g_autofree char *port_text = g_strdup_printf ("%u", port);
       g_autofree char *host = strchr (address, ':') != NULL ? g_strdup_printf ("[%s]", address)
                                                              : g_strdup (address);
@@ -316,9 +349,12 @@ update_running (UstWindow *self)
       gtk_label_set_text (self->port_value, port_text);
       gtk_label_set_text (self->example_value, example);
       const char *firewall = ust_platform_firewall_hint ();
+      const char *all_hint = _("The exchange answers on every address of this computer; a "
+                               "phone on another network uses this computer's address there.");
       g_autofree char *hint =
         g_strconcat (_("Type these into each phone. Phones call each other by user name: dial "
                        "“bob” to reach the phone registered as bob."),
+                     all ? "\n\n" : "", all ? all_hint : "",
                      firewall != NULL ? "\n\n" : "", firewall, NULL);
 
       gtk_label_set_text (self->setup_hint, hint);

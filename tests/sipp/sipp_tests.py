@@ -224,11 +224,12 @@ def udp_port_bound(port):
 
 
 class Server:
-    def __init__(self, ctx, data_dir, extra):
+    """listen: the address to bind ('0.0.0.0' for all); reach: where phones send to."""
+    def __init__(self, ctx, data_dir, extra, listen=IP, reach=IP):
         self.ctx = ctx
         self.index = len(ctx.servers) + 1
         self.data_dir = data_dir
-        self.cmd = [ctx.server_path, '--listen', IP + ':0', '--data-dir', data_dir] + list(extra)
+        self.cmd = [ctx.server_path, '--listen', listen + ':0', '--data-dir', data_dir] + list(extra)
         self.out_lines = []
         self.err_lines = []
         self.port = None
@@ -246,13 +247,14 @@ class Server:
         if not self._first.wait(SERVER_START_WAIT):
             raise TestFailure('server #%d printed no first line within %d s' % (self.index, SERVER_START_WAIT))
         first = self.out_lines[0].rstrip('\r\n') if self.out_lines else ''
-        m = re.fullmatch(r'Listening on udp 127\.0\.0\.1:(\d+)', first)
+        suffix = r' \(all addresses\)' if listen == '0.0.0.0' else ''
+        m = re.fullmatch(r'Listening on udp %s:(\d+)%s' % (re.escape(listen), suffix), first)
         if not m:
             time.sleep(0.2)
-            raise TestFailure('server #%d: first stdout line is %r, expected "Listening on udp 127.0.0.1:PORT" (exit status %s)'
-                              % (self.index, first, self.proc.poll()))
+            raise TestFailure('server #%d: first stdout line is %r, expected "Listening on udp %s:PORT" (exit status %s)'
+                              % (self.index, first, listen, self.proc.poll()))
         self.port = int(m.group(1))
-        self.addr = '%s:%d' % (IP, self.port)
+        self.addr = '%s:%d' % (reach, self.port)
 
     def _read(self, stream, sink, signal_first):
         for raw in iter(stream.readline, b''):
@@ -476,8 +478,8 @@ class Ctx:
         d = tempfile.mkdtemp(prefix='data-', dir=self.dir)
         return d
 
-    def server(self, extra=(), data_dir=None):
-        return Server(self, data_dir or self.data_dir(), extra)
+    def server(self, extra=(), data_dir=None, listen=IP, reach=IP):
+        return Server(self, data_dir or self.data_dir(), extra, listen, reach)
 
     def _label(self, label):
         base, n = label, 1
@@ -963,6 +965,37 @@ def t_call_basic(ctx):
     diary = stopped_diary(srv, 1)
     expect_call(diary, diary.calls[0], ANSWERED_KINDS, min_talk=BASIC_TALK_MS / 1000,
                 **dict(call_fields(uac, uas), **ANSWERED))
+
+
+@test('sipp-call-all-addresses')
+def t_call_all_addresses(ctx):
+    # Bound to 0.0.0.0, phones send to 127.0.0.3 while the exchange reaches the callee
+    # (on 127.0.0.1) from 127.0.0.1: two networks in miniature. The callee's INVITE must
+    # carry both addresses (RFC 5658 double Record-Route), and sipp's ACK and BYE, routed
+    # by the reversed set, must reach the callee without our Route entries.
+    srv = ctx.server(listen='0.0.0.0', reach='127.0.0.3')
+    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml')
+    inv = requests(uas, 'INVITE')[0]
+    rr = inv.values('record-route')
+    want = ['<sip:127.0.0.1:%d;lr>' % srv.port, '<sip:127.0.0.3:%d;lr>' % srv.port]
+    if rr != want:
+        fail('callee INVITE: expected Record-Route %r, got %r' % (want, rr), inv)
+    vias = inv.values('via')
+    if len(vias) != 2 or not re.search(r'127\.0\.0\.1:%d\b' % srv.port, vias[0]):
+        fail('callee INVITE: expected the proxy\'s Via with 127.0.0.1:%d on top, got %r'
+             % (srv.port, vias), inv)
+    for method in ('ACK', 'BYE'):
+        got = requests(uas, method)
+        if not got:
+            fail('callee got no %s' % method)
+        if got[0].values('route'):
+            fail('callee %s still carries Route %r' % (method, got[0].values('route')), got[0])
+    answer = last_response(uac, 'INVITE', 200)
+    if answer.values('record-route') != want:
+        fail('caller 200: expected Record-Route %r, got %r' % (want, answer.values('record-route')),
+             answer)
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
 
 
 @test('sipp-call-cancel')

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The exchange bound to all addresses (0.0.0.0), on real sockets. All of
+ * 127.0.0.0/8 is this computer's, so phones on 127.0.0.2 and 127.0.0.4 that
+ * send to 127.0.0.3 and 127.0.0.5 stand in for phones on two networks: the
+ * exchange must answer from the address each phone sent to, and name itself
+ * to each side by an address that side reaches it at. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ust-proxy.h"
+#include "ust-sip.h"
+#include "ust-trace.h"
+
+typedef struct {
+  GSocket        *socket;
+  GSocketAddress *exchange;  /* where this phone sends to */
+  guint           port;
+  char           *host;      /* its own address */
+} Phone;
+
+typedef struct {
+  char           *data_dir;
+  UstTransport   *transport;
+  UstRegistrar   *registrar;
+  UstReasonTable *reasons;
+  UstProxy       *proxy;
+  UstTrace       *trace;
+  guint           port;
+  Phone           alice;     /* 127.0.0.2, sends to 127.0.0.3 */
+  Phone           bob;       /* 127.0.0.4, sends to 127.0.0.5 */
+} Fixture;
+
+static void
+phone_init (Phone      *phone,
+            const char *host,
+            const char *exchange_host,
+            guint       exchange_port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (host, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  phone->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (phone->socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (phone->socket, FALSE);
+  local = g_socket_get_local_address (phone->socket, &error);
+  g_assert_no_error (error);
+  phone->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  phone->host = g_strdup (host);
+  phone->exchange = g_inet_socket_address_new_from_string (exchange_host, exchange_port);
+}
+
+static void
+phone_clear (Phone *phone)
+{
+  g_clear_object (&phone->socket);
+  g_clear_object (&phone->exchange);
+  g_clear_pointer (&phone->host, g_free);
+}
+
+static void
+phone_send_to (Phone          *phone,
+               GSocketAddress *to,
+               const char     *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_socket_send_to (phone->socket, to, text, strlen (text), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Runs the exchange's main context until @phone receives a datagram or two
+ * seconds pass; @from gets the address it came from ("127.0.0.3:5060"). */
+static char *
+phone_receive (Phone  *phone,
+               char  **from)
+{
+  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  char buffer[65536];
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GSocketAddress) source = NULL;
+      gssize len = g_socket_receive_from (phone->socket, &source, buffer, sizeof buffer - 1, NULL,
+                                          NULL);
+
+      if (len > 0)
+        {
+          if (from != NULL)
+            *from = ust_socket_address_to_string (source);
+          return g_strndup (buffer, (gsize) len);
+        }
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (500);
+    }
+  g_assert_not_reached ();
+}
+
+static char *
+expand (Fixture    *fixture,
+        const char *template)
+{
+  g_autofree char *proxy = g_strdup_printf ("%u", fixture->port);
+  g_autofree char *alice = g_strdup_printf ("%u", fixture->alice.port);
+  g_autofree char *bob = g_strdup_printf ("%u", fixture->bob.port);
+  GString *text = g_string_new (template);
+
+  g_string_replace (text, "PROXY", proxy, 0);
+  g_string_replace (text, "APORT", alice, 0);
+  g_string_replace (text, "BPORT", bob, 0);
+  return g_string_free (text, FALSE);
+}
+
+/* The lines of @message whose header is @name, in order. */
+static GPtrArray *
+header_lines (const char *message,
+              const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (message, "\r\n", -1);
+  g_autofree char *prefix = g_strdup_printf ("%s:", name);
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    if (g_ascii_strncasecmp (lines[i], prefix, strlen (prefix)) == 0)
+      g_ptr_array_add (found, g_strdup (lines[i]));
+  return found;
+}
+
+static void
+register_phone (Fixture    *fixture,
+                Phone      *phone,
+                const char *user,
+                const char *port)
+{
+  g_autofree char *template = g_strdup_printf (
+    "REGISTER sip:%s SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP %s:%s;branch=z9hG4bKreg%s;rport\r\n"
+    "From: <sip:%s@%s>;tag=r1\r\nTo: <sip:%s@%s>\r\n"
+    "Call-ID: reg-%s\r\nCSeq: 1 REGISTER\r\n"
+    "Contact: <sip:%s@%s:%s>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
+    "127.0.0.1", phone->host, port, user, user, phone->host, user, phone->host, user, user,
+    phone->host, port);
+  g_autofree char *request = expand (fixture, template);
+  g_autofree char *reply = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *expected = NULL;
+
+  phone_send_to (phone, phone->exchange, request);
+  reply = phone_receive (phone, &from);
+  g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
+  /* RFC 3581: the answer leaves from where the phone sent to, or a NAT
+   * between them would drop it. */
+  expected = ust_socket_address_to_string (phone->exchange);
+  g_assert_cmpstr (from, ==, expected);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetSocketAddress) address = NULL;
+  g_autofree char *store = NULL;
+
+  fixture->data_dir = g_dir_make_tmp ("ust-all-XXXXXX", &error);
+  g_assert_no_error (error);
+  store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
+
+  g_assert_true (ust_parse_host_port ("0.0.0.0:0", 5060, &address, NULL));
+  fixture->transport = ust_transport_new (address, &error);
+  g_assert_no_error (error);
+  g_assert_true (ust_transport_is_any (fixture->transport));
+  fixture->trace = ust_trace_new (1000, 1 << 20);
+  ust_transport_set_trace (fixture->transport, fixture->trace);
+  fixture->registrar = ust_registrar_new (store);
+  fixture->reasons = ust_reason_table_new ();
+  fixture->proxy = ust_proxy_new (fixture->transport, fixture->registrar, fixture->reasons);
+  fixture->port = g_inet_socket_address_get_port (ust_transport_get_local_address (
+    fixture->transport));
+
+  phone_init (&fixture->alice, "127.0.0.2", "127.0.0.3", fixture->port);
+  phone_init (&fixture->bob, "127.0.0.4", "127.0.0.5", fixture->port);
+  register_phone (fixture, &fixture->alice, "alice", "APORT");
+  register_phone (fixture, &fixture->bob, "bob", "BPORT");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
+  gint64 deadline = g_get_monotonic_time () + 50 * 1000;
+
+  phone_clear (&fixture->alice);
+  phone_clear (&fixture->bob);
+  g_clear_object (&fixture->proxy);
+  g_clear_object (&fixture->registrar);
+  g_clear_object (&fixture->reasons);
+  g_clear_object (&fixture->transport);
+  g_clear_object (&fixture->trace);
+  /* Let the registrar's background save finish before removing its folder. */
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+  g_remove (store);
+  g_rmdir (fixture->data_dir);
+  g_free (fixture->data_dir);
+}
+
+/* The registrations above already check the answers' source; the trace
+ * must say where each REGISTER arrived too, as the Wire tab shows it. */
+static void
+test_trace_shows_address_phoned (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) entries = ust_trace_get_since (fixture->trace, 0);
+  guint registers = 0;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      UstTraceEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *destination = NULL;
+      g_autofree char *source = NULL;
+
+      if (ust_trace_entry_get_kind (entry) != UST_TRACE_KIND_REQUEST)
+        continue;
+      destination = ust_trace_address_to_string (ust_trace_entry_get_destination (entry));
+      source = ust_trace_address_host_to_string (ust_trace_entry_get_source (entry));
+      if (g_strcmp0 (source, "127.0.0.2") == 0)
+        g_assert_true (g_str_has_prefix (destination, "127.0.0.3:"));
+      else
+        g_assert_true (g_str_has_prefix (destination, "127.0.0.5:"));
+      registers++;
+    }
+  g_assert_cmpuint (registers, ==, 2);
+}
+
+/* A call from alice's network to bob's: Via and Record-Route toward bob
+ * name the address bob's INVITE came from, and the dialog is record-routed
+ * twice (RFC 5658) so that alice keeps reaching us at 127.0.0.3. The
+ * in-dialog ACK and BYE, routed by both entries, lose both. */
+static void
+test_call_between_addresses (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.3:PROXY SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.2:APORT;branch=z9hG4bKinv1;rport\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:alice@127.0.0.3>;tag=a1\r\nTo: <sip:bob@127.0.0.3>\r\n"
+    "Call-ID: across-1\r\nCSeq: 1 INVITE\r\n"
+    "Contact: <sip:alice@127.0.0.2:APORT>\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *trying = NULL, *trying_from = NULL;
+  g_autofree char *at_bob = NULL, *bob_sees = NULL, *bob_sees_host = NULL;
+  g_autofree char *rr_out = NULL, *rr_in = NULL, *via_out = NULL;
+  g_autoptr(GPtrArray) record_routes = NULL;
+  g_autoptr(GPtrArray) vias = NULL;
+  g_autoptr(GSocketAddress) exchange_for_bob = NULL;
+  char *colon;
+
+  phone_send_to (&fixture->alice, fixture->alice.exchange, invite);
+  trying = phone_receive (&fixture->alice, &trying_from);
+  g_assert_true (g_str_has_prefix (trying, "SIP/2.0 100 "));
+  g_assert_true (g_str_has_prefix (trying_from, "127.0.0.3:"));
+
+  at_bob = phone_receive (&fixture->bob, &bob_sees);
+  g_assert_true (g_str_has_prefix (at_bob, "INVITE sip:bob@127.0.0.4:"));
+  bob_sees_host = g_strdup (bob_sees);
+  colon = strrchr (bob_sees_host, ':');
+  *colon = '\0';
+  /* The routes send to 127.0.0.4 from 127.0.0.1, not from 127.0.0.3: the
+   * two sides of the call know the exchange by different addresses. */
+  g_assert_cmpstr (bob_sees_host, !=, "127.0.0.3");
+
+  vias = header_lines (at_bob, "Via");
+  via_out = g_strdup_printf ("Via: SIP/2.0/UDP %s;branch=", bob_sees);
+  g_assert_cmpuint (vias->len, ==, 2);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (vias, 0), via_out));
+
+  record_routes = header_lines (at_bob, "Record-Route");
+  rr_out = g_strdup_printf ("Record-Route: <sip:%s;lr>", bob_sees);
+  rr_in = expand (fixture, "Record-Route: <sip:127.0.0.3:PROXY;lr>");
+  g_assert_cmpuint (record_routes->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (record_routes, 0), ==, rr_out);
+  g_assert_cmpstr (g_ptr_array_index (record_routes, 1), ==, rr_in);
+
+  /* Bob answers; the 200 reaches alice from 127.0.0.3 with both entries. */
+  {
+    g_autoptr(GPtrArray) bob_vias = header_lines (at_bob, "Via");
+    g_autofree char *ok = g_strdup_printf (
+      "SIP/2.0 200 OK\r\n%s\r\n%s\r\n%s\r\n%s\r\n"
+      "From: <sip:alice@127.0.0.3>;tag=a1\r\nTo: <sip:bob@127.0.0.3>;tag=b1\r\n"
+      "Call-ID: across-1\r\nCSeq: 1 INVITE\r\n"
+      "Contact: <sip:bob@127.0.0.4:%u>\r\nContent-Length: 0\r\n\r\n",
+      (char *) g_ptr_array_index (bob_vias, 0), (char *) g_ptr_array_index (bob_vias, 1),
+      (char *) g_ptr_array_index (record_routes, 0),
+      (char *) g_ptr_array_index (record_routes, 1), fixture->bob.port);
+    g_autofree char *at_alice = NULL, *alice_from = NULL;
+    g_autoptr(GPtrArray) alice_rr = NULL;
+
+    exchange_for_bob = g_inet_socket_address_new_from_string (bob_sees_host, fixture->port);
+    phone_send_to (&fixture->bob, exchange_for_bob, ok);
+    at_alice = phone_receive (&fixture->alice, &alice_from);
+    g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 200 OK"));
+    g_assert_true (g_str_has_prefix (alice_from, "127.0.0.3:"));
+    alice_rr = header_lines (at_alice, "Record-Route");
+    g_assert_cmpuint (alice_rr->len, ==, 2);
+  }
+
+  /* Alice's ACK follows her route set (the entries reversed, §12.1.2). */
+  {
+    g_autofree char *template = g_strdup_printf (
+      "ACK sip:bob@127.0.0.4:BPORT SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.2:APORT;branch=z9hG4bKack1;rport\r\n"
+      "Route: <sip:127.0.0.3:PROXY;lr>\r\nRoute: <sip:%s;lr>\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:alice@127.0.0.3>;tag=a1\r\nTo: <sip:bob@127.0.0.3>;tag=b1\r\n"
+      "Call-ID: across-1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", bob_sees);
+    g_autofree char *ack = expand (fixture, template);
+    g_autofree char *ack_at_bob = NULL;
+    g_autoptr(GPtrArray) routes = NULL;
+
+    phone_send_to (&fixture->alice, fixture->alice.exchange, ack);
+    ack_at_bob = phone_receive (&fixture->bob, NULL);
+    g_assert_true (g_str_has_prefix (ack_at_bob, "ACK sip:bob@127.0.0.4:"));
+    routes = header_lines (ack_at_bob, "Route");
+    g_assert_cmpuint (routes->len, ==, 0);
+  }
+
+  /* Bob hangs up, both entries on one line this time. */
+  {
+    g_autofree char *template = g_strdup_printf (
+      "BYE sip:alice@127.0.0.2:APORT SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.4:BPORT;branch=z9hG4bKbye1;rport\r\n"
+      "Route: <sip:%s;lr>, <sip:127.0.0.3:PROXY;lr>\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:bob@127.0.0.3>;tag=b1\r\nTo: <sip:alice@127.0.0.3>;tag=a1\r\n"
+      "Call-ID: across-1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n", bob_sees);
+    g_autofree char *bye = expand (fixture, template);
+    g_autofree char *bye_at_alice = NULL;
+    g_autoptr(GPtrArray) routes = NULL;
+    g_autoptr(GPtrArray) bye_vias = NULL;
+
+    phone_send_to (&fixture->bob, exchange_for_bob, bye);
+    bye_at_alice = phone_receive (&fixture->alice, NULL);
+    g_assert_true (g_str_has_prefix (bye_at_alice, "BYE sip:alice@127.0.0.2:"));
+    routes = header_lines (bye_at_alice, "Route");
+    g_assert_cmpuint (routes->len, ==, 0);
+    bye_vias = header_lines (bye_at_alice, "Via");
+    g_assert_cmpuint (bye_vias->len, ==, 2);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  ust_sip_init ();
+
+  g_test_add ("/ust/all-addresses/trace-shows-address-phoned", Fixture, NULL, fixture_set_up,
+              test_trace_shows_address_phoned, fixture_tear_down);
+  g_test_add ("/ust/all-addresses/call-between-addresses", Fixture, NULL, fixture_set_up,
+              test_call_between_addresses, fixture_tear_down);
+  return g_test_run ();
+}
