@@ -455,6 +455,14 @@ test_star (void)
   g_assert_cmpuint (changes.n_changed, ==, 0);
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 2);
 
+  /* Step 6: with the bindings' own Call-ID, "*" must come after them: a
+   * delayed copy (CSeq 1, the bindings have CSeq 1) removes nothing. */
+  g_assert_cmpuint (do_register (registrar, "alice", "c1", 1, "Contact: *\r\nExpires: 0\r\n",
+                                 &result), ==, 500);
+  ust_register_result_clear (&result);
+  g_assert_cmpuint (n_live (registrar, "alice"), ==, 2);
+  g_assert_cmpuint (changes.n_changed, ==, 0);
+
   g_assert_cmpuint (do_register (registrar, "alice", "c1", 5, "Contact: *\r\nExpires: 0\r\n",
                                  &result), ==, 200);
   assert_contacts (&result, NULL);
@@ -753,6 +761,33 @@ test_shared_contact (void)
 
   register_ok (registrar, "bob", "c2", 2, "Contact: <sip:bob@192.0.2.1:5070>;expires=0\r\n");
   g_assert_null (ust_registrar_find_by_contact (registrar, "192.0.2.1", 5070));
+
+  /* The other way round: the line registered last goes, and the first one
+   * is still reached where its own REGISTER came from. */
+  {
+    UstRegisterResult result;
+
+    g_assert_cmpuint (do_register_from (registrar, 40001, "alice", "c3", 1,
+                                        "Contact: <sip:alice@192.0.2.1:5070>\r\n", &result),
+                      ==, 200);
+    ust_register_result_clear (&result);
+    g_assert_cmpuint (do_register_from (registrar, 40002, "bob", "c4", 1,
+                                        "Contact: <sip:bob@192.0.2.1:5070>\r\n", &result),
+                      ==, 200);
+    ust_register_result_clear (&result);
+    binding = ust_registrar_find_by_contact (registrar, "192.0.2.1", 5070);
+    g_assert_cmpstr (binding->aor, ==, "bob");
+
+    g_assert_cmpuint (do_register_from (registrar, 40002, "bob", "c4", 2,
+                                        "Contact: <sip:bob@192.0.2.1:5070>;expires=0\r\n",
+                                        &result),
+                      ==, 200);
+    ust_register_result_clear (&result);
+    binding = ust_registrar_find_by_contact (registrar, "192.0.2.1", 5070);
+    g_assert_nonnull (binding);
+    g_assert_cmpstr (binding->aor, ==, "alice");
+    g_assert_cmpstr (binding->source_text, ==, "127.0.0.1:40001");
+  }
 }
 
 typedef struct {

@@ -23,7 +23,9 @@ struct _UstRegistrar {
 
   char         *store_path;
   GHashTable   *records;       /* aor → Record* */
-  GHashTable   *by_contact;    /* "host:port" → UstBinding* (borrowed from a record) */
+  GHashTable   *by_contact;    /* "host:port" → GPtrArray of UstBinding* (borrowed from
+                                * the records), oldest first: two lines of one phone
+                                * share a Contact */
   GSequence    *expiries;      /* UstBinding*, by expires_at */
   GSource      *expiry_source;
   gint64        expiry_scheduled;
@@ -103,11 +105,16 @@ static void
 index_binding (UstRegistrar *self,
                UstBinding   *binding)
 {
+  GPtrArray *sharing;
+
   binding->expiry_iter = g_sequence_insert_sorted (self->expiries, binding, compare_expiry, NULL);
-  /* Replace, not insert: the key is borrowed from the binding, and insert
-   * would keep the key of an earlier binding with the same host:port (one
-   * phone, two lines), which is freed when that binding goes. */
-  g_hash_table_replace (self->by_contact, binding->contact_key, binding);
+  sharing = g_hash_table_lookup (self->by_contact, binding->contact_key);
+  if (sharing == NULL)
+    {
+      sharing = g_ptr_array_new ();
+      g_hash_table_insert (self->by_contact, g_strdup (binding->contact_key), sharing);
+    }
+  g_ptr_array_add (sharing, binding);
 }
 
 static void
@@ -119,7 +126,9 @@ unindex_binding (UstRegistrar *self,
       g_sequence_remove (binding->expiry_iter);
       binding->expiry_iter = NULL;
     }
-  if (g_hash_table_lookup (self->by_contact, binding->contact_key) == binding)
+  GPtrArray *sharing = g_hash_table_lookup (self->by_contact, binding->contact_key);
+
+  if (sharing != NULL && g_ptr_array_remove (sharing, binding) && sharing->len == 0)
     g_hash_table_remove (self->by_contact, binding->contact_key);
 }
 
@@ -507,6 +516,15 @@ ust_registrar_handle_register (UstRegistrar      *self,
         }
     }
 
+  /* Step 6: "Contact: *" with a binding's own Call-ID must also be newer
+   * than that binding, or nothing is removed. */
+  for (guint i = 0; star && record != NULL && i < record->bindings->len; i++)
+    if (is_out_of_order (g_ptr_array_index (record->bindings, i), call_id, (guint32) cseq))
+      {
+        fail (result, 500, "Out-of-order REGISTER");
+        return;
+      }
+
   if (star)
     {
       /* Step 6: "Contact: *" removes every binding of the AOR. */
@@ -605,8 +623,10 @@ ust_registrar_find_by_contact (UstRegistrar *self,
                                const char   *host,
                                guint         port)
 {
-  char key[320];
+  gint64 now = g_get_real_time ();
+  GPtrArray *sharing;
   UstBinding *binding;
+  char key[320];
 
   g_return_val_if_fail (UST_IS_REGISTRAR (self), NULL);
 
@@ -616,10 +636,15 @@ ust_registrar_find_by_contact (UstRegistrar *self,
   for (char *p = key; *p != '\0'; p++)
     *p = g_ascii_tolower (*p);
 
-  binding = g_hash_table_lookup (self->by_contact, key);
-  if (binding == NULL || binding->expires_at <= g_get_real_time ())
-    return NULL;
-  return binding;
+  /* The line registered last, of those still live. */
+  sharing = g_hash_table_lookup (self->by_contact, key);
+  for (guint i = sharing != NULL ? sharing->len : 0; i-- > 0;)
+    {
+      binding = g_ptr_array_index (sharing, i);
+      if (binding->expires_at > now)
+        return binding;
+    }
+  return NULL;
 }
 
 /* Every live binding, for the window and the log. */
@@ -749,7 +774,8 @@ ust_registrar_init (UstRegistrar *self)
 {
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) record_free);
-  self->by_contact = g_hash_table_new (g_str_hash, g_str_equal);
+  self->by_contact = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
   self->expiries = g_sequence_new (NULL);
   self->min_expires = UST_DEFAULT_MIN_EXPIRES;
 }
