@@ -564,6 +564,78 @@ fork_reply (const char *request,
   return g_string_free (reply, FALSE);
 }
 
+/* The next datagram @phone receives that does not start with @skip (the
+ * retransmissions of a request already seen), within @timeout_ms. */
+static char *
+phone_receive_other (Phone      *phone,
+                     const char *skip,
+                     guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *text = phone_receive (phone, 20);
+
+      if (text != NULL && !g_str_has_prefix (text, skip))
+        return g_steal_pointer (&text);
+    }
+  return NULL;
+}
+
+/* §16.6 step 11: a phone that rings for ever is cancelled when timer C
+ * fires, and the caller hears 487. Timer C keeps its ratio to T1 (181 s at
+ * 500 ms), so with T1 = 5 ms it is 1.81 s. */
+static void
+test_timer_c_cancels (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKtc1;rport\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: timer-c-1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:APORT>\r\n"
+    "Content-Length: 0\r\n\r\n");
+  g_autofree char *trying = NULL, *at_bob = NULL, *ringing = NULL, *at_alice = NULL;
+  g_autofree char *cancel = NULL, *cancel_ok = NULL, *terminated = NULL, *final = NULL;
+  g_autofree char *cancel_branch_line = NULL;
+  g_auto(GStrv) invite_lines = NULL;
+  gint64 rang, elapsed;
+
+  ust_proxy_set_timer_t1 (fixture->proxy, 5);
+  phone_send (fixture, &fixture->alice, invite);
+  trying = phone_receive (&fixture->alice, 2000);
+  g_assert_true (g_str_has_prefix (trying, "SIP/2.0 100 "));
+  at_bob = phone_receive (&fixture->bob, 2000);
+  g_assert_true (g_str_has_prefix (at_bob, "INVITE "));
+
+  ringing = fork_reply (at_bob, "SIP/2.0 180 Ringing", "b1", "");
+  phone_send (fixture, &fixture->bob, ringing);
+  rang = g_get_monotonic_time ();
+  at_alice = phone_receive (&fixture->alice, 2000);
+  g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 180 "));
+
+  cancel = phone_receive_other (&fixture->bob, "INVITE ", 5000);
+  elapsed = g_get_monotonic_time () - rang;
+  g_assert_nonnull (cancel);
+  g_test_message ("CANCEL %" G_GINT64_FORMAT " ms after the 180", elapsed / 1000);
+  g_assert_true (g_str_has_prefix (cancel, "CANCEL sip:bob@127.0.0.1:"));
+  g_assert_cmpint (elapsed, >=, 1700 * 1000);
+  g_assert_cmpint (elapsed, <, 4000 * 1000);
+  /* §9.1: the CANCEL has the INVITE's branch (our Via, the top one). */
+  invite_lines = lines_of (at_bob);
+  g_assert_nonnull (strstr (cancel, invite_lines[1]));
+
+  /* Bob's phone gives up: 200 for the CANCEL, 487 for the INVITE. */
+  cancel_ok = fork_reply (cancel, "SIP/2.0 200 OK", "b1", "");
+  phone_send (fixture, &fixture->bob, cancel_ok);
+  terminated = fork_reply (at_bob, "SIP/2.0 487 Request Terminated", "b1", "");
+  phone_send (fixture, &fixture->bob, terminated);
+  final = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (final);
+  g_assert_true (g_str_has_prefix (final, "SIP/2.0 487 "));
+}
+
 /* §16.7 with forking: bob has two phones; the first rings, the second
  * answers. The diary names the phone that answered (its address and user
  * agent), not the one that rang first. Found by the baresip end-to-end test
@@ -675,6 +747,8 @@ main (int   argc,
   g_test_add ("/ust/proxy/timeout-408", Fixture, NULL, fixture_set_up, test_timeout_408,
               fixture_tear_down);
   g_test_add ("/ust/proxy/junk-ignored", Fixture, NULL, fixture_set_up, test_junk_ignored,
+              fixture_tear_down);
+  g_test_add ("/ust/proxy/timer-c-cancels", Fixture, NULL, fixture_set_up, test_timer_c_cancels,
               fixture_tear_down);
   g_test_add ("/ust/proxy/loop-482", Fixture, NULL, fixture_set_up, test_loop_482,
               fixture_tear_down);

@@ -34,6 +34,7 @@ struct _UstProxy {
   gboolean             any;          /* bound to all addresses: host is "0.0.0.0" or "[::]" */
   gboolean             open;
   guint                t1, t2, t4;
+  guint                timer_c;      /* §16.6 step 11, in milliseconds */
 
   char                 instance[8];  /* random per run: branches and tags stay unique */
   guint64              counter;

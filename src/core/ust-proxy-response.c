@@ -383,7 +383,7 @@ ust_proxy_start_client (UstProxy     *self,
                    client_retransmit_cb, client);
   ust_timer_start (self->timers, &client->timeout_timer, 64 * self->t1, client_timeout_cb, client);
   if (client->invite)
-    ust_timer_start (self->timers, &client->timer_c, UST_TIMER_C, client_timer_c_cb, client);
+    ust_timer_start (self->timers, &client->timer_c, self->timer_c, client_timer_c_cb, client);
 }
 
 /* Timers A and E: double the interval each time; E is capped at T2, A keeps
@@ -528,7 +528,7 @@ handle_provisional (UstProxy         *self,
 
   /* §16.7 step 2: timer C restarts on every provisional above 100. */
   if (client->invite && code > 100)
-    ust_timer_start (self->timers, &client->timer_c, UST_TIMER_C, client_timer_c_cb, client);
+    ust_timer_start (self->timers, &client->timer_c, self->timer_c, client_timer_c_cb, client);
 
   if (client->cancel_pending)
     {

@@ -1286,6 +1286,7 @@ ust_proxy_init (UstProxy *self)
   self->t1 = UST_DEFAULT_T1;
   self->t2 = UST_DEFAULT_T2;
   self->t4 = UST_DEFAULT_T4;
+  self->timer_c = UST_TIMER_C;
   self->out = g_malloc (OUT_SIZE);
   g_snprintf (self->instance, sizeof self->instance, "%06x", g_random_int () & 0xffffff);
 }
@@ -1375,8 +1376,9 @@ ust_proxy_get_timer_t1 (UstProxy *self)
   return self->t1;
 }
 
-/* T1 scales every other timer (§17.1.1.1: T2 = 8·T1 by default, T4 = 10·T1);
- * tests use a small T1 to see timeouts in seconds rather than minutes. */
+/* T1 scales every other timer (§17.1.1.1: T2 = 8·T1 by default, T4 = 10·T1;
+ * timer C keeps its ratio to T1 too); tests use a small T1 to see timeouts
+ * in seconds rather than minutes. */
 void
 ust_proxy_set_timer_t1 (UstProxy *self,
                         guint     milliseconds)
@@ -1388,6 +1390,7 @@ ust_proxy_set_timer_t1 (UstProxy *self,
   self->t1 = milliseconds;
   self->t2 = milliseconds * 8;
   self->t4 = milliseconds * 10;
+  self->timer_c = (guint) MIN ((guint64) milliseconds * (UST_TIMER_C / UST_DEFAULT_T1), G_MAXUINT);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMER_T1]);
 }
 

@@ -20,7 +20,7 @@ G_DECLARE_FINAL_TYPE (UstProxy, ust_proxy, UST, PROXY, GObject)
 #define UST_DEFAULT_T1 500
 #define UST_DEFAULT_T2 4000
 #define UST_DEFAULT_T4 5000
-/* §16.6 step 11: timer C, greater than 3 minutes. */
+/* §16.6 step 11: timer C, greater than 3 minutes: 362·T1 with the default T1. */
 #define UST_TIMER_C 181000
 
 typedef struct {
