@@ -39,12 +39,16 @@ struct _UstCallModel {
   GPtrArray    *pages;      /* Page*, at most MAX_PAGES */
   guint64       clock;
   GHashTable   *alive;      /* gint64 id → Alive* */
+  guint         refresh_interval;  /* ms; 0 = on every "calls-changed" */
+  gint64        last_refresh;      /* monotonic µs */
+  GSource      *refresh_source;    /* a refresh put off until the interval is over */
 };
 
 enum {
   PROP_0,
   PROP_STORE,
   PROP_N_ITEMS,
+  PROP_REFRESH_INTERVAL,
   N_PROPS,
 };
 
@@ -188,11 +192,43 @@ compare_positions (gconstpointer a,
   return pa < pb ? -1 : pa > pb;
 }
 
+static gboolean
+refresh_later_cb (gpointer user_data)
+{
+  UstCallModel *self = user_data;
+
+  g_clear_pointer (&self->refresh_source, g_source_unref);
+  ust_call_model_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* With a refresh interval, changes that come sooner after the last refresh
+ * wait for its end and are then taken in one go: at 1,000 calls/s the store
+ * says "changed" ten times a second, and each refresh costs a view a pass
+ * over its visible rows. */
 static void
 calls_changed_cb (UstCallStore *store,
                   UstCallModel *self)
 {
-  ust_call_model_refresh (self);
+  gint64 due;
+
+  if (self->refresh_interval == 0)
+    {
+      ust_call_model_refresh (self);
+      return;
+    }
+  if (self->refresh_source != NULL)
+    return;
+  due = self->last_refresh + (gint64) self->refresh_interval * 1000;
+  if (g_get_monotonic_time () >= due)
+    {
+      ust_call_model_refresh (self);
+      return;
+    }
+  self->refresh_source = g_timeout_source_new ((guint) ((due - g_get_monotonic_time ()) / 1000)
+                                              + 1);
+  g_source_set_callback (self->refresh_source, refresh_later_cb, self, NULL);
+  g_source_attach (self->refresh_source, g_main_context_get_thread_default ());
 }
 
 static void
@@ -211,6 +247,9 @@ ust_call_model_get_property (GObject    *object,
     case PROP_N_ITEMS:
       g_value_set_uint (value, self->n_items);
       break;
+    case PROP_REFRESH_INTERVAL:
+      g_value_set_uint (value, self->refresh_interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -228,6 +267,9 @@ ust_call_model_set_property (GObject      *object,
     {
     case PROP_STORE:
       self->store = g_value_dup_object (value);
+      break;
+    case PROP_REFRESH_INTERVAL:
+      ust_call_model_set_refresh_interval (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -255,6 +297,11 @@ ust_call_model_dispose (GObject *object)
 {
   UstCallModel *self = UST_CALL_MODEL (object);
 
+  if (self->refresh_source != NULL)
+    {
+      g_source_destroy (self->refresh_source);
+      g_clear_pointer (&self->refresh_source, g_source_unref);
+    }
   if (self->store != NULL)
     g_clear_signal_handler (&self->changed_handler, self->store);
   g_clear_object (&self->store);
@@ -298,6 +345,9 @@ ust_call_model_class_init (UstCallModelClass *klass)
   properties[PROP_N_ITEMS] =
     g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_REFRESH_INTERVAL] =
+    g_param_spec_uint ("refresh-interval", NULL, NULL, 0, 60 * 1000, 0,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -374,8 +424,9 @@ ust_call_model_get_store (UstCallModel *self)
 
 /* Follows what the store committed since the last look. Rows already handed
  * out are updated in place (a ringing call turns answered where it stands);
- * new rows are announced one by one at their place in diary order, so a
- * view keeps its scroll position and selection. Runs on "calls-changed". */
+ * new rows are announced at their place in diary order (neighbours as one
+ * insertion), so a view keeps its scroll position and selection. Runs on
+ * "calls-changed", at most once per refresh interval. */
 void
 ust_call_model_refresh (UstCallModel *self)
 {
@@ -386,6 +437,13 @@ ust_call_model_refresh (UstCallModel *self)
   guint count;
 
   g_return_if_fail (UST_IS_CALL_MODEL (self));
+
+  self->last_refresh = g_get_monotonic_time ();
+  if (self->refresh_source != NULL)
+    {
+      g_source_destroy (self->refresh_source);
+      g_clear_pointer (&self->refresh_source, g_source_unref);
+    }
 
   /* Count first: a batch committed between the two reads then shows up as
    * a mismatch, and the model resets rather than miscounting. */
@@ -434,14 +492,44 @@ ust_call_model_refresh (UstCallModel *self)
   /* New rows shift the pages' positions; the records stay alive in views. */
   drop_pages (self);
   /* Inserting in ascending order of final position keeps every step true:
-   * all rows before each one are already in place. */
+   * all rows before each one are already in place. Rows whose final
+   * positions follow each other go in as one insertion: new calls are
+   * nearly always all on top, so a refresh is usually one change. */
   g_array_sort (positions, compare_positions);
-  for (guint i = 0; i < positions->len; i++)
+  for (guint i = 0; i < positions->len;)
     {
-      self->n_items++;
-      g_list_model_items_changed (G_LIST_MODEL (self), g_array_index (positions, guint, i), 0, 1);
+      guint first = g_array_index (positions, guint, i), run = 1;
+
+      while (i + run < positions->len && g_array_index (positions, guint, i + run) == first + run)
+        run++;
+      self->n_items += run;
+      g_list_model_items_changed (G_LIST_MODEL (self), first, 0, run);
+      i += run;
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* Refreshes at most once per @interval_ms (0: on every change the store
+ * reports). A window showing the diary live wants a few refreshes a second,
+ * not one per committed batch. */
+void
+ust_call_model_set_refresh_interval (UstCallModel *self,
+                                     guint         interval_ms)
+{
+  g_return_if_fail (UST_IS_CALL_MODEL (self));
+
+  if (self->refresh_interval == interval_ms)
+    return;
+  self->refresh_interval = interval_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_INTERVAL]);
+}
+
+guint
+ust_call_model_get_refresh_interval (UstCallModel *self)
+{
+  g_return_val_if_fail (UST_IS_CALL_MODEL (self), 0);
+
+  return self->refresh_interval;
 }
 
 guint

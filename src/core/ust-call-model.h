@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (UstCallModel, ust_call_model, UST, CALL_MODEL, GObject)
 UstCallModel *ust_call_model_new                  (UstCallStore *store);
 UstCallStore *ust_call_model_get_store            (UstCallModel *self);
 void          ust_call_model_refresh              (UstCallModel *self);
+void          ust_call_model_set_refresh_interval (UstCallModel *self,
+                                                   guint         interval_ms);
+guint         ust_call_model_get_refresh_interval (UstCallModel *self);
 
 /* For tests: how many pages are held right now. */
 guint         ust_call_model_get_n_cached_pages   (UstCallModel *self);

@@ -264,6 +264,15 @@ ust_call_record_update (UstCallRecord     *self,
   ust_call_data_copy (data, &self->data);
 
   g_object_freeze_notify (G_OBJECT (self));
+  /* A row that shows another call now (the window's active calls). */
+  if (g_strcmp0 (old.call_id, self->data.call_id) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_ID]);
+  if (g_strcmp0 (old.caller, self->data.caller) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALLER]);
+  if (g_strcmp0 (old.callee, self->data.callee) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALLEE]);
+  if (old.start_time != self->data.start_time)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_TIME]);
   if (old.state != self->data.state)
     {
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);

@@ -68,6 +68,14 @@ typedef struct {
   guint64    calls_handled;
 } Snapshot;
 
+/* A call that is up, as the window last heard of it; @version changes with
+ * every change, so a row knows whether it shows the latest. */
+typedef struct {
+  UstCallData data;
+  guint64     version;
+  guint       index;     /* its row */
+} ActiveCall;
+
 struct _UstExchange {
   GObject         parent_instance;
 
@@ -77,8 +85,11 @@ struct _UstExchange {
   UstTrace       *trace;
   UstReasonTable *reasons;
   GListStore     *phones;
-  GListStore     *active_calls;
-  GHashTable     *active_by_id;   /* Call-ID → UstCallRecord (borrowed from the store) */
+  GListStore     *active_calls;   /* UstCallRecord rows: row i shows active[i] */
+  GPtrArray      *active;         /* ActiveCall*, by row */
+  GHashTable     *active_by_id;   /* Call-ID → ActiveCall* (in @active) */
+  GArray         *row_versions;   /* guint64 per row: the version of the call it shows */
+  guint64         active_version;
   gboolean        open;
   Core           *core;
   GThread        *thread;
@@ -125,40 +136,151 @@ apply_phones (UstExchange *self,
                        phones->pdata, phones->len);
 }
 
-static void
-remove_active (UstExchange   *self,
-               UstCallRecord *record)
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b)
 {
-  guint position;
+  guint ra = *(const guint *) a, rb = *(const guint *) b;
 
-  if (g_list_store_find (self->active_calls, record, &position))
-    g_list_store_remove (self->active_calls, position);
+  return ra < rb ? -1 : ra > rb;
 }
 
 static void
-apply_call (UstExchange       *self,
-            const UstCallData *data)
+active_call_free (ActiveCall *call)
 {
-  UstCallRecord *record = g_hash_table_lookup (self->active_by_id, data->call_id);
+  ust_call_data_clear (&call->data);
+  g_free (call);
+}
 
-  if (!ust_call_data_is_active (data))
+/* Free rows (NULL) at the end of @active go. */
+static void
+drop_free_tail (GPtrArray *active)
+{
+  while (active->len > 0 && g_ptr_array_index (active, active->len - 1) == NULL)
+    g_ptr_array_steal_index (active, active->len - 1);
+}
+
+/* Brings the active calls up to date with one batch of changed calls.
+ *
+ * The list the window shows is made of rows, not of calls, and a call keeps
+ * its row while it is up: a new call takes the row of one that ended (the
+ * first free one), or a new row at the end; rows left free at the end are
+ * filled with the last calls, then dropped. A batch rewrites only the rows
+ * whose call changed, and adds or removes rows at the end in one splice.
+ * Why: GTK 4.8's list views keep 200 rows of widgets alive and build new ones
+ * for every new item, so a list of calls as items (1,000 calls/s that talk a
+ * few seconds: hundreds end every batch) would rebuild hundreds of widgets
+ * five times a second, and a list kept in start order would move every row
+ * on screen each batch; a person could not read it either. */
+static void
+apply_calls (UstExchange *self,
+             GPtrArray   *calls)
+{
+  GListModel *rows = G_LIST_MODEL (self->active_calls);
+  g_autoptr (GArray) free_rows = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint n_rows = g_list_model_get_n_items (rows);
+  guint next_free = 0;
+
+  for (guint i = 0; i < calls->len; i++)
     {
-      if (record != NULL)
+      const UstCallData *data = g_ptr_array_index (calls, i);
+      ActiveCall *call = g_hash_table_lookup (self->active_by_id, data->call_id);
+
+      /* A batch holds each call once, in its latest state; a call that
+       * started and ended within one batch was never shown. */
+      if (!ust_call_data_is_active (data))
         {
-          remove_active (self, record);
+          if (call == NULL)
+            continue;
+          g_array_append_val (free_rows, call->index);
+          self->active->pdata[call->index] = NULL;
           g_hash_table_remove (self->active_by_id, data->call_id);
+          active_call_free (call);
+          continue;
         }
-      return;
+      if (call != NULL)
+        {
+          ust_call_data_clear (&call->data);
+          ust_call_data_copy (data, &call->data);
+          call->version = ++self->active_version;
+        }
+    }
+  g_array_sort (free_rows, compare_rows);
+
+  /* New calls, in the order they came, take the free rows first. */
+  for (guint i = 0; i < calls->len; i++)
+    {
+      const UstCallData *data = g_ptr_array_index (calls, i);
+      ActiveCall *call;
+
+      if (!ust_call_data_is_active (data)
+          || g_hash_table_contains (self->active_by_id, data->call_id))
+        continue;
+      call = g_new0 (ActiveCall, 1);
+      ust_call_data_copy (data, &call->data);
+      call->version = ++self->active_version;
+      if (next_free < free_rows->len)
+        {
+          call->index = g_array_index (free_rows, guint, next_free++);
+          self->active->pdata[call->index] = call;
+        }
+      else
+        {
+          call->index = self->active->len;
+          g_ptr_array_add (self->active, call);
+        }
+      g_hash_table_insert (self->active_by_id, g_strdup (data->call_id), call);
     }
 
-  if (record != NULL)
+  /* Rows still free: the last calls move into them, and the end shrinks. */
+  drop_free_tail (self->active);
+  for (guint i = next_free; i < free_rows->len; i++)
     {
-      ust_call_record_update (record, data);
-      return;
+      guint hole = g_array_index (free_rows, guint, i);
+      ActiveCall *last;
+
+      if (hole >= self->active->len)
+        break;
+      last = g_ptr_array_steal_index (self->active, self->active->len - 1);
+      self->active->pdata[hole] = last;
+      last->index = hole;
+      drop_free_tail (self->active);
     }
-  record = ust_call_record_new (data);
-  g_hash_table_insert (self->active_by_id, g_strdup (data->call_id), record);
-  g_list_store_append (self->active_calls, record);
+
+  /* Rewrite the rows that now show another call, or a call that changed. */
+  g_array_set_size (self->row_versions, MAX (n_rows, self->active->len));
+  for (guint i = 0; i < MIN (n_rows, self->active->len); i++)
+    {
+      ActiveCall *call = g_ptr_array_index (self->active, i);
+      guint64 *shown = &g_array_index (self->row_versions, guint64, i);
+
+      if (*shown != call->version)
+        {
+          g_autoptr (UstCallRecord) row = g_list_model_get_item (rows, i);
+
+          ust_call_record_update (row, &call->data);
+          *shown = call->version;
+        }
+    }
+  if (self->active->len > n_rows)
+    {
+      g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = n_rows; i < self->active->len; i++)
+        {
+          ActiveCall *call = g_ptr_array_index (self->active, i);
+
+          g_ptr_array_add (added, ust_call_record_new (&call->data));
+          g_array_index (self->row_versions, guint64, i) = call->version;
+        }
+      g_list_store_splice (self->active_calls, n_rows, 0, added->pdata, added->len);
+    }
+  else if (self->active->len < n_rows)
+    {
+      g_list_store_splice (self->active_calls, self->active->len, n_rows - self->active->len,
+                           NULL, 0);
+    }
+  g_array_set_size (self->row_versions, self->active->len);
 }
 
 static gboolean
@@ -173,8 +295,8 @@ apply_snapshot_cb (gpointer user_data)
 
   if (snapshot->phones != NULL)
     apply_phones (self, snapshot->phones);
-  for (guint i = 0; snapshot->calls != NULL && i < snapshot->calls->len; i++)
-    apply_call (self, g_ptr_array_index (snapshot->calls, i));
+  if (snapshot->calls != NULL)
+    apply_calls (self, snapshot->calls);
   if (self->calls_handled != snapshot->calls_handled)
     {
       self->calls_handled = snapshot->calls_handled;
@@ -565,6 +687,8 @@ ust_exchange_stop (UstExchange *self)
   g_list_store_remove_all (self->phones);
   g_list_store_remove_all (self->active_calls);
   g_hash_table_remove_all (self->active_by_id);
+  g_ptr_array_set_size (self->active, 0);
+  g_array_set_size (self->row_versions, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
@@ -749,6 +873,8 @@ ust_exchange_finalize (GObject *object)
   g_clear_object (&self->phones);
   g_clear_object (&self->active_calls);
   g_hash_table_unref (self->active_by_id);
+  g_ptr_array_unref (self->active);
+  g_array_unref (self->row_versions);
   g_free (self->data_dir);
   g_free (self->address);
 
@@ -782,7 +908,9 @@ ust_exchange_init (UstExchange *self)
 {
   self->phones = g_list_store_new (UST_TYPE_PHONE);
   self->active_calls = g_list_store_new (UST_TYPE_CALL_RECORD);
-  self->active_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->active_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->active = g_ptr_array_new_with_free_func ((GDestroyNotify) active_call_free);
+  self->row_versions = g_array_new (FALSE, TRUE, sizeof (guint64));
   self->link = g_atomic_rc_box_new0 (Link);
   self->link->exchange = self;
 }

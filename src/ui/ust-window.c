@@ -22,6 +22,11 @@
  * many calls the diary stays in its own order, newest first. */
 #define DIARY_SORT_LIMIT 5000
 #define TICK_MS 1000
+/* How often the diary follows the store: a new call shows within about a
+ * second on the Call Diary tab; behind another tab the diary is not seen,
+ * and refreshes that nobody sees are what a flood of calls costs most. */
+#define DIARY_REFRESH_MS 500
+#define DIARY_HIDDEN_REFRESH_MS 3000
 
 /* The diary columns shown until the person picks others. */
 static const char *const default_diary_columns[] = {
@@ -475,14 +480,36 @@ ticking_setup_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+ticking_notify_cb (GtkListItem *list_item,
+                   GParamSpec  *pspec,
+                   GObject     *item)
+{
+  TickFunc tick = g_object_get_data (G_OBJECT (list_item), "ust-tick");
+
+  tick (list_item);
+}
+
+static void
 ticking_bind_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *list_item,
                  UstWindow                *self)
 {
   TickFunc tick = g_object_get_data (G_OBJECT (factory), "ust-tick");
+  const char *signal = g_object_get_data (G_OBJECT (factory), "ust-tick-signal");
 
   g_hash_table_insert (self->ticking, list_item, tick);
   tick (list_item);
+  /* A row of active calls shows another call when an earlier one ends: its
+   * time restarts then, not at the next tick. */
+  if (signal != NULL)
+    {
+      gulong handler = g_signal_connect_object (gtk_list_item_get_item (list_item), signal,
+                                                G_CALLBACK (ticking_notify_cb), list_item,
+                                                G_CONNECT_SWAPPED);
+
+      g_object_set_data (G_OBJECT (list_item), "ust-tick", tick);
+      g_object_set_data (G_OBJECT (list_item), "ust-tick-handler", GSIZE_TO_POINTER (handler));
+    }
 }
 
 static void
@@ -490,16 +517,26 @@ ticking_unbind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *list_item,
                    UstWindow                *self)
 {
+  GObject *item = gtk_list_item_get_item (list_item);
+  gulong handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (list_item), "ust-tick-handler"));
+
   g_hash_table_remove (self->ticking, list_item);
+  if (item != NULL && handler != 0)
+    g_signal_handler_disconnect (item, handler);
+  g_object_set_data (G_OBJECT (list_item), "ust-tick-handler", NULL);
 }
 
+/* @tick writes the cell's text every second, and whenever the row's item
+ * emits @signal (a detailed "notify", or NULL for none). */
 static GtkListItemFactory *
-ticking_factory_new (UstWindow *self,
-                     TickFunc   tick)
+ticking_factory_new (UstWindow  *self,
+                     TickFunc    tick,
+                     const char *signal)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   g_object_set_data (G_OBJECT (factory), "ust-tick", tick);
+  g_object_set_data (G_OBJECT (factory), "ust-tick-signal", (gpointer) signal);
   g_signal_connect (factory, "setup", G_CALLBACK (ticking_setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (ticking_bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (ticking_unbind_cb), self);
@@ -640,7 +677,7 @@ setup_phones_view (UstWindow *self)
       gtk_column_view_column_set_factory (text_columns[i].column, factory);
       gtk_column_view_column_set_sorter (text_columns[i].column, column_sorter);
     }
-  expires = ticking_factory_new (self, tick_phone_expires);
+  expires = ticking_factory_new (self, tick_phone_expires, NULL);
   gtk_column_view_column_set_factory (self->phone_expires_column, expires);
   expires_sorter = GTK_SORTER (gtk_numeric_sorter_new (
     gtk_property_expression_new (UST_TYPE_PHONE, NULL, "expires-at")));
@@ -665,14 +702,16 @@ setup_calls_view (UstWindow *self)
   g_autoptr (GtkListItemFactory) caller = property_factory_new (UST_TYPE_CALL_RECORD, "caller");
   g_autoptr (GtkListItemFactory) callee = property_factory_new (UST_TYPE_CALL_RECORD, "callee");
   g_autoptr (GtkListItemFactory) state = state_factory_new ();
-  g_autoptr (GtkListItemFactory) duration = ticking_factory_new (self, tick_call_duration);
+  g_autoptr (GtkListItemFactory) duration =
+    ticking_factory_new (self, tick_call_duration, "notify::start-time");
 
   gtk_column_view_column_set_factory (self->call_caller_column, caller);
   gtk_column_view_column_set_factory (self->call_callee_column, callee);
   gtk_column_view_column_set_factory (self->call_state_column, state);
   gtk_column_view_column_set_factory (self->call_duration_column, duration);
 
-  /* The exchange's order: oldest call first, as they started. */
+  /* The exchange's order: a call keeps its row while it is up, and a new
+   * call takes the row of one that ended (see ust-exchange.c). */
   gtk_column_view_set_model (self->calls_view,
                              GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (calls))));
 
@@ -999,6 +1038,19 @@ add_diary_column (UstWindow           *self,
   gtk_box_append (self->columns_box, check);
 }
 
+/* The diary follows the store quickly while its tab shows, slowly behind
+ * another one, and catches up the moment it is shown. */
+static void
+visible_page_cb (UstWindow *self)
+{
+  gboolean shown = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "diary") == 0;
+
+  ust_call_model_set_refresh_interval (self->diary_model,
+                                       shown ? DIARY_REFRESH_MS : DIARY_HIDDEN_REFRESH_MS);
+  if (shown)
+    ust_call_model_refresh (self->diary_model);
+}
+
 static void
 setup_diary_view (UstWindow *self)
 {
@@ -1035,6 +1087,9 @@ setup_diary_view (UstWindow *self)
   g_signal_connect_object (self->diary_filter, "items-changed",
                            G_CALLBACK (diary_items_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (store, "error", G_CALLBACK (store_error_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (visible_page_cb), self, G_CONNECT_SWAPPED);
+  visible_page_cb (self);
   self->diary_sortable = FALSE;
   diary_count_changed_cb (self);
 }

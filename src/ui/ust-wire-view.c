@@ -18,6 +18,11 @@
 /* How often the list asks the trace for what is new: one batch per tick,
  * never a call per datagram. */
 #define POLL_MS 250
+/* In a flood (more new messages per poll than a person can read), the list
+ * moves on once a second: each poll moves most rows on screen, and the list
+ * view builds a widget for each. */
+#define FLOOD_ROWS 1000
+#define FLOOD_POLL_MS 1000
 /* The list keeps the newest this many messages (the trace keeps more). */
 #define MAX_ROWS 5000
 
@@ -56,6 +61,8 @@ static GParamSpec *row_props[ROW_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (UstWireRow, ust_wire_row, G_TYPE_OBJECT)
 
+static void ust_wire_row_ensure_texts (UstWireRow *self);
+
 static void
 ust_wire_row_get_property (GObject    *object,
                            guint       prop_id,
@@ -64,6 +71,7 @@ ust_wire_row_get_property (GObject    *object,
 {
   UstWireRow *self = UST_WIRE_ROW (object);
 
+  ust_wire_row_ensure_texts (self);
   switch (prop_id)
     {
     case ROW_PROP_TIME:
@@ -138,14 +146,19 @@ format_time (gint64 usec)
   return g_strdup_printf ("%s.%03d", seconds, (int) ((usec % G_USEC_PER_SEC) / 1000));
 }
 
-static UstWireRow *
-ust_wire_row_new (UstTraceEntry *entry)
+/* The texts a row shows, made the first time they are asked for: a flood
+ * puts thousands of messages a second in the list, and only the rows on
+ * screen (or a search) read them. */
+static void
+ust_wire_row_ensure_texts (UstWireRow *self)
 {
-  UstWireRow *self = g_object_new (UST_TYPE_WIRE_ROW, NULL);
-  const char *call_id = ust_trace_entry_get_call_id (entry);
+  UstTraceEntry *entry = self->entry;
+  const char *call_id;
   g_autofree char *joined = NULL;
 
-  self->entry = ust_trace_entry_ref (entry);
+  if (self->haystack != NULL)
+    return;
+  call_id = ust_trace_entry_get_call_id (entry);
   self->time = format_time (ust_trace_entry_get_time (entry));
   self->from = ust_trace_address_to_string (ust_trace_entry_get_source (entry));
   self->to = ust_trace_address_to_string (ust_trace_entry_get_destination (entry));
@@ -156,6 +169,14 @@ ust_wire_row_new (UstTraceEntry *entry)
   joined = g_strjoin ("\n", self->from != NULL ? self->from : "", self->to != NULL ? self->to : "",
                       self->summary, self->call_id, NULL);
   self->haystack = g_utf8_casefold (joined, -1);
+}
+
+static UstWireRow *
+ust_wire_row_new (UstTraceEntry *entry)
+{
+  UstWireRow *self = g_object_new (UST_TYPE_WIRE_ROW, NULL);
+
+  self->entry = ust_trace_entry_ref (entry);
   return self;
 }
 
@@ -623,10 +644,49 @@ static gboolean
 poll_cb (gpointer user_data)
 {
   UstWireView *self = user_data;
+  guint64 before = self->last_seq;
 
   if (!gtk_toggle_button_get_active (self->pause_button))
     ust_wire_view_refresh (self);
-  return G_SOURCE_CONTINUE;
+  self->poll_source = g_timeout_add (self->last_seq > before + FLOOD_ROWS ? FLOOD_POLL_MS : POLL_MS,
+                                     poll_cb, self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The list follows the trace only while it is on screen: at 1,000 calls/s
+ * the exchange records 13,000 messages a second, and making rows for a
+ * hidden tab would cost the window most of its time. The ring keeps them;
+ * showing the tab reads the newest at once. */
+static void
+update_polling (UstWireView *self)
+{
+  gboolean poll = self->exchange != NULL && gtk_widget_get_mapped (GTK_WIDGET (self));
+
+  if (poll == (self->poll_source != 0))
+    return;
+  if (poll)
+    {
+      ust_wire_view_refresh (self);
+      self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
+    }
+  else
+    {
+      g_clear_handle_id (&self->poll_source, g_source_remove);
+    }
+}
+
+static void
+ust_wire_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ust_wire_view_parent_class)->map (widget);
+  update_polling (UST_WIRE_VIEW (widget));
+}
+
+static void
+ust_wire_view_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ust_wire_view_parent_class)->unmap (widget);
+  update_polling (UST_WIRE_VIEW (widget));
 }
 
 static gboolean
@@ -635,7 +695,10 @@ filter_func (gpointer item,
 {
   UstWireView *self = user_data;
 
-  return self->search == NULL || strstr (UST_WIRE_ROW (item)->haystack, self->search) != NULL;
+  if (self->search == NULL)
+    return TRUE;
+  ust_wire_row_ensure_texts (item);
+  return strstr (UST_WIRE_ROW (item)->haystack, self->search) != NULL;
 }
 
 static void
@@ -846,11 +909,7 @@ ust_wire_view_set_exchange (UstWireView *self,
   self->last_seq = 0;
   g_list_store_remove_all (self->store);
   g_clear_handle_id (&self->poll_source, g_source_remove);
-  if (exchange != NULL)
-    {
-      ust_wire_view_refresh (self);
-      self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
-    }
+  update_polling (self);
 }
 
 GListModel *
@@ -963,6 +1022,8 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   object_class->finalize = ust_wire_view_finalize;
   widget_class->root = ust_wire_view_root;
   widget_class->unroot = ust_wire_view_unroot;
+  widget_class->map = ust_wire_view_map;
+  widget_class->unmap = ust_wire_view_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/ustredna/Ustredna/ui/ust-wire-view.ui");

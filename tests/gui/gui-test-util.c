@@ -109,6 +109,32 @@ need_sipp (void)
   return FALSE;
 }
 
+/* Starts sipp with @argv (without the program; sipp's output goes to
+ * tmp_dir/@label.out). */
+GSubprocess *
+sipp_spawn (const char *label,
+            GPtrArray  *argv)
+{
+  g_autoptr (GPtrArray) full = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_ptr_array_add (full, (gpointer) sipp_program ());
+  for (guint i = 0; i < argv->len; i++)
+    g_ptr_array_add (full, g_ptr_array_index (argv, i));
+  g_ptr_array_add (full, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT
+                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) full->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
 /* Starts sipp with @scenario (in tests/sipp) on local @port, towards the
  * exchange unless @to_exchange is FALSE (a callee only waits). Extra
  * arguments follow, NULL-terminated. */
@@ -120,16 +146,11 @@ sipp_start (const char *label,
             ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
-  g_autoptr (GError) error = NULL;
   const char *sipp_dir = g_getenv ("UST_SIPP_DIR");
-  GSubprocess *process;
   const char *arg;
   va_list args;
 
   g_assert_nonnull (sipp_dir);
-  g_ptr_array_add (argv, g_strdup (sipp_program ()));
   if (to_exchange)
     g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u", ust_exchange_get_port (exchange ())));
   g_ptr_array_add (argv, g_strdup ("-sf"));
@@ -152,15 +173,7 @@ sipp_start (const char *label,
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, g_strdup (arg));
   va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT
-                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  return process;
+  return sipp_spawn (label, argv);
 }
 
 static gboolean

@@ -26,6 +26,7 @@ UstExchange * exchange (void);
 guint free_port (GSocket **keep);
 const char * sipp_program (void);
 gboolean need_sipp (void);
+GSubprocess * sipp_spawn (const char *label, GPtrArray *argv);
 GSubprocess * sipp_start (const char *label, const char *scenario, guint port, gboolean to_exchange, ...);
 gboolean sipp_exited (gpointer data);
 void sipp_watch (GSubprocess *process);
