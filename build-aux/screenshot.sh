@@ -45,7 +45,13 @@ cleanup() {
 trap cleanup EXIT
 
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
-export GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo GDK_DEBUG=gl-disable
+export GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo
+# No OpenGL: GTK 4.16 and newer read GDK_DISABLE=gl, older ones GDK_DEBUG=gl-disable.
+if pkg-config --atleast-version=4.16 gtk4 2>/dev/null; then
+  export GDK_DISABLE=gl
+else
+  export GDK_DEBUG=gl-disable
+fi
 export LC_ALL=C.UTF-8 LANGUAGE=en
 
 # Loopback only: the demo phones are sipp processes on this machine, and

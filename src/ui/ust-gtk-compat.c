@@ -39,18 +39,29 @@ csv_filter_new (void)
 /* GTK 4.10+: GtkFileDialog. It has no custom choices, so the Excel choice
  * stays the window's check button. */
 
+/* The chosen file, or NULL. A person cancelling is no failure; anything
+ * else (no portal and no fallback, say) is worth a warning. */
+static GFile *
+file_dialog_save_finish (GObject      *source,
+                         GAsyncResult *result)
+{
+  g_autoptr (GError) error = NULL;
+  GFile *file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error);
+
+  if (file == NULL && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED)
+      && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+    g_warning ("The file dialog failed: %s", error->message);
+  return file;
+}
+
 static void
 save_finish_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   g_autofree SaveCsv *save = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GFile) file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error);
+  g_autoptr (GFile) file = file_dialog_save_finish (source, result);
 
-  if (file == NULL && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED)
-      && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
-    g_warning ("The file dialog failed: %s", error->message);
   save->func (file, save->excel, save->user_data);
 }
 
@@ -175,8 +186,7 @@ save_file_finish_cb (GObject      *source,
                      gpointer      user_data)
 {
   g_autofree SaveFile *save = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GFile) file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error);
+  g_autoptr (GFile) file = file_dialog_save_finish (source, result);
 
   save->func (file, save->user_data);
 }

@@ -68,7 +68,11 @@ export LANG=sk_SK.UTF-8 LANGUAGE=sk
 export USTREDNA_LOCALEDIR=$build/po
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
 export XDG_STATE_HOME=$tmp/state
-export GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo GDK_DEBUG=gl-disable
+export GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo
+# No OpenGL. meson passes GDK_DISABLE=gl to GTK 4.16 and newer; older ones know GDK_DEBUG.
+if [ -z "${GDK_DISABLE:-}" ]; then
+  export GDK_DEBUG="${GDK_DEBUG:-gl-disable}"
+fi
 export GSETTINGS_BACKEND=memory
 
 failed=0
