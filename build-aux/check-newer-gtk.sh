@@ -58,6 +58,14 @@ archive_reachable() {
 }
 archive_reachable || skip "cannot reach $mirror (the Debian archive); nothing was changed."
 
+# A new chroot takes about 3.5 GB; a full disk would fail half-way, not tell anything.
+if [ ! -f "$ready" ]; then
+  free_kb=$(df -Pk "$top" | awk 'NR == 2 { print $4 }')
+  if [ "${free_kb:-0}" -lt $((6 * 1024 * 1024)) ]; then
+    skip "needs 6 GB free for the chroot, $((${free_kb:-0} / 1024)) MB free under $top."
+  fi
+fi
+
 # Unmounts whatever is mounted at or below the chroot, deepest first.
 unmount_all() {
   local mounts=() i

@@ -142,4 +142,23 @@ else
   build_failures=$((build_failures + 1))
 fi
 
+# GTK 4.10 and newer (what MSYS2 ships): build with -Dwerror=true against Debian 13's GTK in a
+# chroot, which turns any API deprecated in 4.10 into an error, and run the GUI and unit tests
+# there. Only when asked (CI sets UST_CHECK_NEWER_GTK=1): the first run downloads about 1 GB.
+if [ "${UST_CHECK_NEWER_GTK:-0}" = 1 ]; then
+  stage "Building and testing against Debian 13's GTK (build-aux/check-newer-gtk.sh)"
+  trixie_log=build-trixie/root/ust/build/meson-logs/testlog.json
+  rm -f "$trixie_log"
+  bash build-aux/check-newer-gtk.sh </dev/null
+  status=$?
+  if [ "$status" -eq 77 ]; then
+    note "the newer-GTK check was skipped (see above)"
+  elif [ -f "$trixie_log" ]; then
+    runs+=(--run "$trixie_log" "$status")
+  else
+    note "the newer-GTK check failed before its tests ran"
+    build_failures=$((build_failures + 1))
+  fi
+fi
+
 finish
