@@ -201,6 +201,22 @@ deliver_packet (UstTransport *self,
   deliver (self, packet->buffer, packet->length, from, local);
 }
 
+/* On Windows GLib's socket source keeps "readable" set until one of GLib's
+ * own receives says "would block"; ours bypass it. A peek through GLib, once
+ * the socket is empty, tells it (and takes nothing: a datagram that came in
+ * meanwhile stays for the next round). */
+static void
+rearm_source (UstTransport *self G_GNUC_UNUSED)
+{
+#ifdef G_OS_WIN32
+  char byte;
+  GInputVector vector = { &byte, 1 };
+  int flags = G_SOCKET_MSG_PEEK;
+
+  g_socket_receive_message (self->socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, NULL);
+#endif
+}
+
 /* Bound to all addresses: the same batches, with each datagram's local
  * address from the kernel (ust-packet-info-*.c). */
 static void
@@ -222,7 +238,10 @@ receive_packets (UstTransport *self)
       if (n < 0)
         {
           if (ust_packet_would_block (code))
-            break;
+            {
+              rearm_source (self);
+              break;
+            }
           g_debug ("Receive failed: error %d", code);
           continue;
         }

@@ -141,6 +141,8 @@ update_address_lost (UstWindow *self,
     }
 }
 
+static void update_running (UstWindow *self);
+
 /* Lists this computer's addresses again, best first (the order and labels
  * come from ust-net), keeping the current choice when it is still there. An
  * address picked with app.select-address that the list does not have stays
@@ -215,6 +217,10 @@ ust_window_refresh_addresses (UstWindow *self)
   gtk_drop_down_set_selected (self->address_dropdown, selected);
 
   update_address_lost (self, lost);
+  /* On all addresses, the setup card offers the best one, which may have
+   * changed with the network. */
+  if (ust_exchange_get_running (self->exchange))
+    update_running (self);
   ust_window_actions_update (self);
 }
 
