@@ -142,10 +142,11 @@ def free_port(ip, kinds=('udp',), avoid=()):
 # the exchange
 
 class Server:
-    def __init__(self, ctx, extra=(), port=0, data_dir=None):
+    """listen: the address to bind ('0.0.0.0' for all addresses)."""
+    def __init__(self, ctx, extra=(), port=0, data_dir=None, listen=EXCHANGE_IP):
         self.ctx = ctx
         self.data_dir = data_dir or tempfile.mkdtemp(prefix='data-', dir=ctx.dir)
-        self.cmd = [ctx.server_path, '--listen', '%s:%d' % (EXCHANGE_IP, port),
+        self.cmd = [ctx.server_path, '--listen', '%s:%d' % (listen, port),
                     '--data-dir', self.data_dir] + list(extra)
         self.out_lines = []
         self.err_lines = []
@@ -162,7 +163,8 @@ class Server:
         if not self._first.wait(SERVER_START_WAIT):
             fail('the exchange printed no first line within %d s' % SERVER_START_WAIT)
         first = self.out_lines[0].rstrip('\r\n') if self.out_lines else ''
-        m = re.fullmatch(r'Listening on udp 127\.0\.0\.1:(\d+)', first)
+        suffix = r' \(all addresses\)' if listen == '0.0.0.0' else ''
+        m = re.fullmatch(r'Listening on udp %s:(\d+)%s' % (re.escape(listen), suffix), first)
         if not m and port and self.proc.poll() is not None and \
                 re.search(r'in use', ''.join(self.err_lines), re.I):
             raise PortInUse('the exchange could not bind 127.0.0.1:%d' % port)
@@ -369,7 +371,8 @@ class Phone:
     """One baresip process, driven over ctrl_tcp."""
 
     def __init__(self, ctx, srv, user, ip, register=True, regint=600, video=False, max_calls=4,
-                 domain_with_port=False, display_name=None, label=None):
+                 domain_with_port=False, display_name=None, label=None, exchange=None):
+        # exchange: where the phone sends to ("IP:PORT"), when not srv.addr
         self.ctx = ctx
         self.srv = srv
         self.user = user                # the SIP user name it registers
@@ -406,7 +409,7 @@ class Phone:
                 else:
                     # baresip adds ;lr to the outbound proxy's Route itself
                     f.write('%s<sip:%s@%s>;outbound="sip:%s";regint=%d;answermode=manual\n'
-                            % (name, user, DOM, srv.addr, regint if register else 0))
+                            % (name, user, DOM, exchange or srv.addr, regint if register else 0))
             open(os.path.join(self.dir, 'contacts'), 'w').close()
             self.log = open(self.log_path, 'ab')
             # -s: baresip's SIP trace goes to the log (for the checks and the failure report)
@@ -787,8 +790,8 @@ class Ctx:
         self.next_addr += 1
         return a
 
-    def server(self, extra=(), port=0, data_dir=None):
-        return Server(self, extra, port, data_dir)
+    def server(self, extra=(), port=0, data_dir=None, listen=EXCHANGE_IP):
+        return Server(self, extra, port, data_dir, listen)
 
     def phone(self, srv, user, **kw):
         return Phone(self, srv, user, self.addr(), **kw)
@@ -966,6 +969,30 @@ def test_call_caller_hangs_up(ctx):
     # the BYE went through the exchange (loose routing via its Record-Route)
     b.wait_sip('recv', r'BYE ', 'BYE',
                what='bob never received the BYE')
+
+
+def test_all_addresses(ctx):
+    """The exchange on 0.0.0.0, each phone sending to a different address of it (two
+    networks in miniature): the call goes through, double record-routed, and the BYE
+    finds its way back."""
+    srv = ctx.server(listen='0.0.0.0')
+    a_side, b_side = ctx.addr(), ctx.addr()
+    a = ctx.phone(srv, 'alice', exchange='%s:%d' % (a_side, srv.port))
+    b = ctx.phone(srv, 'bob', exchange='%s:%d' % (b_side, srv.port))
+    cid = connect(a, b)
+    expect_media(a, b, cid)
+    invite = b.wait_sip('recv', r'INVITE ', what='bob never received the INVITE')[0]
+    rr = re.findall(r'^Record-Route:\s*(.*?)\s*$', invite, re.M | re.I)
+    routes = [v.strip() for line in rr for v in line.split(',')]
+    # toward bob the exchange is what the routes pick (127.0.0.1 on loopback); toward
+    # alice it is the address she sent to
+    want = ['<sip:127.0.0.1:%d;lr>' % srv.port, '<sip:%s:%d;lr>' % (a_side, srv.port)]
+    check(routes == want, 'bob\'s INVITE: Record-Route %r, expected %r' % (routes, want))
+    a.hangup()
+    closed(a, cid, 'Connection reset by user')
+    closed(b, cid, 'Connection reset by peer')
+    b.wait_sip('recv', r'BYE ', 'BYE', what='bob never received the BYE')
+    answered_call_row(srv, cid, 'caller', a, b)
 
 
 def test_call_callee_hangs_up(ctx):
@@ -1608,6 +1635,7 @@ def baresip_version(path):
 TESTS = [
     ('e2e-call-caller-hangs-up', test_call_caller_hangs_up, 120),
     ('e2e-call-callee-hangs-up', test_call_callee_hangs_up, 120),
+    ('e2e-all-addresses', test_all_addresses, 120),
     ('e2e-cancel-before-answer', test_cancel_before_answer, 120),
     ('e2e-reject-busy', test_reject_busy, 120),
     ('e2e-reject-decline', test_reject_decline, 120),
