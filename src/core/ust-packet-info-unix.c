@@ -108,6 +108,26 @@ ust_packet_receive (intptr_t      fd,
   return received;
 }
 
+/* Makes @buffer (CONTROL_SIZE bytes, aligned) @header's one control message. */
+static void
+set_control (struct msghdr *header,
+             char          *buffer,
+             int            level,
+             int            type,
+             const void    *data,
+             size_t         size)
+{
+  struct cmsghdr *control;
+
+  header->msg_control = buffer;
+  header->msg_controllen = CMSG_SPACE (size);
+  control = CMSG_FIRSTHDR (header);
+  control->cmsg_level = level;
+  control->cmsg_type = type;
+  control->cmsg_len = CMSG_LEN (size);
+  memcpy (CMSG_DATA (control), data, size);
+}
+
 int
 ust_packet_send (intptr_t               fd,
                  const struct sockaddr *to,
@@ -128,7 +148,6 @@ ust_packet_send (intptr_t               fd,
     .msg_iov = &vector,
     .msg_iovlen = 1,
   };
-  struct cmsghdr *info;
   ssize_t sent;
 
   memset (&control, 0, sizeof control);
@@ -139,26 +158,14 @@ ust_packet_send (intptr_t               fd,
       struct in_pktinfo pktinfo = { 0 };
 
       memcpy (&pktinfo.ipi_spec_dst, local, 4);
-      header.msg_control = control.bytes;
-      header.msg_controllen = CMSG_SPACE (sizeof pktinfo);
-      info = CMSG_FIRSTHDR (&header);
-      info->cmsg_level = IPPROTO_IP;
-      info->cmsg_type = IP_PKTINFO;
-      info->cmsg_len = CMSG_LEN (sizeof pktinfo);
-      memcpy (CMSG_DATA (info), &pktinfo, sizeof pktinfo);
+      set_control (&header, control.bytes, IPPROTO_IP, IP_PKTINFO, &pktinfo, sizeof pktinfo);
     }
   else if (local_length == 16 && to->sa_family == AF_INET6)
     {
       struct in6_pktinfo pktinfo = { 0 };
 
       memcpy (&pktinfo.ipi6_addr, local, 16);
-      header.msg_control = control.bytes;
-      header.msg_controllen = CMSG_SPACE (sizeof pktinfo);
-      info = CMSG_FIRSTHDR (&header);
-      info->cmsg_level = IPPROTO_IPV6;
-      info->cmsg_type = IPV6_PKTINFO;
-      info->cmsg_len = CMSG_LEN (sizeof pktinfo);
-      memcpy (CMSG_DATA (info), &pktinfo, sizeof pktinfo);
+      set_control (&header, control.bytes, IPPROTO_IPV6, IPV6_PKTINFO, &pktinfo, sizeof pktinfo);
     }
 
   do

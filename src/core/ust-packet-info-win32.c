@@ -134,6 +134,25 @@ ust_packet_receive (intptr_t      fd,
   return (int) received;
 }
 
+/* Makes @buffer (CONTROL_SIZE bytes, aligned) @header's one control message. */
+static void
+set_control (WSAMSG     *header,
+             char       *buffer,
+             int         level,
+             int         type,
+             const void *data,
+             size_t      size)
+{
+  WSACMSGHDR *control;
+
+  header->Control = (WSABUF) { WSA_CMSG_SPACE (size), buffer };
+  control = WSA_CMSG_FIRSTHDR (header);
+  control->cmsg_level = level;
+  control->cmsg_type = type;
+  control->cmsg_len = WSA_CMSG_LEN (size);
+  memcpy (WSA_CMSG_DATA (control), data, size);
+}
+
 int
 ust_packet_send (intptr_t               fd,
                  const struct sockaddr *to,
@@ -154,7 +173,6 @@ ust_packet_send (intptr_t               fd,
     .lpBuffers = &buffer,
     .dwBufferCount = 1,
   };
-  WSACMSGHDR *info;
   DWORD sent = 0;
 
   memset (&control, 0, sizeof control);
@@ -164,24 +182,14 @@ ust_packet_send (intptr_t               fd,
       IN_PKTINFO pktinfo = { 0 };
 
       memcpy (&pktinfo.ipi_addr, local, 4);
-      header.Control = (WSABUF) { WSA_CMSG_SPACE (sizeof pktinfo), control.bytes };
-      info = WSA_CMSG_FIRSTHDR (&header);
-      info->cmsg_level = IPPROTO_IP;
-      info->cmsg_type = IP_PKTINFO;
-      info->cmsg_len = WSA_CMSG_LEN (sizeof pktinfo);
-      memcpy (WSA_CMSG_DATA (info), &pktinfo, sizeof pktinfo);
+      set_control (&header, control.bytes, IPPROTO_IP, IP_PKTINFO, &pktinfo, sizeof pktinfo);
     }
   else if (local_length == 16 && to->sa_family == AF_INET6)
     {
       IN6_PKTINFO pktinfo = { 0 };
 
       memcpy (&pktinfo.ipi6_addr, local, 16);
-      header.Control = (WSABUF) { WSA_CMSG_SPACE (sizeof pktinfo), control.bytes };
-      info = WSA_CMSG_FIRSTHDR (&header);
-      info->cmsg_level = IPPROTO_IPV6;
-      info->cmsg_type = IPV6_PKTINFO;
-      info->cmsg_len = WSA_CMSG_LEN (sizeof pktinfo);
-      memcpy (WSA_CMSG_DATA (info), &pktinfo, sizeof pktinfo);
+      set_control (&header, control.bytes, IPPROTO_IPV6, IPV6_PKTINFO, &pktinfo, sizeof pktinfo);
     }
 
   if (WSASendMsg ((SOCKET) fd, &header, 0, &sent, NULL, NULL) != 0)

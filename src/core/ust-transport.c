@@ -559,8 +559,11 @@ send_from (UstTransport          *self,
   if (code == 0)
     return TRUE;
 #ifdef G_OS_WIN32
-  g_set_error_literal (error, G_IO_ERROR, g_io_error_from_win32_error (code),
-                       g_win32_error_message (code));
+  {
+    g_autofree char *message = g_win32_error_message (code);
+
+    g_set_error_literal (error, G_IO_ERROR, g_io_error_from_win32_error (code), message);
+  }
 #else
   g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (code), g_strerror (code));
 #endif
