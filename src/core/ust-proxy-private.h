@@ -27,8 +27,9 @@ struct _UstProxy {
   UstTransactionTable *transactions;
   UstTimerQueue       *timers;
 
-  char                *host;         /* as it goes into URIs: "192.168.1.10", "[fd00::2]" */
-  char                *bare_host;    /* without brackets, for comparisons */
+  char                *bare_host;    /* the bound address, without brackets, for comparisons;
+                                      * Via and Record-Route use the UstLocalAddress a
+                                      * datagram came in or goes out at */
   guint                port;
   char                *domain;
   gboolean             any;          /* bound to all addresses: host is "0.0.0.0" or "[::]" */

@@ -1246,7 +1246,6 @@ ust_proxy_finalize (GObject *object)
 {
   UstProxy *self = UST_PROXY (object);
 
-  g_free (self->host);
   g_free (self->bare_host);
   g_free (self->domain);
   g_free (self->out);
@@ -1316,9 +1315,6 @@ ust_proxy_new (UstTransport   *transport,
   local = ust_transport_get_local_address (transport);
   inet = g_inet_socket_address_get_address (local);
   self->bare_host = g_inet_address_to_string (inet);
-  self->host = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
-                 ? g_strdup_printf ("[%s]", self->bare_host)
-                 : g_strdup (self->bare_host);
   self->port = g_inet_socket_address_get_port (local);
   self->any = ust_transport_is_any (transport);
 
