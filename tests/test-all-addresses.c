@@ -359,6 +359,66 @@ test_call_between_addresses (Fixture       *fixture,
   }
 }
 
+/* "::" is every IPv6 address: an OPTIONS to [::1] is answered from [::1],
+ * with the Via's rport filled in for an IPv6 sender. */
+static void
+test_ipv6 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetSocketAddress) any = NULL;
+  g_autoptr(UstTransport) transport = NULL;
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
+  g_autoptr(UstReasonTable) reasons = ust_reason_table_new ();
+  g_autoptr(UstProxy) proxy = NULL;
+  g_autoptr(GSocket) phone = NULL;
+  g_autoptr(GSocketAddress) phone_address = g_inet_socket_address_new_from_string ("::1", 0);
+  g_autoptr(GSocketAddress) exchange = NULL;
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *from_text = NULL;
+  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  char buffer[4096];
+  gssize len = -1;
+  guint port;
+
+  phone = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                        NULL);
+  if (phone == NULL || !g_socket_bind (phone, phone_address, FALSE, NULL))
+    {
+      g_test_skip ("no IPv6 loopback (::1) here");
+      return;
+    }
+  g_socket_set_blocking (phone, FALSE);
+
+  g_assert_true (ust_parse_host_port ("[::]:0", 5060, &any, NULL));
+  transport = ust_transport_new (any, &error);
+  g_assert_no_error (error);
+  proxy = ust_proxy_new (transport, registrar, reasons);
+  port = g_inet_socket_address_get_port (ust_transport_get_local_address (transport));
+  exchange = g_inet_socket_address_new_from_string ("::1", port);
+
+  request = g_strdup_printf ("OPTIONS sip:[::1]:%u SIP/2.0\r\n"
+                             "Via: SIP/2.0/UDP [::1]:9;branch=z9hG4bKopt6;rport\r\n"
+                             "From: <sip:alice@[::1]>;tag=o1\r\nTo: <sip:[::1]>\r\n"
+                             "Call-ID: opt6\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+                             "Content-Length: 0\r\n\r\n", port);
+  g_socket_send_to (phone, exchange, request, strlen (request), NULL, &error);
+  g_assert_no_error (error);
+  while (len <= 0 && g_get_monotonic_time () < deadline)
+    {
+      g_clear_object (&from);
+      len = g_socket_receive_from (phone, &from, buffer, sizeof buffer - 1, NULL, NULL);
+      if (len <= 0 && !g_main_context_iteration (NULL, FALSE))
+        g_usleep (500);
+    }
+  g_assert_cmpint (len, >, 0);
+  buffer[len] = '\0';
+  g_assert_true (g_str_has_prefix (buffer, "SIP/2.0 200 "));
+  g_assert_nonnull (strstr (buffer, ";rport="));
+  from_text = ust_socket_address_to_string (from);
+  g_assert_true (g_str_has_prefix (from_text, "[::1]:"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -370,5 +430,6 @@ main (int   argc,
               test_trace_shows_address_phoned, fixture_tear_down);
   g_test_add ("/ust/all-addresses/call-between-addresses", Fixture, NULL, fixture_set_up,
               test_call_between_addresses, fixture_tear_down);
+  g_test_add_func ("/ust/all-addresses/ipv6", test_ipv6);
   return g_test_run ();
 }
