@@ -77,8 +77,8 @@ uri_user (const char *value,
     {
       const char *number_end = memchr (colon, ';', (gsize) (uri_end - colon));
 
-      return g_strndup (colon + 1, (gsize) ((number_end != NULL ? number_end : uri_end)
-                                            - colon - 1));
+      return g_utf8_make_valid (colon + 1, (gssize) ((number_end != NULL ? number_end : uri_end)
+                                                      - colon - 1));
     }
   at = memchr (colon, '@', (gsize) (uri_end - colon));
   if (at == NULL || at == colon + 1)
@@ -91,7 +91,8 @@ uri_user (const char *value,
 
     if (semicolon != NULL)
       user_end = semicolon;   /* user parameters of a telephone-subscriber */
-    return g_strndup (colon + 1, (gsize) (user_end - colon - 1));
+    /* A column's name is drawn: a phone's bytes need not be UTF-8. */
+    return g_utf8_make_valid (colon + 1, (gssize) (user_end - colon - 1));
   }
 }
 
@@ -577,8 +578,12 @@ canvas_put (Canvas     *canvas,
             const char *text,
             guint       max)
 {
+  g_autofree char *valid = NULL;
   guint n = 0;
 
+  /* Stepping by character needs UTF-8; anything else would step past the end. */
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
   for (const char *p = text; *p != '\0' && at + n < canvas->width && n < max;
        p = g_utf8_next_char (p), n++)
     {
@@ -597,7 +602,8 @@ canvas_put_centered (Canvas     *canvas,
                      const char *text,
                      guint       max)
 {
-  guint len = MIN ((guint) g_utf8_strlen (text, -1), max);
+  g_autofree char *valid = g_utf8_validate (text, -1, NULL) ? NULL : g_utf8_make_valid (text, -1);
+  guint len = MIN ((guint) g_utf8_strlen (valid != NULL ? valid : text, -1), max);
 
   canvas_put (canvas, center >= len / 2 ? center - len / 2 : 0, text, max);
 }

@@ -515,7 +515,8 @@ ust_trace_entry_dup_method (const UstTraceEntry *self)
   if (self->kind != UST_TRACE_KIND_REQUEST)
     return NULL;
   space = memchr (self->data, ' ', self->first_line_len);
-  return g_strndup (self->data, space != NULL ? (gsize) (space - self->data) : 0);
+  /* Shown in the window and drawn: a phone's bytes need not be UTF-8. */
+  return g_utf8_make_valid (self->data, space != NULL ? (gssize) (space - self->data) : 0);
 }
 
 /* The reason phrase as sent ("" if empty), or NULL for anything but a
@@ -529,7 +530,7 @@ ust_trace_entry_dup_reason (const UstTraceEntry *self)
     return NULL;
   while (i < self->first_line_len && is_lws (self->data[i]))
     i++;
-  return g_strndup (self->data + i, self->first_line_len - i);
+  return g_utf8_make_valid (self->data + i, (gssize) (self->first_line_len - i));
 }
 
 /* "INVITE" or "200 POHODKA": what an arrow of a ladder is labelled with. */
