@@ -102,6 +102,25 @@ test_other_rules (void)
                    400, "Bad Content-Length header");
 }
 
+/* Found by tests/fuzz: a Route or Request-URI with no host made the proxy
+ * look up a NULL host. */
+static void
+test_uris_need_hosts (void)
+{
+  assert_rejected ("BYE sip:alice@127.0.0.1:5070 SIP/2.0\r\n"
+                   "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\r\n"
+                   "Route: <si:71.0p2.0.1:5060;lr>\r\nRoute: <sip:127.0.0.3:5060;lr>\r\n"
+                   "From: <sip:bob@127.0.0.1>;tag=1\r\nTo: <sip:alice@127.0.0.1>;tag=2\r\n"
+                   "Call-ID: abc\r\nCSeq: 2 BYE\r\n\r\n",
+                   400, "Route header without a SIP URI and host");
+  assert_rejected ("BYE sip:alice@127.0.0.1:5070 SIP/2.0\r\n"
+                   "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\r\n"
+                   "Route: <sip:127.0.0.3;lr>, <tel:+421900>\r\n"
+                   "From: <sip:bob@127.0.0.1>;tag=1\r\nTo: <sip:alice@127.0.0.1>;tag=2\r\n"
+                   "Call-ID: abc\r\nCSeq: 2 BYE\r\n\r\n",
+                   400, "Route header without a SIP URI and host");
+}
+
 static void
 test_proxy_require (void)
 {
@@ -149,6 +168,7 @@ main (int   argc,
   g_test_add_func ("/ust/validate/cseq", test_cseq);
   g_test_add_func ("/ust/validate/other-rules", test_other_rules);
   g_test_add_func ("/ust/validate/proxy-require", test_proxy_require);
+  g_test_add_func ("/ust/validate/uris-need-hosts", test_uris_need_hosts);
   g_test_add_func ("/ust/validate/valid", test_valid);
 
   return g_test_run ();

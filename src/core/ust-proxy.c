@@ -215,8 +215,11 @@ address_from_host (const char *host,
 {
   g_autoptr(GInetAddress) inet = NULL;
   char bare[64];
-  gsize len = strlen (host);
+  gsize len;
 
+  if (host == NULL)
+    return NULL;
+  len = strlen (host);
   if (len > 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < sizeof bare)
     {
       memcpy (bare, host + 1, len - 2);

@@ -37,6 +37,25 @@ ust_parse_max_forwards (osip_message_t *request,
   return TRUE;
 }
 
+static gboolean is_known_scheme (const char *scheme);
+
+/* §16.4 and §16.6 step 7: the request may be sent to any Route entry, so
+ * each must be a SIP URI with a host (there is no DNS here, but a host name
+ * is at least refused later with 404 rather than misread). */
+static gboolean
+routes_have_hosts (osip_message_t *request)
+{
+  for (int i = 0; i < osip_list_size (&request->routes); i++)
+    {
+      osip_route_t *route = osip_list_get (&request->routes, i);
+
+      if (route == NULL || route->url == NULL || !is_known_scheme (route->url->scheme)
+          || route->url->host == NULL || route->url->host[0] == '\0')
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 is_known_scheme (const char *scheme)
 {
@@ -110,6 +129,10 @@ ust_validate_request (osip_message_t *request,
   /* §16.3 step 2. */
   if (request->req_uri == NULL || !is_known_scheme (request->req_uri->scheme))
     return reject (result, 416, "Unsupported URI Scheme");
+  if (request->req_uri->host == NULL || request->req_uri->host[0] == '\0')
+    return reject (result, 400, "Request-URI has no host");
+  if (!routes_have_hosts (request))
+    return reject (result, 400, "Route header without a SIP URI and host");
 
   /* §16.3 step 5. */
   result->unsupported = collect_proxy_require (request);
