@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "ust-binding-store.h"
+#include "ust-sqlite.h"
 #include "ust-transport.h"
 
 #define SCHEMA_VERSION 1
@@ -290,6 +291,7 @@ ust_binding_store_open (const char  *path,
   *users = g_ptr_array_new_with_free_func (g_free);
   *bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
 
+  ust_sqlite_init ();
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                        NULL) != SQLITE_OK
       || !prepare_schema (self) || !load (self, *users, *bindings))

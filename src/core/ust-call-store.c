@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "ust-call-store.h"
+#include "ust-sqlite.h"
 
 /* How often readers hear of committed rows. */
 #define NOTIFY_INTERVAL_MS 100
@@ -113,16 +114,28 @@ static const char ensure_call_sql[] =
   "INSERT INTO calls (" CALL_FIELDS ", seq) VALUES (" CALL_PARAMS ", " NEXT_SEQ ") "
   "ON CONFLICT (call_id, start_time) DO NOTHING";
 
+/* An event, on the row of its call (which the statement before made sure of):
+ * one statement rather than a lookup and an insert. */
+static const char insert_event_sql[] =
+  "INSERT INTO events (call, time, kind, detail) "
+  "SELECT id, ?3, ?4, ?5 FROM calls WHERE call_id = ?1 AND start_time = ?2";
+
 typedef enum {
   JOB_SAVE,
   JOB_EVENT,
+  JOB_STEP,    /* a save and an event of the same snapshot */
   JOB_CLEAR,
   JOB_QUIT,
   JOB_BATCH,
 } JobKind;
 
+/* A job and every text it carries are one block (job_new): a step of a
+ * call costs its producer one malloc and the writer one free, where a copy
+ * of each string cost some thirty of each. The texts are never freed on
+ * their own. */
 typedef struct {
   JobKind      kind;
+  guint        refs;       /* writer thread: its row and its text line */
   UstCallData  call;
   gint64       time_us;
   char        *event_kind;
@@ -131,13 +144,34 @@ typedef struct {
   GPtrArray   *batch;      /* JOB_BATCH: Job*, held by one producer for a loop turn */
 } Job;
 
+/* The texts job_new() packs after the Job. */
+static const gsize job_texts[] = {
+  G_STRUCT_OFFSET (Job, call.call_id),
+  G_STRUCT_OFFSET (Job, call.caller),
+  G_STRUCT_OFFSET (Job, call.caller_name),
+  G_STRUCT_OFFSET (Job, call.callee),
+  G_STRUCT_OFFSET (Job, call.caller_addr),
+  G_STRUCT_OFFSET (Job, call.callee_addr),
+  G_STRUCT_OFFSET (Job, call.final_reason),
+  G_STRUCT_OFFSET (Job, call.orig_reason),
+  G_STRUCT_OFFSET (Job, call.transfer_to),
+  G_STRUCT_OFFSET (Job, call.transfer_result),
+  G_STRUCT_OFFSET (Job, call.related_call_id),
+  G_STRUCT_OFFSET (Job, call.caller_ua),
+  G_STRUCT_OFFSET (Job, call.callee_ua),
+  G_STRUCT_OFFSET (Job, event_kind),
+  G_STRUCT_OFFSET (Job, detail),
+  G_STRUCT_OFFSET (Job, text_line),
+};
+
 /* The writer thread's connection and its statements, prepared once. */
 typedef struct {
   sqlite3      *db;
   sqlite3_stmt *upsert_call;
   sqlite3_stmt *ensure_call;
-  sqlite3_stmt *find_call;
   sqlite3_stmt *insert_event;
+  sqlite3_stmt *begin;
+  sqlite3_stmt *commit;
 } Writer;
 
 struct _UstCallStore {
@@ -207,16 +241,54 @@ ust_call_event_free (UstCallEvent *event)
   g_free (event);
 }
 
+static Job *
+job_new (JobKind            kind,
+         const UstCallData *call,
+         const char        *event_kind,
+         const char        *detail,
+         const char        *text_line)
+{
+  Job head = { .kind = kind, .refs = 1 };
+  gsize lengths[G_N_ELEMENTS (job_texts)];
+  gsize size = sizeof (Job);
+  Job *job;
+  char *next;
+
+  if (call != NULL)
+    head.call = *call;
+  head.event_kind = (char *) event_kind;
+  head.detail = (char *) detail;
+  head.text_line = (char *) text_line;
+  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
+    {
+      const char *text = G_STRUCT_MEMBER (const char *, &head, job_texts[i]);
+
+      lengths[i] = text != NULL ? strlen (text) + 1 : 0;
+      size += lengths[i];
+    }
+
+  job = g_malloc (size);
+  *job = head;
+  next = (char *) (job + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
+    {
+      if (lengths[i] == 0)
+        continue;
+      memcpy (next, G_STRUCT_MEMBER (const char *, &head, job_texts[i]), lengths[i]);
+      G_STRUCT_MEMBER (char *, job, job_texts[i]) = next;
+      next += lengths[i];
+    }
+  return job;
+}
+
 static void
 job_free (Job *job)
 {
   if (job == NULL)
     return;  /* a batch's entries are taken out one by one */
+  if (--job->refs > 0)
+    return;
   g_clear_pointer (&job->batch, g_ptr_array_unref);
-  ust_call_data_clear (&job->call);
-  g_free (job->event_kind);
-  g_free (job->detail);
-  g_free (job->text_line);
   g_free (job);
 }
 
@@ -458,8 +530,9 @@ writer_close (Writer *writer)
     return;
   sqlite3_finalize (writer->upsert_call);
   sqlite3_finalize (writer->ensure_call);
-  sqlite3_finalize (writer->find_call);
   sqlite3_finalize (writer->insert_event);
+  sqlite3_finalize (writer->begin);
+  sqlite3_finalize (writer->commit);
   sqlite3_close (writer->db);
   g_free (writer);
 }
@@ -476,14 +549,12 @@ writer_prepare (Writer  *writer,
                                     &writer->upsert_call, NULL)) == SQLITE_OK
          && (*rc = sqlite3_prepare_v3 (writer->db, ensure_call_sql, -1, flags,
                                        &writer->ensure_call, NULL)) == SQLITE_OK
-         && (*rc = sqlite3_prepare_v3 (writer->db,
-                                       "SELECT id FROM calls WHERE call_id = ?1 "
-                                       "AND start_time = ?2", -1, flags,
-                                       &writer->find_call, NULL)) == SQLITE_OK
-         && (*rc = sqlite3_prepare_v3 (writer->db,
-                                       "INSERT INTO events (call, time, kind, detail) "
-                                       "VALUES (?1, ?2, ?3, ?4)", -1, flags,
-                                       &writer->insert_event, NULL)) == SQLITE_OK;
+         && (*rc = sqlite3_prepare_v3 (writer->db, insert_event_sql, -1, flags,
+                                       &writer->insert_event, NULL)) == SQLITE_OK
+         && (*rc = sqlite3_prepare_v3 (writer->db, "BEGIN IMMEDIATE", -1, flags,
+                                       &writer->begin, NULL)) == SQLITE_OK
+         && (*rc = sqlite3_prepare_v3 (writer->db, "COMMIT", -1, flags,
+                                       &writer->commit, NULL)) == SQLITE_OK;
 }
 
 /* Creates the folder and the database if needed, sets the connection up and
@@ -508,7 +579,12 @@ writer_open (const char  *path,
       return NULL;
     }
 
-  rc = sqlite3_open_v2 (path, &writer->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  /* NOMUTEX: one thread at a time uses the connection (the one that opens it,
+   * then the writer thread), so SQLite need not lock it on every call: a
+   * row binds 23 values and each bind took the lock. */
+  ust_sqlite_init ();
+  rc = sqlite3_open_v2 (path, &writer->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     goto failed;
   sqlite3_busy_timeout (writer->db, BUSY_TIMEOUT_MS);
@@ -545,22 +621,40 @@ failed:
   return NULL;
 }
 
+/* Every statement has all its parameters bound before each step, so the
+ * bindings are not cleared (that costs a pass over the 23 of a call). */
 static int
 step_done (sqlite3_stmt *stmt)
 {
   int rc = sqlite3_step (stmt);
 
   sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int
+insert_event (Writer *writer,
+              Job    *job)
+{
+  sqlite3_stmt *stmt = writer->insert_event;
+  int rc;
+
+  bind_text (stmt, 1, job->call.call_id);
+  sqlite3_bind_int64 (stmt, 2, job->call.start_time);
+  sqlite3_bind_int64 (stmt, 3, job->time_us);
+  bind_text (stmt, 4, job->event_kind);
+  bind_text (stmt, 5, job->detail);
+  rc = step_done (stmt);
+  /* No row for the call: the statement before was refused. */
+  if (rc == SQLITE_OK && sqlite3_changes (writer->db) != 1)
+    return SQLITE_CONSTRAINT;
+  return rc;
 }
 
 static int
 run_job (Writer *writer,
          Job    *job)
 {
-  sqlite3_stmt *stmt;
-  gint64 call_row = 0;
   int rc;
 
   switch (job->kind)
@@ -572,26 +666,12 @@ run_job (Writer *writer,
     case JOB_EVENT:
       bind_call (writer->ensure_call, &job->call);
       rc = step_done (writer->ensure_call);
-      if (rc != SQLITE_OK)
-        return rc;
+      return rc == SQLITE_OK ? insert_event (writer, job) : rc;
 
-      stmt = writer->find_call;
-      bind_text (stmt, 1, job->call.call_id);
-      sqlite3_bind_int64 (stmt, 2, job->call.start_time);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        call_row = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? SQLITE_CONSTRAINT : rc;
-
-      stmt = writer->insert_event;
-      sqlite3_bind_int64 (stmt, 1, call_row);
-      sqlite3_bind_int64 (stmt, 2, job->time_us);
-      bind_text (stmt, 3, job->event_kind);
-      bind_text (stmt, 4, job->detail);
-      return step_done (stmt);
+    case JOB_STEP:
+      bind_call (writer->upsert_call, &job->call);
+      rc = step_done (writer->upsert_call);
+      return rc == SQLITE_OK ? insert_event (writer, job) : rc;
 
     case JOB_CLEAR:
       return sqlite3_exec (writer->db, "DELETE FROM events; DELETE FROM calls;", NULL, NULL,
@@ -698,9 +778,10 @@ take_job (UstCallStore *self,
    * the database refuses, and the other way round. */
   if (job->text_line != NULL)
     {
-      g_queue_push_tail (pending_text, g_steal_pointer (&job->text_line));
+      job->refs++;
+      g_queue_push_tail (pending_text, job);
       if (pending_text->length > MAX_PENDING)
-        g_free (g_queue_pop_head (pending_text));
+        job_free (g_queue_pop_head (pending_text));
     }
 
   g_queue_push_tail (pending, job);
@@ -763,11 +844,11 @@ write_text (UstCallStore  *self,
 
   while (lines->length > 0)
     {
-      const char *line = g_queue_peek_head (lines);
+      const Job *job = g_queue_peek_head (lines);
 
-      if (fputs (line, *file) < 0 || fputc ('\n', *file) == EOF)
+      if (fputs (job->text_line, *file) < 0 || fputc ('\n', *file) == EOF)
         goto failed;
-      g_free (g_queue_pop_head (lines));
+      job_free (g_queue_pop_head (lines));
     }
   /* Per batch, like the database commit: the lines are with the OS when
    * the batch is done, so a killed process does not lose them. */
@@ -810,7 +891,7 @@ write_pending (UstCallStore  *self,
       guint n = MIN (pending->length, MAX_BATCH);
       GList *link = pending->head;
 
-      rc = sqlite3_exec ((*writer)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      rc = step_done ((*writer)->begin);
       if (rc != SQLITE_OK)
         goto failed;
 
@@ -827,7 +908,7 @@ write_pending (UstCallStore  *self,
                      self->path, job->call.call_id, sqlite3_errmsg ((*writer)->db));
         }
 
-      rc = sqlite3_exec ((*writer)->db, "COMMIT", NULL, NULL, NULL);
+      rc = step_done ((*writer)->commit);
       if (rc != SQLITE_OK)
         goto rollback;
 
@@ -921,7 +1002,7 @@ writer_thread_func (gpointer user_data)
    * it through the written count. */
   mark_written (self, pending.length);
   g_queue_clear_full (&pending, (GDestroyNotify) job_free);
-  g_queue_clear_full (&pending_text, g_free);
+  g_queue_clear_full (&pending_text, (GDestroyNotify) job_free);
   g_clear_pointer (&text, fclose);
   writer_close (writer);
   return NULL;
@@ -938,14 +1019,15 @@ submit (UstCallStore *self,
       job_free (job);
       return;
     }
-  g_mutex_lock (&self->lock);
-  self->submitted++;
-  g_mutex_unlock (&self->lock);
+  /* A held job is counted when its batch is handed over (end_batch). */
   if (self->held != NULL)
     {
       g_ptr_array_add (self->held, job);
       return;
     }
+  g_mutex_lock (&self->lock);
+  self->submitted++;
+  g_mutex_unlock (&self->lock);
   g_async_queue_push (self->queue, job);
 }
 
@@ -976,8 +1058,10 @@ ust_call_store_end_batch (UstCallStore *self)
       g_clear_pointer (&self->held, g_ptr_array_unref);
       return;
     }
-  job = g_new0 (Job, 1);
-  job->kind = JOB_BATCH;
+  g_mutex_lock (&self->lock);
+  self->submitted += self->held->len;
+  g_mutex_unlock (&self->lock);
+  job = job_new (JOB_BATCH, NULL, NULL, NULL, NULL);
   job->batch = g_steal_pointer (&self->held);
   g_ptr_array_set_free_func (job->batch, (GDestroyNotify) job_free);
   g_async_queue_push (self->queue, job);
@@ -1054,6 +1138,7 @@ ensure_reader (UstCallStore  *self,
       return FALSE;
     }
 
+  ust_sqlite_init ();
   rc = sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {
@@ -1355,10 +1440,7 @@ ust_call_store_close (UstCallStore *self)
 
   if (self->thread != NULL)
     {
-      Job *quit = g_new0 (Job, 1);
-
-      quit->kind = JOB_QUIT;
-      g_async_queue_push (self->queue, quit);
+      g_async_queue_push (self->queue, job_new (JOB_QUIT, NULL, NULL, NULL, NULL));
       g_thread_join (g_steal_pointer (&self->thread));
     }
   reader_close (self);
@@ -1393,18 +1475,6 @@ ust_call_store_flush (UstCallStore *self,
   return done;
 }
 
-static Job *
-job_new (JobKind            kind,
-         const UstCallData *call)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->kind = kind;
-  if (call != NULL)
-    ust_call_data_copy (call, &job->call);
-  return job;
-}
-
 /* Saves the call as it is now; saving it again later updates the same row
  * (a call is known by its Call-ID and start time). Live calls are saved
  * too, so the diary shows them while they ring. */
@@ -1415,7 +1485,7 @@ ust_call_store_save_call (UstCallStore      *self,
   g_return_if_fail (UST_IS_CALL_STORE (self));
   g_return_if_fail (data != NULL && data->call_id != NULL);
 
-  submit (self, job_new (JOB_SAVE, data));
+  submit (self, job_new (JOB_SAVE, data, NULL, NULL, NULL));
 }
 
 /* Adds a line to @call's history, and @text_line (if not NULL) to the
@@ -1434,11 +1504,29 @@ ust_call_store_add_event (UstCallStore      *self,
   g_return_if_fail (call != NULL && call->call_id != NULL);
   g_return_if_fail (kind != NULL);
 
-  job = job_new (JOB_EVENT, call);
+  job = job_new (JOB_EVENT, call, kind, detail, text_line);
   job->time_us = time_us;
-  job->event_kind = g_strdup (kind);
-  job->detail = g_strdup (detail);
-  job->text_line = g_strdup (text_line);
+  submit (self, job);
+}
+
+/* Both of the above for one step of a call: its row as it is now, the event
+ * and the text line, in one job that holds one copy of @call. */
+void
+ust_call_store_save_step (UstCallStore      *self,
+                          const UstCallData *call,
+                          gint64             time_us,
+                          const char        *kind,
+                          const char        *detail,
+                          const char        *text_line)
+{
+  Job *job;
+
+  g_return_if_fail (UST_IS_CALL_STORE (self));
+  g_return_if_fail (call != NULL && call->call_id != NULL);
+  g_return_if_fail (kind != NULL);
+
+  job = job_new (JOB_STEP, call, kind, detail, text_line);
+  job->time_us = time_us;
   submit (self, job);
 }
 
@@ -1448,7 +1536,7 @@ ust_call_store_clear (UstCallStore *self)
 {
   g_return_if_fail (UST_IS_CALL_STORE (self));
 
-  submit (self, job_new (JOB_CLEAR, NULL));
+  submit (self, job_new (JOB_CLEAR, NULL, NULL, NULL, NULL));
 }
 
 /* The number of calls in the diary, as of the last "calls-changed"; 0 when
@@ -1696,6 +1784,7 @@ ust_call_store_export_csv (const char  *db_path,
       return FALSE;
     }
 
+  ust_sqlite_init ();
   rc = sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {

@@ -50,6 +50,12 @@ void          ust_call_store_add_event          (UstCallStore       *self,
                                                  const char         *kind,
                                                  const char         *detail,
                                                  const char         *text_line);
+void          ust_call_store_save_step          (UstCallStore       *self,
+                                                 const UstCallData  *call,
+                                                 gint64              time_us,
+                                                 const char         *kind,
+                                                 const char         *detail,
+                                                 const char         *text_line);
 void          ust_call_store_clear              (UstCallStore       *self);
 void          ust_call_store_begin_batch        (UstCallStore       *self);
 void          ust_call_store_end_batch          (UstCallStore       *self);

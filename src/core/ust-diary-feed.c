@@ -43,8 +43,7 @@ call_event_cb (UstCallTracker *tracker,
 
   /* The row shows the call as it is now (the diary view and its readers
    * follow live calls), and every step is an event row. */
-  ust_call_store_save_call (self->store, data);
-  ust_call_store_add_event (self->store, data, change->time, change->kind, change->detail,
+  ust_call_store_save_step (self->store, data, change->time, change->kind, change->detail,
                             change->line);
 }
 
