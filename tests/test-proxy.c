@@ -733,6 +733,50 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
   phone_clear (&mobile);
 }
 
+/* A phone in a Windows code page: "Ján" and "Obsadené" in Latin-2 bytes.
+ * The call goes through untouched, and the diary keeps text it can show
+ * and export (U+FFFD for what was not UTF-8). */
+static void
+test_diary_text_not_utf8 (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(UstCallTracker) tracker = ust_call_tracker_new ();
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKl2;rport\r\n"
+    "From: \"J\xe1n\" <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: latin2-1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:APORT>\r\n"
+    "User-Agent: Telef\xf3n 1.0\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *trying = NULL, *at_bob = NULL, *busy = NULL, *at_alice = NULL;
+  const UstCallData *call;
+
+  ust_proxy_set_call_tracker (fixture->proxy, tracker);
+  phone_send (fixture, &fixture->alice, invite);
+  trying = phone_receive (&fixture->alice, 2000);
+  at_bob = phone_receive (&fixture->bob, 2000);
+  g_assert_nonnull (at_bob);
+  /* Forwarded as sent: the exchange changes no byte of a header it does
+   * not own. */
+  g_assert_nonnull (strstr (at_bob, "From: \"J\xe1n\" <sip:alice@127.0.0.1>"));
+
+  busy = fork_reply (at_bob, "SIP/2.0 486 Obsaden\xe9", "b1", "Server: Stol\xedk\r\n");
+  phone_send (fixture, &fixture->bob, busy);
+  at_alice = phone_receive (&fixture->alice, 2000);
+  g_assert_nonnull (at_alice);
+  g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 486 Obsaden\xe9\r\n"));
+
+  call = ust_call_record_get_data (ust_call_tracker_lookup (tracker, "latin2-1"));
+  g_assert_nonnull (call);
+  g_assert_cmpint (call->state, ==, UST_CALL_BUSY);
+  g_assert_cmpstr (call->caller_name, ==, "J\xef\xbf\xbdn");
+  g_assert_cmpstr (call->caller_ua, ==, "Telef\xef\xbf\xbdn 1.0");
+  g_assert_cmpstr (call->callee_ua, ==, "Stol\xef\xbf\xbdk");
+  g_assert_cmpstr (call->orig_reason, ==, "Obsaden\xef\xbf\xbd");
+  g_assert_true (g_utf8_validate (call->final_reason, -1, NULL));
+
+  ust_proxy_set_call_tracker (fixture->proxy, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -750,6 +794,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/ust/proxy/timer-c-cancels", Fixture, NULL, fixture_set_up, test_timer_c_cancels,
               fixture_tear_down);
+  g_test_add ("/ust/proxy/diary-text-not-utf8", Fixture, NULL, fixture_set_up,
+              test_diary_text_not_utf8, fixture_tear_down);
   g_test_add ("/ust/proxy/loop-482", Fixture, NULL, fixture_set_up, test_loop_482,
               fixture_tear_down);
   g_test_add ("/ust/proxy/torture", Fixture, NULL, fixture_set_up, test_torture,

@@ -83,14 +83,30 @@ unindex_call (UstCallTracker *self,
     g_hash_table_remove (self->refers, call->refer_key);
 }
 
+/* Phones may send bytes that are not UTF-8 (a display name in a Windows
+ * code page, say); the diary is shown, searched and exported as text, so
+ * what it keeps from the wire is made valid. Takes @text. (Call-IDs and
+ * user names used as keys are kept as sent.) */
+static char *
+as_text (char *text)
+{
+  char *valid;
+
+  if (text == NULL || g_utf8_validate (text, -1, NULL))
+    return text;
+  valid = g_utf8_make_valid (text, -1);
+  g_free (text);
+  return valid;
+}
+
 static char *
 aor_of (osip_uri_t *uri)
 {
   if (uri == NULL || uri->host == NULL)
     return NULL;
   if (uri->username == NULL)
-    return g_strdup (uri->host);
-  return g_strdup_printf ("%s@%s", uri->username, uri->host);
+    return as_text (g_strdup (uri->host));
+  return as_text (g_strdup_printf ("%s@%s", uri->username, uri->host));
 }
 
 /* A display name as shown: a quoted-string loses its quotes and its
@@ -106,7 +122,7 @@ unquote (const char *text)
     return NULL;
   len = strlen (text);
   if (len < 2 || text[0] != '"' || text[len - 1] != '"')
-    return g_strdup (text);
+    return as_text (g_strdup (text));
 
   out = g_string_sized_new (len);
   for (const char *p = text + 1; p < text + len - 1; p++)
@@ -115,7 +131,7 @@ unquote (const char *text)
         p++;
       g_string_append_c (out, *p);
     }
-  return g_string_free (out, FALSE);
+  return as_text (g_string_free (out, FALSE));
 }
 
 /* The diary's text, in the seed's format:
@@ -212,12 +228,14 @@ emit_event (UstCallTracker *self,
             const char     *detail)
 {
   g_autofree char *line = NULL;
-  UstCallChange event = { call->record, time, kind, detail, NULL };
+  g_autofree char *valid = detail != NULL && !g_utf8_validate (detail, -1, NULL)
+                             ? g_utf8_make_valid (detail, -1) : NULL;
+  UstCallChange event = { call->record, time, kind, valid != NULL ? valid : detail, NULL };
 
   ust_call_record_changed (call->record);
   if (!g_signal_has_handler_pending (self, signals[CALL_EVENT], 0, FALSE))
     return;
-  event.line = line = format_line (call->data, clock_text (self, time), kind, detail);
+  event.line = line = format_line (call->data, clock_text (self, time), kind, event.detail);
   g_signal_emit (self, signals[CALL_EVENT], 0, &event);
 }
 
@@ -424,7 +442,7 @@ start_call (UstCallTracker *self,
   call->data->caller_name = unquote (request->from->displayname);
   call->data->callee = aor_of (request->to->url);
   call->data->caller_addr = ust_socket_address_to_string (source);
-  call->data->caller_ua = g_strdup (ust_sip_header_value (request, "user-agent"));
+  call->data->caller_ua = as_text (g_strdup (ust_sip_header_value (request, "user-agent")));
   call->data->start_time = now;
   call->data->state = UST_CALL_SETUP;
   if (mentions_video (request) && read_media (request, &media))
@@ -506,7 +524,7 @@ record_refer (UstCallTracker *self,
       g_hash_table_replace (self->refers, call->refer_key, call);
     }
   else
-    call->data->transfer_to = g_strdup (refer_to);
+    call->data->transfer_to = as_text (g_strdup (refer_to));
   osip_from_free (target);
   call->refer_time = g_get_real_time ();
   emit_event (self, call, call->refer_time, "transfer",
@@ -539,7 +557,7 @@ record_notify (UstCallTracker *self,
     return;
 
   g_free (call->data->transfer_result);
-  call->data->transfer_result = g_strdup (status);
+  call->data->transfer_result = as_text (g_strdup (status));
   emit_event (self, call, g_get_real_time (), "transfer-result", status);
 }
 
@@ -650,8 +668,8 @@ finish_failed (UstCallTracker *self,
   call->data->state = failure_state (call, code, local);
   call->data->ended_by = failure_ended_by (call->data->state, local);
   call->data->final_code = code;
-  call->data->final_reason = g_strdup (phrase_sent);
-  call->data->orig_reason = g_strdup (phrase_received);
+  call->data->final_reason = as_text (g_strdup (phrase_sent));
+  call->data->orig_reason = as_text (g_strdup (phrase_received));
   call->data->end_time = now;
   mark_ended (self, call);
   emit_event (self, call, now, call->data->state == UST_CALL_CANCELLED ? "cancelled" : "rejected",
@@ -698,8 +716,9 @@ ust_call_tracker_response (UstCallTracker *self,
     {
       const char *agent = ust_sip_header_value (response, "server");
 
-      call->data->callee_ua = g_strdup (agent != NULL ? agent
-                                                     : ust_sip_header_value (response, "user-agent"));
+      call->data->callee_ua = as_text (g_strdup (agent != NULL ? agent
+                                                              : ust_sip_header_value (response,
+                                                                                      "user-agent")));
     }
 
   if (code >= 180 && code < 200)
@@ -718,8 +737,8 @@ ust_call_tracker_response (UstCallTracker *self,
       call->data->state = UST_CALL_ANSWERED;
       call->data->answer_time = now;
       call->data->final_code = code;
-      call->data->final_reason = g_strdup (phrase_sent);
-      call->data->orig_reason = g_strdup (response->reason_phrase);
+      call->data->final_reason = as_text (g_strdup (phrase_sent));
+      call->data->orig_reason = as_text (g_strdup (response->reason_phrase));
       link_conference (self, call);
       emit_event (self, call, now, "started", NULL);
     }
