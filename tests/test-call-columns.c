@@ -151,6 +151,18 @@ test_not_applicable (void)
   ust_call_data_clear (&data);
 }
 
+/* A Call-ID is kept as the phone sent it; its cell is text (U+FFFD for a
+ * byte that is not UTF-8), for the window and the CSV. */
+static void
+test_call_id_not_utf8 (void)
+{
+  UstCallData data = { 0 };
+
+  data.call_id = g_strdup ("a\xff" "b@host");
+  assert_cell (&data, "call_id", "a\xef\xbf\xbd" "b@host");
+  ust_call_data_clear (&data);
+}
+
 static void
 test_time_format (void)
 {
@@ -181,6 +193,7 @@ main (int   argc,
   g_test_add_func ("/ust/call-columns/answered", test_answered);
   g_test_add_func ("/ust/call-columns/not-applicable", test_not_applicable);
   g_test_add_func ("/ust/call-columns/time-format", test_time_format);
+  g_test_add_func ("/ust/call-columns/call-id-not-utf8", test_call_id_not_utf8);
 
   return g_test_run ();
 }

@@ -56,10 +56,14 @@ ust_call_format_duration (gint64 from_us,
   return g_strdup_printf ("%" G_GINT64_FORMAT ".%03d", ms / 1000, (int) (ms % 1000));
 }
 
+/* A cell is text for the window and the CSV; a Call-ID is kept as a phone
+ * sent it, which need not be UTF-8. */
 static char *
 text_or_empty (const char *text)
 {
-  return g_strdup (text != NULL ? text : "");
+  if (text == NULL)
+    return g_strdup ("");
+  return g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
 }
 
 static char *

@@ -163,7 +163,8 @@ ust_wire_row_ensure_texts (UstWireRow *self)
   self->from = ust_trace_address_to_string (ust_trace_entry_get_source (entry));
   self->to = ust_trace_address_to_string (ust_trace_entry_get_destination (entry));
   self->summary = ust_trace_entry_dup_summary (entry);
-  self->call_id = g_strdup (call_id != NULL ? call_id : "");
+  /* Shown and case-folded: a phone's Call-ID need not be UTF-8. */
+  self->call_id = g_utf8_make_valid (call_id != NULL ? call_id : "", -1);
   if (self->summary == NULL)
     self->summary = g_strdup ("");
   joined = g_strjoin ("\n", self->from != NULL ? self->from : "", self->to != NULL ? self->to : "",
@@ -525,10 +526,11 @@ show_entry (UstWireView   *self,
   if (call_id != NULL && call_id[0] != '\0')
     {
       g_autofree char *label = NULL;
+      g_autofree char *shown = g_utf8_make_valid (call_id, -1);
 
       self->ladder = ust_ladder_new_for_call (entries, call_id);
       /* Translators: the heading of the ladder diagram; %s is a Call-ID. */
-      label = g_strdup_printf (_("Call %s"), call_id);
+      label = g_strdup_printf (_("Call %s"), shown);
       gtk_label_set_text (self->ladder_label, label);
     }
   else
