@@ -50,6 +50,7 @@ gboolean ust_proxy_send          (UstProxy       *self,
                                   GSocketAddress *to,
                                   const char     *data,
                                   gsize           len);
+gboolean ust_proxy_wants_events  (UstProxy       *self);
 void     ust_proxy_emit_event    (UstProxy       *self,
                                   const char     *format,
                                   ...) G_GNUC_PRINTF (2, 3);

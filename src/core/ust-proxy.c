@@ -46,6 +46,14 @@ typedef struct {
 
 /* Helpers ----------------------------------------------------------------- */
 
+/* Formatting an event, addresses included, costs more than the routing
+ * decision: callers skip it when nobody listens, as under load. */
+gboolean
+ust_proxy_wants_events (UstProxy *self)
+{
+  return g_signal_has_handler_pending (self, signals[EVENT], 0, FALSE);
+}
+
 void
 ust_proxy_emit_event (UstProxy   *self,
                       const char *format,
@@ -54,9 +62,7 @@ ust_proxy_emit_event (UstProxy   *self,
   g_autofree char *line = NULL;
   va_list args;
 
-  /* Formatting costs more than the routing decision: skip it when nobody
-   * listens, as under load tests. */
-  if (!g_signal_has_handler_pending (self, signals[EVENT], 0, FALSE))
+  if (!ust_proxy_wants_events (self))
     return;
 
   va_start (args, format);
@@ -272,11 +278,11 @@ source_host_port (GSocketAddress *source,
                   gsize           size,
                   guint          *port)
 {
-  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (source);
-  g_autofree char *text = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-
-  g_strlcpy (host, text, size);
-  *port = g_inet_socket_address_get_port (inet);
+  if (!ust_socket_address_host_port (source, host, size, port, NULL))
+    {
+      g_strlcpy (host, "?", size);
+      *port = 0;
+    }
 }
 
 /* Responses the exchange sends itself ------------------------------------- */
@@ -682,8 +688,13 @@ forward_stateless (UstProxy       *self,
   if (len == 0)
     return;
 
-  g_autofree char *where = ust_socket_address_to_string (destination);
-  ust_proxy_emit_event (self, "%s %s → %s", in->method, in->request->call_id->number, where);
+  if (ust_proxy_wants_events (self))
+    {
+      g_autofree char *where = ust_socket_address_to_string (destination);
+
+      ust_proxy_emit_event (self, "%s %s → %s", in->method, in->request->call_id->number,
+                            where);
+    }
   if (ust_proxy_send (self, out, destination, self->out, len))
     self->stats.requests_forwarded++;
 }
@@ -725,9 +736,13 @@ forward_stateful (UstProxy     *self,
                                    target->destination, self->out, len);
       client->local = out;
       server->pending++;
-      g_autofree char *where = ust_socket_address_to_string (target->destination);
-      ust_proxy_emit_event (self, "%s %s → %s %s", in->method, in->request->call_id->number,
-                            where, target->uri != NULL ? target->uri : "");
+      if (ust_proxy_wants_events (self))
+        {
+          g_autofree char *where = ust_socket_address_to_string (target->destination);
+
+          ust_proxy_emit_event (self, "%s %s → %s %s", in->method, in->request->call_id->number,
+                                where, target->uri != NULL ? target->uri : "");
+        }
       self->stats.requests_forwarded++;
       ust_proxy_start_client (self, client);
     }
@@ -794,7 +809,7 @@ handle_register (UstProxy     *self,
       respond (self, in, server, result.code, result.phrase, extra);
     }
 
-  if (result.code == 200)
+  if (result.code == 200 && ust_proxy_wants_events (self))
     {
       g_autofree char *where = ust_socket_address_to_string (in->source);
       ust_proxy_emit_event (self, "REGISTER %s from %s: %u binding(s)",

@@ -828,17 +828,49 @@ bad:
   return FALSE;
 }
 
+/* @address's host, without brackets ("192.168.1.23", "fd00::5"), into
+ * @host, and its port. Straight from the socket address, with no
+ * allocation: the proxy needs it for every request it receives. */
+gboolean
+ust_socket_address_host_port (GSocketAddress *address,
+                              char           *host,
+                              gsize           size,
+                              guint          *port,
+                              gboolean       *ipv6)
+{
+  struct sockaddr_storage native;
+  const void *bytes;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address)
+      || !g_socket_address_to_native (address, &native, sizeof native, NULL))
+    return FALSE;
+  if (native.ss_family == AF_INET6)
+    {
+      const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) &native;
+
+      bytes = &in6->sin6_addr;
+      *port = g_ntohs (in6->sin6_port);
+    }
+  else
+    {
+      const struct sockaddr_in *in4 = (const struct sockaddr_in *) &native;
+
+      bytes = &in4->sin_addr;
+      *port = g_ntohs (in4->sin_port);
+    }
+  if (ipv6 != NULL)
+    *ipv6 = native.ss_family == AF_INET6;
+  return inet_ntop (native.ss_family, bytes, host, (socklen_t) size) != NULL;
+}
+
 char *
 ust_socket_address_to_string (GSocketAddress *address)
 {
-  GInetSocketAddress *inet;
-  g_autofree char *host = NULL;
+  char host[64];
+  gboolean ipv6;
+  guint port;
 
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
+  if (!ust_socket_address_host_port (address, host, sizeof host, &port, &ipv6))
     return g_strdup ("?");
-  inet = G_INET_SOCKET_ADDRESS (address);
-  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  if (g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (inet));
-  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (inet));
+  return g_strdup_printf (ipv6 ? "[%s]:%u" : "%s:%u", host, port);
 }

@@ -71,5 +71,10 @@ gboolean            ust_parse_host_port             (const char          *text,
                                                      GInetSocketAddress **address,
                                                      GError             **error);
 char               *ust_socket_address_to_string    (GSocketAddress      *address);
+gboolean            ust_socket_address_host_port    (GSocketAddress      *address,
+                                                     char                *host,
+                                                     gsize                size,
+                                                     guint               *port,
+                                                     gboolean            *ipv6);
 
 G_END_DECLS
