@@ -419,6 +419,35 @@ test_ipv6 (void)
   g_assert_true (g_str_has_prefix (from_text, "[::1]:"));
 }
 
+/* How addresses are written in events, the diary and the Via's received:
+ * formatted by hand for IPv4 (see ust_socket_address_host_port). */
+static void
+test_address_text (void)
+{
+  const char *cases[][2] = {
+    { "0.0.0.0", "0.0.0.0:0" },
+    { "255.255.255.255", "255.255.255.255:65535" },
+    { "192.168.1.10", "192.168.1.10:5060" },
+    { "10.0.100.9", "10.0.100.9:7" },
+    { "fd00::2", "[fd00::2]:5060" },
+  };
+  const guint ports[] = { 0, 65535, 5060, 7, 5060 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (cases[i][0],
+                                                                                 ports[i]);
+      g_autofree char *text = ust_socket_address_to_string (address);
+      char host[64];
+      guint port = 1;
+
+      g_assert_cmpstr (text, ==, cases[i][1]);
+      g_assert_true (ust_socket_address_host_port (address, host, sizeof host, &port, NULL));
+      g_assert_cmpstr (host, ==, cases[i][0]);
+      g_assert_cmpuint (port, ==, ports[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -431,5 +460,6 @@ main (int   argc,
   g_test_add ("/ust/all-addresses/call-between-addresses", Fixture, NULL, fixture_set_up,
               test_call_between_addresses, fixture_tear_down);
   g_test_add_func ("/ust/all-addresses/ipv6", test_ipv6);
+  g_test_add_func ("/ust/transport/address-text", test_address_text);
   return g_test_run ();
 }

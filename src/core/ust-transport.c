@@ -828,6 +828,25 @@ bad:
   return FALSE;
 }
 
+/* Writes @value in decimal at @out; returns how many characters. */
+static gsize
+put_decimal (char  *out,
+             guint  value)
+{
+  char digits[12];
+  gsize n = 0, i;
+
+  do
+    {
+      digits[n++] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value > 0);
+  for (i = 0; i < n; i++)
+    out[i] = digits[n - 1 - i];
+  return n;
+}
+
 /* @address's host, without brackets ("192.168.1.23", "fd00::5"), into
  * @host, and its port. Straight from the socket address, with no
  * allocation: the proxy needs it for every request it receives. */
@@ -860,17 +879,42 @@ ust_socket_address_host_port (GSocketAddress *address,
     }
   if (ipv6 != NULL)
     *ipv6 = native.ss_family == AF_INET6;
+  if (native.ss_family == AF_INET && size >= 16)
+    {
+      /* glibc's inet_ntop formats IPv4 with sprintf: ten times this. */
+      const guint8 *octets = bytes;
+      gsize at = 0;
+
+      for (guint i = 0; i < 4; i++)
+        {
+          if (i > 0)
+            host[at++] = '.';
+          at += put_decimal (host + at, octets[i]);
+        }
+      host[at] = '\0';
+      return TRUE;
+    }
   return inet_ntop (native.ss_family, bytes, host, (socklen_t) size) != NULL;
 }
 
 char *
 ust_socket_address_to_string (GSocketAddress *address)
 {
-  char host[64];
+  char host[64], text[80];
   gboolean ipv6;
   guint port;
+  gsize at = 0, len;
 
   if (!ust_socket_address_host_port (address, host, sizeof host, &port, &ipv6))
     return g_strdup ("?");
-  return g_strdup_printf (ipv6 ? "[%s]:%u" : "%s:%u", host, port);
+  len = strlen (host);
+  if (ipv6)
+    text[at++] = '[';
+  memcpy (text + at, host, len);
+  at += len;
+  if (ipv6)
+    text[at++] = ']';
+  text[at++] = ':';
+  at += put_decimal (text + at, port);
+  return g_strndup (text, at);
 }
