@@ -14,14 +14,8 @@
 
 #include "ust-proxy.h"
 #include "ust-sip.h"
+#include "ust-test-phone.h"
 #include "ust-trace.h"
-
-typedef struct {
-  GSocket        *socket;
-  GSocketAddress *exchange;  /* where this phone sends to */
-  guint           port;
-  char           *host;      /* its own address */
-} Phone;
 
 typedef struct {
   char           *data_dir;
@@ -31,77 +25,20 @@ typedef struct {
   UstProxy       *proxy;
   UstTrace       *trace;
   guint           port;
-  Phone           alice;     /* 127.0.0.2, sends to 127.0.0.3 */
-  Phone           bob;       /* 127.0.0.4, sends to 127.0.0.5 */
+  UstTestPhone    alice;     /* 127.0.0.2, sends to 127.0.0.3 */
+  UstTestPhone    bob;       /* 127.0.0.4, sends to 127.0.0.5 */
 } Fixture;
 
-static void
-phone_init (Phone      *phone,
-            const char *host,
-            const char *exchange_host,
-            guint       exchange_port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (host, 0);
-  g_autoptr(GSocketAddress) local = NULL;
-
-  phone->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (phone->socket, address, FALSE, &error);
-  g_assert_no_error (error);
-  g_socket_set_blocking (phone->socket, FALSE);
-  local = g_socket_get_local_address (phone->socket, &error);
-  g_assert_no_error (error);
-  phone->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  phone->host = g_strdup (host);
-  phone->exchange = g_inet_socket_address_new_from_string (exchange_host, exchange_port);
-}
-
-static void
-phone_clear (Phone *phone)
-{
-  g_clear_object (&phone->socket);
-  g_clear_object (&phone->exchange);
-  g_clear_pointer (&phone->host, g_free);
-}
-
-static void
-phone_send_to (Phone          *phone,
-               GSocketAddress *to,
-               const char     *text)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_socket_send_to (phone->socket, to, text, strlen (text), NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* Runs the exchange's main context until @phone receives a datagram or two
- * seconds pass; @from gets the address it came from ("127.0.0.3:5060"). */
+/* The next datagram @phone receives (two seconds at most); @from gets
+ * where it came from. */
 static char *
-phone_receive (Phone  *phone,
-               char  **from)
+phone_receive (UstTestPhone  *phone,
+               char         **from)
 {
-  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  char buffer[65536];
+  char *text = ust_test_phone_receive (phone, 2000, from);
 
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr(GSocketAddress) source = NULL;
-      gssize len = g_socket_receive_from (phone->socket, &source, buffer, sizeof buffer - 1, NULL,
-                                          NULL);
-
-      if (len > 0)
-        {
-          if (from != NULL)
-            *from = ust_socket_address_to_string (source);
-          return g_strndup (buffer, (gsize) len);
-        }
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (500);
-    }
-  g_assert_not_reached ();
+  g_assert_nonnull (text);
+  return text;
 }
 
 static char *
@@ -135,10 +72,10 @@ header_lines (const char *message,
 }
 
 static void
-register_phone (Fixture    *fixture,
-                Phone      *phone,
-                const char *user,
-                const char *port)
+register_phone (Fixture      *fixture,
+                UstTestPhone *phone,
+                const char   *user,
+                const char   *port)
 {
   g_autofree char *template = g_strdup_printf (
     "REGISTER sip:%s SIP/2.0\r\n"
@@ -153,7 +90,7 @@ register_phone (Fixture    *fixture,
   g_autofree char *from = NULL;
   g_autofree char *expected = NULL;
 
-  phone_send_to (phone, phone->exchange, request);
+  ust_test_phone_send (phone, request);
   reply = phone_receive (phone, &from);
   g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
   /* RFC 3581: the answer leaves from where the phone sent to, or a NAT
@@ -186,8 +123,15 @@ fixture_set_up (Fixture       *fixture,
   fixture->port = g_inet_socket_address_get_port (ust_transport_get_local_address (
     fixture->transport));
 
-  phone_init (&fixture->alice, "127.0.0.2", "127.0.0.3", fixture->port);
-  phone_init (&fixture->bob, "127.0.0.4", "127.0.0.5", fixture->port);
+  {
+    g_autoptr(GSocketAddress) to_alice = g_inet_socket_address_new_from_string ("127.0.0.3",
+                                                                              fixture->port);
+    g_autoptr(GSocketAddress) to_bob = g_inet_socket_address_new_from_string ("127.0.0.5",
+                                                                            fixture->port);
+
+    ust_test_phone_init (&fixture->alice, "127.0.0.2", to_alice);
+    ust_test_phone_init (&fixture->bob, "127.0.0.4", to_bob);
+  }
   register_phone (fixture, &fixture->alice, "alice", "APORT");
   register_phone (fixture, &fixture->bob, "bob", "BPORT");
 }
@@ -199,8 +143,8 @@ fixture_tear_down (Fixture       *fixture,
   g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
   gint64 deadline = g_get_monotonic_time () + 50 * 1000;
 
-  phone_clear (&fixture->alice);
-  phone_clear (&fixture->bob);
+  ust_test_phone_clear (&fixture->alice);
+  ust_test_phone_clear (&fixture->bob);
   g_clear_object (&fixture->proxy);
   g_clear_object (&fixture->registrar);
   g_clear_object (&fixture->reasons);
@@ -266,7 +210,7 @@ test_call_between_addresses (Fixture       *fixture,
   g_autoptr(GSocketAddress) exchange_for_bob = NULL;
   char *colon;
 
-  phone_send_to (&fixture->alice, fixture->alice.exchange, invite);
+  ust_test_phone_send (&fixture->alice, invite);
   trying = phone_receive (&fixture->alice, &trying_from);
   g_assert_true (g_str_has_prefix (trying, "SIP/2.0 100 "));
   g_assert_true (g_str_has_prefix (trying_from, "127.0.0.3:"));
@@ -307,7 +251,7 @@ test_call_between_addresses (Fixture       *fixture,
     g_autoptr(GPtrArray) alice_rr = NULL;
 
     exchange_for_bob = g_inet_socket_address_new_from_string (bob_sees_host, fixture->port);
-    phone_send_to (&fixture->bob, exchange_for_bob, ok);
+    ust_test_phone_send_to (&fixture->bob, exchange_for_bob, ok);
     at_alice = phone_receive (&fixture->alice, &alice_from);
     g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 200 OK"));
     g_assert_true (g_str_has_prefix (alice_from, "127.0.0.3:"));
@@ -328,7 +272,7 @@ test_call_between_addresses (Fixture       *fixture,
     g_autofree char *ack_at_bob = NULL;
     g_autoptr(GPtrArray) routes = NULL;
 
-    phone_send_to (&fixture->alice, fixture->alice.exchange, ack);
+    ust_test_phone_send (&fixture->alice, ack);
     ack_at_bob = phone_receive (&fixture->bob, NULL);
     g_assert_true (g_str_has_prefix (ack_at_bob, "ACK sip:bob@127.0.0.4:"));
     routes = header_lines (ack_at_bob, "Route");
@@ -349,7 +293,7 @@ test_call_between_addresses (Fixture       *fixture,
     g_autoptr(GPtrArray) routes = NULL;
     g_autoptr(GPtrArray) bye_vias = NULL;
 
-    phone_send_to (&fixture->bob, exchange_for_bob, bye);
+    ust_test_phone_send_to (&fixture->bob, exchange_for_bob, bye);
     bye_at_alice = phone_receive (&fixture->alice, NULL);
     g_assert_true (g_str_has_prefix (bye_at_alice, "BYE sip:alice@127.0.0.2:"));
     routes = header_lines (bye_at_alice, "Route");

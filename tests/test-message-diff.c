@@ -13,6 +13,7 @@
 #include "ust-message-diff.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
+#include "ust-test-phone.h"
 
 typedef struct {
   UstMessageDiffKind  kind;
@@ -120,11 +121,6 @@ test_identical (void)
 /* A proxy and two phones on 127.0.0.1 ---------------------------------------------- */
 
 typedef struct {
-  GSocket        *socket;
-  guint           port;
-} Phone;
-
-typedef struct {
   char           *data_dir;
   UstTransport   *transport;
   UstRegistrar   *registrar;
@@ -133,27 +129,9 @@ typedef struct {
   UstTrace       *trace;
   GSocketAddress *proxy_address;
   guint           port;
-  Phone           alice;
-  Phone           bob;
+  UstTestPhone    alice;
+  UstTestPhone    bob;
 } Fixture;
-
-static void
-phone_init (Phone *phone)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) local = NULL;
-
-  phone->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (phone->socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  g_socket_set_blocking (phone->socket, FALSE);
-  local = g_socket_get_local_address (phone->socket, &error);
-  g_assert_no_error (error);
-  phone->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-}
 
 static char *
 expand (Fixture    *fixture,
@@ -171,51 +149,31 @@ expand (Fixture    *fixture,
 }
 
 static void
-phone_send (Fixture    *fixture,
-            Phone      *phone,
-            const char *template)
+phone_send (Fixture      *fixture,
+            UstTestPhone *phone,
+            const char   *template)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = expand (fixture, template);
 
-  g_socket_send_to (phone->socket, fixture->proxy_address, text, strlen (text), NULL, &error);
-  g_assert_no_error (error);
+  ust_test_phone_send (phone, text);
 }
 
 /* Spins the proxy's context until @phone receives a datagram (2 s at most). */
 static char *
-phone_receive (Phone *phone)
+phone_receive (UstTestPhone *phone)
 {
-  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  char buffer[65536];
+  char *text = ust_test_phone_receive (phone, 2000, NULL);
 
-  while (g_get_monotonic_time () < deadline)
-    {
-      gssize len = g_socket_receive (phone->socket, buffer, sizeof buffer - 1, NULL, NULL);
-
-      if (len > 0)
-        return g_strndup (buffer, (gsize) len);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (500);
-    }
-  g_error ("no datagram within 2 s");
+  if (text == NULL)
+    g_error ("no datagram within 2 s");
+  return text;
 }
 
 static void
-spin (guint milliseconds)
-{
-  gint64 deadline = g_get_monotonic_time () + milliseconds * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
-}
-
-static void
-register_phone (Fixture    *fixture,
-                Phone      *phone,
-                const char *user,
-                const char *port)
+register_phone (Fixture      *fixture,
+                UstTestPhone *phone,
+                const char   *user,
+                const char   *port)
 {
   g_autofree char *request = g_strdup_printf (
     "REGISTER sip:127.0.0.1:PROXY SIP/2.0\r\n"
@@ -257,8 +215,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->proxy_address = g_object_ref (G_SOCKET_ADDRESS (
     ust_transport_get_local_address (fixture->transport)));
   fixture->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (fixture->proxy_address));
-  phone_init (&fixture->alice);
-  phone_init (&fixture->bob);
+  ust_test_phone_init (&fixture->alice, "127.0.0.1", fixture->proxy_address);
+  ust_test_phone_init (&fixture->bob, "127.0.0.1", fixture->proxy_address);
   register_phone (fixture, &fixture->alice, "alice", "APORT");
   register_phone (fixture, &fixture->bob, "bob", "BPORT");
 }
@@ -269,15 +227,15 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
 
-  g_clear_object (&fixture->alice.socket);
-  g_clear_object (&fixture->bob.socket);
+  ust_test_phone_clear (&fixture->alice);
+  ust_test_phone_clear (&fixture->bob);
   g_clear_object (&fixture->proxy);
   g_clear_object (&fixture->registrar);
   g_clear_object (&fixture->reasons);
   g_clear_object (&fixture->transport);
   g_clear_object (&fixture->trace);
   g_clear_object (&fixture->proxy_address);
-  spin (50);
+  ust_test_spin (50);
   g_remove (store);
   g_rmdir (fixture->data_dir);
   g_free (fixture->data_dir);

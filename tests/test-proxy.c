@@ -11,12 +11,7 @@
 
 #include "ust-proxy.h"
 #include "ust-sip.h"
-
-typedef struct {
-  GSocket        *socket;
-  GSocketAddress *address;
-  guint           port;
-} Phone;
+#include "ust-test-phone.h"
 
 typedef struct {
   char           *data_dir;
@@ -26,75 +21,9 @@ typedef struct {
   UstProxy       *proxy;
   GSocketAddress *proxy_address;
   guint           port;
-  Phone           alice;
-  Phone           bob;
+  UstTestPhone    alice;
+  UstTestPhone    bob;
 } Fixture;
-
-static void
-phone_init (Phone *phone)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-
-  phone->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (phone->socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  g_socket_set_blocking (phone->socket, FALSE);
-  phone->address = g_socket_get_local_address (phone->socket, &error);
-  g_assert_no_error (error);
-  phone->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (phone->address));
-}
-
-static void
-phone_clear (Phone *phone)
-{
-  g_clear_object (&phone->socket);
-  g_clear_object (&phone->address);
-}
-
-static void
-phone_send (Fixture    *fixture,
-            Phone      *phone,
-            const char *text)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_socket_send_to (phone->socket, fixture->proxy_address, text, strlen (text), NULL, &error);
-  g_assert_no_error (error);
-}
-
-/* Runs the proxy's main context until @phone receives a datagram or
- * @timeout_ms passes. */
-static char *
-phone_receive (Phone *phone,
-               guint  timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
-  char buffer[65536];
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      gssize len = g_socket_receive (phone->socket, buffer, sizeof buffer - 1, NULL, NULL);
-
-      if (len > 0)
-        return g_strndup (buffer, (gsize) len);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (500);
-    }
-  return NULL;
-}
-
-static void
-spin (guint milliseconds)
-{
-  gint64 deadline = g_get_monotonic_time () + milliseconds * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
-}
 
 static char *
 expand (Fixture    *fixture,
@@ -112,10 +41,10 @@ expand (Fixture    *fixture,
 }
 
 static void
-register_phone (Fixture    *fixture,
-                Phone      *phone,
-                const char *user,
-                const char *contact_port)
+register_phone (Fixture      *fixture,
+                UstTestPhone *phone,
+                const char   *user,
+                const char   *contact_port)
 {
   g_autofree char *request = NULL;
   g_autofree char *reply = NULL;
@@ -132,8 +61,8 @@ register_phone (Fixture    *fixture,
     contact_port, user, user, user, user, user, contact_port);
 
   request = expand (fixture, template);
-  phone_send (fixture, phone, request);
-  reply = phone_receive (phone, 2000);
+  ust_test_phone_send (phone, request);
+  reply = ust_test_phone_receive (phone, 2000, NULL);
   g_assert_nonnull (reply);
   g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
 }
@@ -161,8 +90,8 @@ fixture_set_up (Fixture       *fixture,
     ust_transport_get_local_address (fixture->transport)));
   fixture->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (fixture->proxy_address));
 
-  phone_init (&fixture->alice);
-  phone_init (&fixture->bob);
+  ust_test_phone_init (&fixture->alice, "127.0.0.1", fixture->proxy_address);
+  ust_test_phone_init (&fixture->bob, "127.0.0.1", fixture->proxy_address);
   register_phone (fixture, &fixture->alice, "alice", "APORT");
   register_phone (fixture, &fixture->bob, "bob", "BPORT");
 }
@@ -173,15 +102,15 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
 
-  phone_clear (&fixture->alice);
-  phone_clear (&fixture->bob);
+  ust_test_phone_clear (&fixture->alice);
+  ust_test_phone_clear (&fixture->bob);
   g_clear_object (&fixture->proxy);
   g_clear_object (&fixture->registrar);
   g_clear_object (&fixture->reasons);
   g_clear_object (&fixture->transport);
   g_clear_object (&fixture->proxy_address);
   /* Let the registrar's background save finish before removing its folder. */
-  spin (50);
+  ust_test_spin (50);
   g_remove (store);
   g_rmdir (fixture->data_dir);
   g_free (fixture->data_dir);
@@ -222,12 +151,12 @@ test_forward_keeps_message (Fixture       *fixture,
   g_autofree char *forwarded = NULL;
   g_autofree char *expected = NULL;
 
-  phone_send (fixture, &fixture->alice, invite);
-  trying = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->alice, invite);
+  trying = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (trying);
   g_assert_true (g_str_has_prefix (trying, "SIP/2.0 100 Trying\r\n"));
 
-  forwarded = phone_receive (&fixture->bob, 2000);
+  forwarded = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (forwarded);
 
   /* Our Via carries a unique branch; cut it to compare the rest exactly. */
@@ -291,15 +220,15 @@ test_retransmission_absorbed (Fixture       *fixture,
   g_autofree char *trying2 = NULL;
   g_autofree char *none = NULL;
 
-  phone_send (fixture, &fixture->alice, invite);
-  first = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->alice, invite);
+  first = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (first);
   g_assert_true (g_str_has_prefix (first, "INVITE "));
-  trying = phone_receive (&fixture->alice, 2000);
+  trying = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (trying);
 
-  phone_send (fixture, &fixture->alice, invite);
-  trying2 = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->alice, invite);
+  trying2 = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (trying2);
   g_assert_true (g_str_has_prefix (trying2, "SIP/2.0 100 "));
 
@@ -321,7 +250,7 @@ test_retransmission_absorbed (Fixture       *fixture,
     g_assert_no_error (error);
     g_string_free (reply, TRUE);
   }
-  none = phone_receive (&fixture->bob, 300);
+  none = ust_test_phone_receive (&fixture->bob, 300, NULL);
   g_assert_null (none);
 }
 
@@ -342,17 +271,17 @@ test_timeout_408 (Fixture       *fixture,
   guint copies = 0;
   gint64 start = g_get_monotonic_time ();
 
-  phone_send (fixture, &fixture->alice, message);
+  ust_test_phone_send (&fixture->alice, message);
   for (;;)
     {
-      g_autofree char *copy = phone_receive (&fixture->bob, 50);
+      g_autofree char *copy = ust_test_phone_receive (&fixture->bob, 50, NULL);
 
       if (copy != NULL)
         {
           g_assert_true (g_str_has_prefix (copy, "MESSAGE sip:bob@127.0.0.1:"));
           copies++;
         }
-      reply = phone_receive (&fixture->alice, 1);
+      reply = ust_test_phone_receive (&fixture->alice, 1, NULL);
       if (reply != NULL || g_get_monotonic_time () - start > 5 * G_USEC_PER_SEC)
         break;
     }
@@ -382,19 +311,19 @@ test_junk_ignored (Fixture       *fixture,
   g_autofree char *answer = NULL;
   UstProxyStats stats;
 
-  phone_send (fixture, &fixture->bob, stray);
-  phone_send (fixture, &fixture->bob, "\r\n\r\n");
-  phone_send (fixture, &fixture->bob, "\x01\x02 not SIP at all \xff\r\n\r\n");
-  nothing = phone_receive (&fixture->bob, 200);
+  ust_test_phone_send (&fixture->bob, stray);
+  ust_test_phone_send (&fixture->bob, "\r\n\r\n");
+  ust_test_phone_send (&fixture->bob, "\x01\x02 not SIP at all \xff\r\n\r\n");
+  nothing = ust_test_phone_receive (&fixture->bob, 200, NULL);
   g_assert_null (nothing);
-  g_assert_null (phone_receive (&fixture->alice, 10));
+  g_assert_null (ust_test_phone_receive (&fixture->alice, 10, NULL));
 
   ust_proxy_get_stats (fixture->proxy, &stats);
   g_assert_cmpuint (stats.datagrams_dropped, ==, 2);
 
   /* Still serving. */
-  phone_send (fixture, &fixture->alice, options);
-  answer = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->alice, options);
+  answer = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (answer);
   g_assert_true (g_str_has_prefix (answer, "SIP/2.0 200 OK\r\n"));
 }
@@ -414,22 +343,22 @@ test_loop_482 (Fixture       *fixture,
   g_autofree char *second = NULL;
   g_autofree char *answer = NULL;
 
-  phone_send (fixture, &fixture->alice, message);
-  first = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->alice, message);
+  first = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (first);
 
   /* Bob's "phone" bounces it back: new Request-URI, so a spiral. */
-  phone_send (fixture, &fixture->bob, first);
-  second = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->bob, first);
+  second = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (second);
   g_assert_true (g_str_has_prefix (second, "MESSAGE "));
 
   /* Bounced again unchanged: a loop. */
-  phone_send (fixture, &fixture->bob, second);
+  ust_test_phone_send (&fixture->bob, second);
   for (int i = 0; i < 5; i++)
     {
       g_free (answer);
-      answer = phone_receive (&fixture->bob, 1000);
+      answer = ust_test_phone_receive (&fixture->bob, 1000, NULL);
       if (answer == NULL || g_str_has_prefix (answer, "SIP/2.0 482 "))
         break;
     }
@@ -459,8 +388,8 @@ test_large_datagram (Fixture       *fixture,
                              body->str);
   g_assert_cmpuint (strlen (message), <, 65507 - 200);
 
-  phone_send (fixture, &fixture->alice, message);
-  forwarded = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->alice, message);
+  forwarded = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (forwarded);
   g_assert_true (g_str_has_suffix (forwarded, body->str));
   g_string_free (body, TRUE);
@@ -492,8 +421,8 @@ test_torture (Fixture       *fixture,
   g_autofree char *response = NULL;
   const char *via_start, *via_end;
 
-  phone_send (fixture, &fixture->alice, odd);
-  forwarded = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->alice, odd);
+  forwarded = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (forwarded);
   g_assert_true (g_str_has_prefix (forwarded, "NEWMETHOD sip:bob@127.0.0.1:"));
   g_assert_nonnull (strstr (forwarded, "\r\nVia  :  SIP/2.0/UDP 127.0.0.1:"));
@@ -520,7 +449,7 @@ test_torture (Fixture       *fixture,
                       NULL, &error);
     g_assert_no_error (error);
   }
-  relayed = phone_receive (&fixture->alice, 2000);
+  relayed = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (relayed);
   {
     g_autofree char *expected = expand (fixture,
@@ -532,12 +461,12 @@ test_torture (Fixture       *fixture,
     g_assert_cmpstr (relayed, ==, expected);
   }
 
-  phone_send (fixture, &fixture->alice, mismatch);
-  rejected = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->alice, mismatch);
+  rejected = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (rejected);
   g_assert_true (g_str_has_prefix (rejected,
                                    "SIP/2.0 400 CSeq method does not match the request method\r\n"));
-  g_assert_null (phone_receive (&fixture->bob, 100));
+  g_assert_null (ust_test_phone_receive (&fixture->bob, 100, NULL));
 }
 
 /* A response to @request as a UAS builds it (§8.2.6): the request's Vias,
@@ -567,15 +496,15 @@ fork_reply (const char *request,
 /* The next datagram @phone receives that does not start with @skip (the
  * retransmissions of a request already seen), within @timeout_ms. */
 static char *
-phone_receive_other (Phone      *phone,
-                     const char *skip,
-                     guint       timeout_ms)
+phone_receive_other (UstTestPhone *phone,
+                     const char   *skip,
+                     guint         timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   while (g_get_monotonic_time () < deadline)
     {
-      g_autofree char *text = phone_receive (phone, 20);
+      g_autofree char *text = ust_test_phone_receive (phone, 20, NULL);
 
       if (text != NULL && !g_str_has_prefix (text, skip))
         return g_steal_pointer (&text);
@@ -603,16 +532,16 @@ test_timer_c_cancels (Fixture       *fixture,
   gint64 rang, elapsed;
 
   ust_proxy_set_timer_t1 (fixture->proxy, 5);
-  phone_send (fixture, &fixture->alice, invite);
-  trying = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->alice, invite);
+  trying = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_true (g_str_has_prefix (trying, "SIP/2.0 100 "));
-  at_bob = phone_receive (&fixture->bob, 2000);
+  at_bob = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_true (g_str_has_prefix (at_bob, "INVITE "));
 
   ringing = fork_reply (at_bob, "SIP/2.0 180 Ringing", "b1", "");
-  phone_send (fixture, &fixture->bob, ringing);
+  ust_test_phone_send (&fixture->bob, ringing);
   rang = g_get_monotonic_time ();
-  at_alice = phone_receive (&fixture->alice, 2000);
+  at_alice = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 180 "));
 
   cancel = phone_receive_other (&fixture->bob, "INVITE ", 5000);
@@ -628,10 +557,10 @@ test_timer_c_cancels (Fixture       *fixture,
 
   /* Bob's phone gives up: 200 for the CANCEL, 487 for the INVITE. */
   cancel_ok = fork_reply (cancel, "SIP/2.0 200 OK", "b1", "");
-  phone_send (fixture, &fixture->bob, cancel_ok);
+  ust_test_phone_send (&fixture->bob, cancel_ok);
   terminated = fork_reply (at_bob, "SIP/2.0 487 Request Terminated", "b1", "");
-  phone_send (fixture, &fixture->bob, terminated);
-  final = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->bob, terminated);
+  final = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (final);
   g_assert_true (g_str_has_prefix (final, "SIP/2.0 487 "));
 }
@@ -661,12 +590,12 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
   g_autofree char *cancel = NULL;
   g_autoptr(GError) error = NULL;
   const UstCallData *call;
-  Phone mobile;
+  UstTestPhone mobile;
 
   ust_proxy_set_call_tracker (fixture->proxy, tracker);
 
   /* bob's second phone: a second binding of bob (its own Call-ID). */
-  phone_init (&mobile);
+  ust_test_phone_init (&mobile, "127.0.0.1", fixture->proxy_address);
   {
     g_autofree char *template = g_strdup_printf (
       "REGISTER sip:127.0.0.1:PROXY SIP/2.0\r\n"
@@ -678,17 +607,17 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
     g_autofree char *request = expand (fixture, template);
     g_autofree char *reply = NULL;
 
-    phone_send (fixture, &mobile, request);
-    reply = phone_receive (&mobile, 2000);
+    ust_test_phone_send (&mobile, request);
+    reply = ust_test_phone_receive (&mobile, 2000, NULL);
     g_assert_nonnull (reply);
     g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
   }
 
-  phone_send (fixture, &fixture->alice, invite);
-  to_desk = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->alice, invite);
+  to_desk = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (to_desk);
   g_assert_true (g_str_has_prefix (to_desk, "INVITE "));
-  to_mobile = phone_receive (&mobile, 2000);
+  to_mobile = ust_test_phone_receive (&mobile, 2000, NULL);
   g_assert_nonnull (to_mobile);
   g_assert_true (g_str_has_prefix (to_mobile, "INVITE "));
 
@@ -700,7 +629,7 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
   for (int i = 0; i < 3; i++)
     {
       g_free (at_alice);
-      at_alice = phone_receive (&fixture->alice, 2000);
+      at_alice = ust_test_phone_receive (&fixture->alice, 2000, NULL);
       if (at_alice == NULL || g_str_has_prefix (at_alice, "SIP/2.0 180 "))
         break;
     }
@@ -713,12 +642,12 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
   g_socket_send_to (mobile.socket, fixture->proxy_address, answer, strlen (answer), NULL, &error);
   g_assert_no_error (error);
   g_free (at_alice);
-  at_alice = phone_receive (&fixture->alice, 2000);
+  at_alice = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (at_alice);
   g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 200 OK\r\n"));
 
   /* §16.7 step 10: the desk phone's branch is cancelled. */
-  cancel = phone_receive (&fixture->bob, 2000);
+  cancel = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (cancel);
   g_assert_true (g_str_has_prefix (cancel, "CANCEL "));
 
@@ -730,7 +659,7 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
   g_assert_cmpstr (call->callee_ua, ==, "mobile-phone");
 
   ust_proxy_set_call_tracker (fixture->proxy, NULL);
-  phone_clear (&mobile);
+  ust_test_phone_clear (&mobile);
 }
 
 /* A phone in a Windows code page: "Ján" and "Obsadené" in Latin-2 bytes.
@@ -751,17 +680,17 @@ test_diary_text_not_utf8 (Fixture       *fixture,
   const UstCallData *call;
 
   ust_proxy_set_call_tracker (fixture->proxy, tracker);
-  phone_send (fixture, &fixture->alice, invite);
-  trying = phone_receive (&fixture->alice, 2000);
-  at_bob = phone_receive (&fixture->bob, 2000);
+  ust_test_phone_send (&fixture->alice, invite);
+  trying = ust_test_phone_receive (&fixture->alice, 2000, NULL);
+  at_bob = ust_test_phone_receive (&fixture->bob, 2000, NULL);
   g_assert_nonnull (at_bob);
   /* Forwarded as sent: the exchange changes no byte of a header it does
    * not own. */
   g_assert_nonnull (strstr (at_bob, "From: \"J\xe1n\" <sip:alice@127.0.0.1>"));
 
   busy = fork_reply (at_bob, "SIP/2.0 486 Obsaden\xe9", "b1", "Server: Stol\xedk\r\n");
-  phone_send (fixture, &fixture->bob, busy);
-  at_alice = phone_receive (&fixture->alice, 2000);
+  ust_test_phone_send (&fixture->bob, busy);
+  at_alice = ust_test_phone_receive (&fixture->alice, 2000, NULL);
   g_assert_nonnull (at_alice);
   g_assert_true (g_str_has_prefix (at_alice, "SIP/2.0 486 Obsaden\xe9\r\n"));
 
