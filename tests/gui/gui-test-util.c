@@ -301,3 +301,66 @@ remove_tree (const char *path)
     }
   g_rmdir (path);
 }
+
+/* What every GUI test program does first: its own folders (nothing may
+ * touch the real user's settings or diary, so every place GLib asks is
+ * inside a fresh folder, set before GLib reads any of them), GTK, and the
+ * application with its window, in-process: no D-Bus name, no uniqueness;
+ * the tests call the actions. @folder names the temporary folder, @id_suffix
+ * ends the application id. */
+void
+gui_test_start (int        *argc,
+                char     ***argv,
+                const char *folder,
+                const char *id_suffix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *template = g_strdup_printf ("ustredna-%s-XXXXXX", folder);
+  g_autofree char *id = g_strdup_printf ("io.github.ustredna.Ustredna.%s", id_suffix);
+  const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+                         "XDG_STATE_HOME" };
+
+  tmp_dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (tmp_dir, dirs[i], NULL);
+
+      g_mkdir_with_parents (dir, 0700);
+      g_setenv (dirs[i], dir, TRUE);
+    }
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+
+  gtk_test_init (argc, argv, NULL);
+
+  app = g_object_new (UST_TYPE_APPLICATION,
+                      "application-id", id,
+                      "flags", G_APPLICATION_NON_UNIQUE,
+                      NULL);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = ust_application_get_window (app);
+  g_assert_nonnull (window);
+  spin (200);
+}
+
+/* After g_test_run(): closes the window, stops the exchange (disposing it
+ * flushes the diary) and removes the folders unless @keep. Returns
+ * @status. */
+int
+gui_test_finish (int      status,
+                 gboolean keep)
+{
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
+  ust_exchange_stop (exchange ());
+  g_clear_object (&app);
+  if (!keep)
+    remove_tree (tmp_dir);
+  g_clear_pointer (&tmp_dir, g_free);
+  return status;
+}

@@ -665,40 +665,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (GError) error = NULL;
-  const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                         "XDG_STATE_HOME" };
-  int status;
-
-  /* Nothing may touch the real user's settings or diary: every place GLib
-   * asks is inside a fresh folder, set before GLib reads any of them. */
-  tmp_dir = g_dir_make_tmp ("ustredna-gui-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp_dir, dirs[i], NULL);
-
-      g_mkdir_with_parents (dir, 0700);
-      g_setenv (dirs[i], dir, TRUE);
-    }
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-
-  gtk_test_init (&argc, &argv, NULL);
-
-  /* In-process: no D-Bus name, no uniqueness; the tests call the actions. */
-  app = g_object_new (UST_TYPE_APPLICATION,
-                      "application-id", "io.github.ustredna.Ustredna.Test",
-                      "flags", G_APPLICATION_NON_UNIQUE,
-                      NULL);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = ust_application_get_window (app);
-  g_assert_nonnull (window);
-  spin (200);
+  gui_test_start (&argc, &argv, "gui", "Test");
 
   g_test_add_func ("/ust/gui/window/builds", test_window_builds);
   g_test_add_func ("/ust/gui/window/actions-follow-state", test_actions_follow_state);
@@ -716,14 +683,5 @@ main (int   argc,
   g_test_add_func ("/ust/gui/window/clear-diary", test_clear_diary);
   g_test_add_func ("/ust/gui/window/close-asks", test_close_asks);
 
-  status = g_test_run ();
-
-  if (window != NULL)
-    gtk_window_destroy (GTK_WINDOW (window));
-  /* Disposing the exchange (with the application) flushes the diary. */
-  ust_exchange_stop (exchange ());
-  g_clear_object (&app);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return gui_test_finish (g_test_run (), FALSE);
 }

@@ -296,50 +296,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (GError) error = NULL;
-  const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                         "XDG_STATE_HOME" };
-  int status;
-
-  tmp_dir = g_dir_make_tmp ("ustredna-wire-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp_dir, dirs[i], NULL);
-
-      g_mkdir_with_parents (dir, 0700);
-      g_setenv (dirs[i], dir, TRUE);
-    }
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-
-  gtk_test_init (&argc, &argv, NULL);
-
-  app = g_object_new (UST_TYPE_APPLICATION,
-                      "application-id", "io.github.ustredna.Ustredna.WireTest",
-                      "flags", G_APPLICATION_NON_UNIQUE,
-                      NULL);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = ust_application_get_window (app);
-  g_assert_nonnull (window);
-  spin (200);
+  gui_test_start (&argc, &argv, "wire", "WireTest");
 
   g_test_add_func ("/ust/gui/wire/tab", test_wire_tab);
   g_test_add_func ("/ust/gui/wire/call", test_wire_call);
   g_test_add_func ("/ust/gui/wire/search", test_wire_search);
   g_test_add_func ("/ust/gui/wire/pause", test_wire_pause);
 
-  status = g_test_run ();
-
-  if (window != NULL)
-    gtk_window_destroy (GTK_WINDOW (window));
-  ust_exchange_stop (exchange ());
-  g_clear_object (&app);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return gui_test_finish (g_test_run (), FALSE);
 }
