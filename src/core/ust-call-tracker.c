@@ -716,9 +716,9 @@ ust_call_tracker_response (UstCallTracker *self,
     {
       const char *agent = ust_sip_header_value (response, "server");
 
-      call->data->callee_ua = as_text (g_strdup (agent != NULL ? agent
-                                                              : ust_sip_header_value (response,
-                                                                                      "user-agent")));
+      if (agent == NULL)
+        agent = ust_sip_header_value (response, "user-agent");
+      call->data->callee_ua = as_text (g_strdup (agent));
     }
 
   if (code >= 180 && code < 200)
