@@ -170,30 +170,6 @@ phone_receive (UstTestPhone *phone)
 }
 
 static void
-register_phone (Fixture      *fixture,
-                UstTestPhone *phone,
-                const char   *user,
-                const char   *port)
-{
-  g_autofree char *request = g_strdup_printf (
-    "REGISTER sip:127.0.0.1:PROXY SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP 127.0.0.1:%s;branch=z9hG4bKreg%s\r\n"
-    "From: <sip:%s@127.0.0.1>;tag=r1\r\n"
-    "To: <sip:%s@127.0.0.1>\r\n"
-    "Call-ID: reg-%s\r\n"
-    "CSeq: 1 REGISTER\r\n"
-    "Contact: <sip:%s@127.0.0.1:%s>\r\n"
-    "Expires: 600\r\n"
-    "Content-Length: 0\r\n\r\n",
-    port, user, user, user, user, user, port);
-  g_autofree char *reply = NULL;
-
-  phone_send (fixture, phone, request);
-  reply = phone_receive (phone);
-  g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -217,8 +193,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (fixture->proxy_address));
   ust_test_phone_init (&fixture->alice, "127.0.0.1", fixture->proxy_address);
   ust_test_phone_init (&fixture->bob, "127.0.0.1", fixture->proxy_address);
-  register_phone (fixture, &fixture->alice, "alice", "APORT");
-  register_phone (fixture, &fixture->bob, "bob", "BPORT");
+  g_free (ust_test_phone_register (&fixture->alice, "alice"));
+  g_free (ust_test_phone_register (&fixture->bob, "bob"));
 }
 
 static void

@@ -85,6 +85,35 @@ ust_test_phone_receive (UstTestPhone  *phone,
   return NULL;
 }
 
+/* Registers @user with its Contact at @phone's own address and port (600 s)
+ * and asserts the 200; returns the address the 200 came from. */
+char *
+ust_test_phone_register (UstTestPhone *phone,
+                         const char   *user)
+{
+  g_autofree char *request = NULL;
+  g_autofree char *reply = NULL;
+  char *from = NULL;
+  char domain[64];
+  guint exchange_port;
+
+  g_assert_true (ust_socket_address_host_port (phone->exchange, domain, sizeof domain,
+                                               &exchange_port, NULL));
+  request = g_strdup_printf ("REGISTER sip:%s:%u SIP/2.0\r\n"
+                             "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bKreg%s;rport\r\n"
+                             "From: <sip:%s@%s>;tag=r1\r\nTo: <sip:%s@%s>\r\n"
+                             "Call-ID: reg-%s\r\nCSeq: 1 REGISTER\r\n"
+                             "Contact: <sip:%s@%s:%u>\r\nExpires: 600\r\n"
+                             "Content-Length: 0\r\n\r\n",
+                             domain, exchange_port, phone->host, phone->port, user, user, domain,
+                             user, domain, user, user, phone->host, phone->port);
+  ust_test_phone_send (phone, request);
+  reply = ust_test_phone_receive (phone, 2000, &from);
+  g_assert_nonnull (reply);
+  g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
+  return from;
+}
+
 /* Runs the default main context for @milliseconds. */
 void
 ust_test_spin (guint milliseconds)

@@ -29,6 +29,8 @@ void  ust_test_phone_send_to (UstTestPhone   *phone,
 char *ust_test_phone_receive (UstTestPhone   *phone,
                               guint           timeout_ms,
                               char          **from);
+char *ust_test_phone_register (UstTestPhone  *phone,
+                               const char    *user);
 void  ust_test_spin          (guint           milliseconds);
 
 G_END_DECLS
