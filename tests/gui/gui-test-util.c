@@ -302,21 +302,14 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
-/* What every GUI test program does first: its own folders (nothing may
- * touch the real user's settings or diary, so every place GLib asks is
- * inside a fresh folder, set before GLib reads any of them), GTK, and the
- * application with its window, in-process: no D-Bus name, no uniqueness;
- * the tests call the actions. @folder names the temporary folder, @id_suffix
- * ends the application id. */
+/* Nothing a test does may touch the real user's settings or diary: every
+ * place GLib asks is inside a fresh folder (tmp_dir), set before GLib reads
+ * any of them. @folder names it. */
 void
-gui_test_start (int        *argc,
-                char     ***argv,
-                const char *folder,
-                const char *id_suffix)
+gui_test_make_home (const char *folder)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *template = g_strdup_printf ("ustredna-%s-XXXXXX", folder);
-  g_autofree char *id = g_strdup_printf ("io.github.ustredna.Ustredna.%s", id_suffix);
   const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                          "XDG_STATE_HOME" };
 
@@ -332,9 +325,15 @@ gui_test_start (int        *argc,
   g_setenv ("GTK_A11Y", "none", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+}
 
-  gtk_test_init (argc, argv, NULL);
+/* The application with its window, in-process: no D-Bus name, no
+ * uniqueness; the tests call the actions. @id_suffix ends its id. */
+void
+gui_test_open_app (const char *id_suffix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = g_strdup_printf ("io.github.ustredna.Ustredna.%s", id_suffix);
 
   app = g_object_new (UST_TYPE_APPLICATION,
                       "application-id", id,
@@ -346,6 +345,20 @@ gui_test_start (int        *argc,
   window = ust_application_get_window (app);
   g_assert_nonnull (window);
   spin (200);
+}
+
+/* What every GUI test program does first: its own folders, GTK in the C
+ * locale, and the application. */
+void
+gui_test_start (int        *argc,
+                char     ***argv,
+                const char *folder,
+                const char *id_suffix)
+{
+  gui_test_make_home (folder);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  gui_test_open_app (id_suffix);
 }
 
 /* After g_test_run(): closes the window, stops the exchange (disposing it

@@ -35,6 +35,8 @@ void sipp_register (const char *user, guint port);
 void sipp_call (guint talk_ms, GSubprocess **callee, GSubprocess **caller);
 void start_on_loopback (void);
 void remove_tree (const char *path);
+void gui_test_make_home (const char *folder);
+void gui_test_open_app (const char *id_suffix);
 void gui_test_start (int *argc, char ***argv, const char *folder,
                      const char *id_suffix);
 int gui_test_finish (int status, gboolean keep);

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "gui-test-util.h"
 #include "ust-application.h"
 #include "ust-call-columns.h"
 #include "ust-paths.h"
@@ -24,46 +25,7 @@
 #include "ust-ui-format.h"
 #include "ust-window.h"
 
-#define WAIT_MS 10000
 #define SKIP 77
-
-static UstApplication *app;
-static UstWindow *window;
-static char *tmp_dir;
-
-/* Waiting ------------------------------------------------------------------------------ */
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      while (g_main_context_pending (NULL))
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (5000);
-    }
-  return TRUE;
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-spin (guint ms)
-{
-  wait_for (never, NULL, ms);
-}
 
 /* Reading the window ------------------------------------------------------------------- */
 
@@ -313,36 +275,12 @@ test_running_is_slovak (void)
 
 /* Set-up ------------------------------------------------------------------------------ */
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child_path = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
-        remove_tree (child_path);
-      else
-        g_unlink (child_path);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (GError) error = NULL;
-  const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                         "XDG_STATE_HOME" };
   const char *locale_vars[] = { "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LC_TIME", "LC_NUMERIC",
                                 "LC_COLLATE" };
-  int status;
 
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
@@ -367,18 +305,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  tmp_dir = g_dir_make_tmp ("ustredna-i18n-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp_dir, dirs[i], NULL);
-
-      g_mkdir_with_parents (dir, 0700);
-      g_setenv (dirs[i], dir, TRUE);
-    }
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  gui_test_make_home ("i18n");
 
   /* Not gtk_test_init(): it sets the locale to en_US.UTF-8. gtk_init() keeps ours. */
   g_test_init (&argc, &argv, NULL);
@@ -389,28 +316,12 @@ main (int   argc,
       return SKIP;
     }
 
-  app = g_object_new (UST_TYPE_APPLICATION,
-                      "application-id", "io.github.ustredna.Ustredna.TestSk",
-                      "flags", G_APPLICATION_NON_UNIQUE,
-                      NULL);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = ust_application_get_window (app);
-  g_assert_nonnull (window);
-  spin (200);
+  gui_test_open_app ("TestSk");
 
   g_test_add_func ("/ust/i18n/sk/catalogue", test_catalogue);
   g_test_add_func ("/ust/i18n/sk/window", test_window_is_slovak);
   g_test_add_func ("/ust/i18n/sk/states", test_states_are_slovak);
   g_test_add_func ("/ust/i18n/sk/running", test_running_is_slovak);
 
-  status = g_test_run ();
-
-  gtk_window_destroy (GTK_WINDOW (window));
-  ust_exchange_stop (ust_application_get_exchange (app));
-  g_clear_object (&app);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return gui_test_finish (g_test_run (), FALSE);
 }
