@@ -368,6 +368,34 @@ test_large_datagram (Fixture       *fixture,
   g_string_free (body, TRUE);
 }
 
+/* A proxy relays bodies it does not understand (RFC 3261 §16.6: it does not
+ * touch the body). libosip2's MIME parser leaked on the first part of this
+ * multipart/signed MESSAGE (two Content-Type lines) and refused the second
+ * (cut short after its headers), so the message never reached Bob. */
+static void
+test_malformed_multipart_relayed (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  const char *body =
+    "--b42\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\n\r\nahoj\r\n"
+    "--b42\r\nContent-Type: application/pkcs7-signature\r\n--b42--\r\n";
+  g_autofree char *head = expand (fixture,
+    "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKmime1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: mime-1\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n"
+    "Content-Type: multipart/signed;protocol=\"application/pkcs7-signature\";boundary=b42\r\n");
+  g_autofree char *message = g_strdup_printf ("%sContent-Length: %zu\r\n\r\n%s", head,
+                                              strlen (body), body);
+  g_autofree char *forwarded = NULL;
+
+  ust_test_phone_send (&fixture->alice, message);
+  forwarded = ust_test_phone_receive (&fixture->bob, 2000, NULL);
+  g_assert_nonnull (forwarded);
+  g_assert_true (g_str_has_prefix (forwarded, "MESSAGE sip:bob@127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (forwarded, body));
+}
+
 /* RFC 4475 §3.1.1 in spirit: odd but valid messages go through intact (an
  * unknown method, unusual white space, unknown headers, a comma-joined Via
  * list in the response); invalid ones get the right 4xx. */
@@ -702,6 +730,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/ust/proxy/torture", Fixture, NULL, fixture_set_up, test_torture,
               fixture_tear_down);
+  g_test_add ("/ust/proxy/malformed-multipart-relayed", Fixture, NULL, fixture_set_up,
+              test_malformed_multipart_relayed, fixture_tear_down);
   g_test_add ("/ust/proxy/large-datagram", Fixture, NULL, fixture_set_up, test_large_datagram,
               fixture_tear_down);
   g_test_add ("/ust/proxy/fork-diary-names-answering-phone", Fixture, NULL, fixture_set_up,

@@ -1176,8 +1176,9 @@ datagram_cb (UstTransport          *transport,
   if (i == len)
     return;
 
-  message = ust_sip_parse (data, len, &error);
-  if (message == NULL || !ust_sip_text_init (&text, data, len))
+  if (ust_sip_text_init (&text, data, len))
+    message = ust_sip_parse_text (&text, &error);
+  if (message == NULL)
     {
       g_autofree char *where = ust_socket_address_to_string (source);
       self->stats.datagrams_dropped++;

@@ -39,12 +39,101 @@ ust_sip_init (void)
     }
 }
 
-osip_message_t *
-ust_sip_parse (const char  *data,
-               gsize        len,
-               GError     **error)
+static void
+set_content_length (osip_message_t *message,
+                    const char     *value,
+                    gsize           value_len)
 {
-  osip_message_t *message = NULL;
+  char *copy = osip_malloc (value_len + 1);
+
+  memcpy (copy, value, value_len);
+  copy[value_len] = '\0';
+  osip_free (message->content_length->value);
+  message->content_length->value = copy;
+}
+
+/* How many bytes of body the message has, or FALSE when it is cut short.
+ * RFC 3261 §18.3: on a datagram, Content-Length says where the body ends
+ * and bytes past it are dropped; a datagram that ends before it is an
+ * error. Without Content-Length the body runs to the end of the datagram. */
+static gboolean
+body_length (osip_message_t     *message,
+             const UstSipText   *text,
+             const UstSipField  *content_length,
+             gsize              *length,
+             GError            **error)
+{
+  gsize available = text->len - text->body_start;
+  guint64 declared;
+
+  *length = 0;
+  if (content_length == NULL)
+    {
+      char value[24];
+
+      /* libosip2 wrote "0" for the missing header; say what the body is. */
+      *length = available;
+      g_snprintf (value, sizeof value, "%" G_GSIZE_FORMAT, available);
+      set_content_length (message, value, strlen (value));
+      return TRUE;
+    }
+
+  set_content_length (message, text->data + content_length->value_start,
+                      content_length->value_end - content_length->value_start);
+  if (!ust_sip_parse_uint (message->content_length->value, G_MAXUINT32, &declared))
+    return TRUE;  /* Not a number: ust-validate.c refuses the request. */
+  if (declared > available)
+    {
+      g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_TRUNCATED,
+                   "Message cut short: Content-Length is %" G_GUINT64_FORMAT
+                   " but the body has %" G_GSIZE_FORMAT " bytes",
+                   declared, available);
+      return FALSE;
+    }
+  *length = (gsize) declared;
+  return TRUE;
+}
+
+/* Parses the start line and the headers only, with Content-Length read as
+ * zeros: libosip2 then never looks for a body. Its MIME parser leaks on
+ * malformed multipart bodies (a part with two Content-Type lines:
+ * osip_body_set_contenttype() drops the first without freeing it), so every
+ * such datagram from anyone on the LAN grew the exchange's memory; and with
+ * a Content-Type and a non-zero Content-Length it refuses a header section
+ * that is not followed by its body. */
+static int
+parse_head (osip_message_t    *message,
+            const UstSipText  *text,
+            const UstSipField *content_length)
+{
+  char stack_copy[4096];
+  g_autofree char *heap_copy = NULL;
+  char *head = stack_copy;
+
+  if (content_length == NULL)
+    return osip_message_parse (message, text->data, text->body_start);
+
+  if (text->body_start > sizeof stack_copy)
+    head = heap_copy = g_malloc (text->body_start);
+  memcpy (head, text->data, text->body_start);
+  for (gsize i = content_length->value_start; i < content_length->value_end; i++)
+    if (g_ascii_isdigit (head[i]))
+      head[i] = '0';
+  return osip_message_parse (message, head, text->body_start);
+}
+
+/* libosip2 is given the start line and the headers, never the body: the
+ * proxy forwards bodies as the bytes it received and never needs their
+ * parts. The body is attached afterwards as one opaque part, which is what
+ * the call tracker reads (SDP, sipfrag). */
+osip_message_t *
+ust_sip_parse_text (const UstSipText  *text,
+                    GError           **error)
+{
+  g_autoptr(osip_message_t) message = NULL;
+  UstSipField content_length;
+  gboolean has_content_length;
+  gsize length;
   int rc;
 
   if (osip_message_init (&message) != OSIP_SUCCESS)
@@ -53,16 +142,41 @@ ust_sip_parse (const char  *data,
       return NULL;
     }
 
-  rc = osip_message_parse (message, data, len);
-  if (rc != OSIP_SUCCESS)
+  has_content_length = ust_sip_text_find (text, "Content-Length", 'l', &content_length);
+  rc = parse_head (message, text, has_content_length ? &content_length : NULL);
+  if (rc != OSIP_SUCCESS || message->content_length == NULL)
     {
-      osip_message_free (message);
       g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
                    "Not a valid SIP message (libosip2 error %d)", rc);
       return NULL;
     }
 
-  return message;
+  if (!body_length (message, text, has_content_length ? &content_length : NULL, &length, error))
+    return NULL;
+  if (length > 0
+      && osip_message_set_body (message, text->data + text->body_start, length) != OSIP_SUCCESS)
+    {
+      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE, "Out of memory");
+      return NULL;
+    }
+
+  return g_steal_pointer (&message);
+}
+
+osip_message_t *
+ust_sip_parse (const char  *data,
+               gsize        len,
+               GError     **error)
+{
+  UstSipText text;
+
+  if (!ust_sip_text_init (&text, data, len))
+    {
+      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
+                           "Not a valid SIP message (no line ending)");
+      return NULL;
+    }
+  return ust_sip_parse_text (&text, error);
 }
 
 /* Returns a g_malloc'd copy so callers never mix osip_free and g_free. */

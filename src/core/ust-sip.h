@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <osipparser2/osip_parser.h>
 
+#include "ust-sip-text.h"
+
 G_BEGIN_DECLS
 
 #define UST_SIP_ERROR (ust_sip_error_quark ())
@@ -14,6 +16,7 @@ G_BEGIN_DECLS
 typedef enum {
   UST_SIP_ERROR_PARSE,
   UST_SIP_ERROR_SERIALIZE,
+  UST_SIP_ERROR_TRUNCATED,
 } UstSipError;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_message_t, osip_message_free)
@@ -23,6 +26,8 @@ void            ust_sip_init                   (void);
 osip_message_t *ust_sip_parse                  (const char      *data,
                                                 gsize            len,
                                                 GError         **error);
+osip_message_t *ust_sip_parse_text             (const UstSipText *text,
+                                                GError          **error);
 char           *ust_sip_to_string              (osip_message_t  *message,
                                                 gsize           *len,
                                                 GError         **error);
