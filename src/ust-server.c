@@ -16,6 +16,7 @@
 #define fileno _fileno
 #endif
 
+#include "ust-address-text.h"
 #include "ust-call-store.h"
 #include "ust-diary-feed.h"
 #include "ust-pcap.h"
@@ -24,6 +25,7 @@
 #include "ust-proxy.h"
 #include "ust-server-os.h"
 #include "ust-sip.h"
+#include "ust-sqlite.h"
 
 typedef struct {
   char     *listen;
@@ -250,7 +252,7 @@ run (Options *options)
   g_autofree char *where = NULL;
   guint flush_id;
 
-  if (!ust_parse_host_port (options->listen, 5060, &address, &error))
+  if (!ust_address_text_parse (options->listen, 5060, &address, &error))
     goto fail;
 
   reasons = load_reasons (options, &error);
@@ -389,6 +391,7 @@ main (int   argc,
   if (isatty (fileno (stdout)))
     setvbuf (stdout, NULL, _IOLBF, 0);
   ust_sip_init ();
+  ust_sqlite_init ();
   status = options.export_csv != NULL ? export_csv (&options) : run (&options);
   options_clear (&options);
   return status;

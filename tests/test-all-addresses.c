@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ust-address-text.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
 #include "ust-test-phone.h"
@@ -83,7 +84,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
 
-  g_assert_true (ust_parse_host_port ("0.0.0.0:0", 5060, &address, NULL));
+  g_assert_true (ust_address_text_parse ("0.0.0.0:0", 5060, &address, NULL));
   fixture->transport = ust_transport_new (address, &error);
   g_assert_no_error (error);
   g_assert_true (ust_transport_is_any (fixture->transport));
@@ -110,7 +111,7 @@ fixture_set_up (Fixture       *fixture,
     {
       UstTestPhone *phone = i == 0 ? &fixture->alice : &fixture->bob;
       g_autofree char *from = ust_test_phone_register (phone, i == 0 ? "alice" : "bob");
-      g_autofree char *expected = ust_socket_address_to_string (phone->exchange);
+      g_autofree char *expected = ust_address_text_format (phone->exchange);
 
       g_assert_cmpstr (from, ==, expected);
     }
@@ -314,7 +315,7 @@ test_ipv6 (void)
     }
   g_socket_set_blocking (phone, FALSE);
 
-  g_assert_true (ust_parse_host_port ("[::]:0", 5060, &any, NULL));
+  g_assert_true (ust_address_text_parse ("[::]:0", 5060, &any, NULL));
   transport = ust_transport_new (any, &error);
   g_assert_no_error (error);
   proxy = ust_proxy_new (transport, registrar, reasons);
@@ -339,12 +340,12 @@ test_ipv6 (void)
   buffer[len] = '\0';
   g_assert_true (g_str_has_prefix (buffer, "SIP/2.0 200 "));
   g_assert_nonnull (strstr (buffer, ";rport="));
-  from_text = ust_socket_address_to_string (from);
+  from_text = ust_address_text_format (from);
   g_assert_true (g_str_has_prefix (from_text, "[::1]:"));
 }
 
 /* How addresses are written in events, the diary and the Via's received:
- * formatted by hand for IPv4 (see ust_socket_address_host_port). */
+ * formatted by hand for IPv4 (see ust_address_text_host). */
 static void
 test_address_text (void)
 {
@@ -361,12 +362,12 @@ test_address_text (void)
     {
       g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (cases[i][0],
                                                                                  ports[i]);
-      g_autofree char *text = ust_socket_address_to_string (address);
+      g_autofree char *text = ust_address_text_format (address);
       char host[64];
       guint port = 1;
 
       g_assert_cmpstr (text, ==, cases[i][1]);
-      g_assert_true (ust_socket_address_host_port (address, host, sizeof host, &port, NULL));
+      g_assert_true (ust_address_text_host (address, host, sizeof host, &port, NULL));
       g_assert_cmpstr (host, ==, cases[i][0]);
       g_assert_cmpuint (port, ==, ports[i]);
     }

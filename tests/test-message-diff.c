@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ust-address-text.h"
 #include "ust-message-diff.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
@@ -180,7 +181,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->data_dir = g_dir_make_tmp ("ust-diff-XXXXXX", &error);
   g_assert_no_error (error);
   store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
-  g_assert_true (ust_parse_host_port ("127.0.0.1:0", 5060, &address, NULL));
+  g_assert_true (ust_address_text_parse ("127.0.0.1:0", 5060, &address, NULL));
   fixture->transport = ust_transport_new (address, &error);
   g_assert_no_error (error);
   fixture->trace = ust_trace_new (0, 0);

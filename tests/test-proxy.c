@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ust-address-text.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
 #include "ust-test-phone.h"
@@ -52,7 +53,7 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
 
-  g_assert_true (ust_parse_host_port ("127.0.0.1:0", 5060, &address, NULL));
+  g_assert_true (ust_address_text_parse ("127.0.0.1:0", 5060, &address, NULL));
   fixture->transport = ust_transport_new (address, &error);
   g_assert_no_error (error);
   fixture->registrar = ust_registrar_new (store);

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ust-address-text.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
 #include "ust-trace.h"
@@ -453,7 +454,7 @@ test_transport_hook (void)
   gint64 deadline;
   guint port;
 
-  g_assert_true (ust_parse_host_port ("127.0.0.1:0", 5060, &listen, NULL));
+  g_assert_true (ust_address_text_parse ("127.0.0.1:0", 5060, &listen, NULL));
   transport = ust_transport_new (listen, &error);
   g_assert_no_error (error);
   registrar = ust_registrar_new (store);
@@ -493,7 +494,7 @@ test_transport_hook (void)
 
   all = ust_trace_get_since (trace, 0);
   g_assert_cmpuint (all->len, ==, 3);
-  phone_text = ust_socket_address_to_string (phone_local);
+  phone_text = ust_address_text_format (phone_local);
   exchange_text = ust_transport_describe (transport);
 
   {

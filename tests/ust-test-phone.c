@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ust-address-text.h"
 #include "ust-test-phone.h"
 #include "ust-transport.h"
 
@@ -76,7 +77,7 @@ ust_test_phone_receive (UstTestPhone  *phone,
       if (len > 0)
         {
           if (from != NULL)
-            *from = ust_socket_address_to_string (source);
+            *from = ust_address_text_format (source);
           return g_strndup (buffer, (gsize) len);
         }
       if (!g_main_context_iteration (NULL, FALSE))
@@ -97,8 +98,8 @@ ust_test_phone_register (UstTestPhone *phone,
   char domain[64];
   guint exchange_port;
 
-  g_assert_true (ust_socket_address_host_port (phone->exchange, domain, sizeof domain,
-                                               &exchange_port, NULL));
+  g_assert_true (ust_address_text_host (phone->exchange, domain, sizeof domain,
+                                        &exchange_port, NULL));
   request = g_strdup_printf ("REGISTER sip:%s:%u SIP/2.0\r\n"
                              "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bKreg%s;rport\r\n"
                              "From: <sip:%s@%s>;tag=r1\r\nTo: <sip:%s@%s>\r\n"

@@ -10,8 +10,7 @@
 #include <sqlite3.h>
 
 #include "ust-binding-store.h"
-#include "ust-sqlite.h"
-#include "ust-transport.h"
+#include "ust-address-text.h"
 
 #define SCHEMA_VERSION 1
 
@@ -188,7 +187,7 @@ binding_from_row (sqlite3_stmt *row,
   UstBinding *binding;
 
   if (expires <= now || source_text == NULL
-      || !ust_parse_host_port (source_text, 5060, &source, NULL))
+      || !ust_address_text_parse (source_text, 5060, &source, NULL))
     return NULL;
 
   binding = ust_binding_new ((const char *) sqlite3_column_text (row, 0),
@@ -291,7 +290,6 @@ ust_binding_store_open (const char  *path,
   *users = g_ptr_array_new_with_free_func (g_free);
   *bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
 
-  ust_sqlite_init ();
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                        NULL) != SQLITE_OK
       || !prepare_schema (self) || !load (self, *users, *bindings))

@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "ust-binding.h"
-#include "ust-transport.h"
+#include "ust-address-text.h"
 
 G_DEFINE_BOXED_TYPE (UstBinding, ust_binding, ust_binding_ref, ust_binding_unref)
 
@@ -21,7 +21,7 @@ ust_binding_new (const char     *aor,
   self->contact_uri = g_strdup (contact_uri);
   self->contact_key = g_strdup (contact_key);
   self->source = g_object_ref (source);
-  self->source_text = ust_socket_address_to_string (source);
+  self->source_text = ust_address_text_format (source);
   self->q = 1.0;
   return self;
 }

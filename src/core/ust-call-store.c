@@ -13,7 +13,6 @@
 #include <sqlite3.h>
 
 #include "ust-call-store.h"
-#include "ust-sqlite.h"
 
 /* How often readers hear of committed rows. */
 #define NOTIFY_INTERVAL_MS 100
@@ -582,7 +581,6 @@ writer_open (const char  *path,
   /* NOMUTEX: one thread at a time uses the connection (the one that opens it,
    * then the writer thread), so SQLite need not lock it on every call: a
    * row binds 23 values and each bind took the lock. */
-  ust_sqlite_init ();
   rc = sqlite3_open_v2 (path, &writer->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
@@ -1138,7 +1136,6 @@ ensure_reader (UstCallStore  *self,
       return FALSE;
     }
 
-  ust_sqlite_init ();
   rc = sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {
@@ -1784,7 +1781,6 @@ ust_call_store_export_csv (const char  *db_path,
       return FALSE;
     }
 
-  ust_sqlite_init ();
   rc = sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {

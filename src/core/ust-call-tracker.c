@@ -9,7 +9,7 @@
 
 #include "ust-call-tracker.h"
 #include "ust-sip.h"
-#include "ust-transport.h"
+#include "ust-address-text.h"
 
 /* An ended call stays findable for a while: a NOTIFY with the transfer's
  * outcome or the BYE's 200 may come after the end. 64·T1, like timer J. */
@@ -441,7 +441,7 @@ start_call (UstCallTracker *self,
   call->data->caller = aor_of (request->from->url);
   call->data->caller_name = unquote (request->from->displayname);
   call->data->callee = aor_of (request->to->url);
-  call->data->caller_addr = ust_socket_address_to_string (source);
+  call->data->caller_addr = ust_address_text_format (source);
   call->data->caller_ua = as_text (g_strdup (ust_sip_header_value (request, "user-agent")));
   call->data->start_time = now;
   call->data->state = UST_CALL_SETUP;
@@ -711,7 +711,7 @@ ust_call_tracker_response (UstCallTracker *self,
       g_clear_pointer (&call->data->callee_ua, g_free);
     }
   if (call->data->callee_addr == NULL && source != NULL)
-    call->data->callee_addr = ust_socket_address_to_string (source);
+    call->data->callee_addr = ust_address_text_format (source);
   if (call->data->callee_ua == NULL)
     {
       const char *agent = ust_sip_header_value (response, "server");

@@ -10,6 +10,7 @@
 #include "ust-exchange.h"
 #include "ust-phone-private.h"
 #include "ust-proxy.h"
+#include "ust-sqlite.h"
 
 /* How often the core sends the window what changed: often enough to look
  * live, seldom enough that a flood of calls costs the window little. */
@@ -928,6 +929,7 @@ ust_exchange_new (const char *data_dir)
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
+  ust_sqlite_init ();
   self->data_dir = g_strdup (data_dir);
   self->trace = ust_trace_new (UST_TRACE_DEFAULT_CAPACITY, UST_TRACE_DEFAULT_BYTE_BUDGET);
   db_path = g_build_filename (data_dir, "calls.db", NULL);

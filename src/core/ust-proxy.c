@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ust-address-text.h"
 #include "ust-proxy-private.h"
 #include "ust-validate.h"
 
@@ -84,7 +85,7 @@ ust_proxy_send (UstProxy              *self,
   if (ust_transport_send (self->transport, from, to, data, len, &error))
     return TRUE;
 
-  g_autofree char *where = ust_socket_address_to_string (to);
+  g_autofree char *where = ust_address_text_format (to);
   ust_proxy_emit_event (self, "Cannot send to %s: %s", where, error->message);
   return FALSE;
 }
@@ -278,7 +279,7 @@ source_host_port (GSocketAddress *source,
                   gsize           size,
                   guint          *port)
 {
-  if (!ust_socket_address_host_port (source, host, size, port, NULL))
+  if (!ust_address_text_host (source, host, size, port, NULL))
     {
       g_strlcpy (host, "?", size);
       *port = 0;
@@ -690,7 +691,7 @@ forward_stateless (UstProxy       *self,
 
   if (ust_proxy_wants_events (self))
     {
-      g_autofree char *where = ust_socket_address_to_string (destination);
+      g_autofree char *where = ust_address_text_format (destination);
 
       ust_proxy_emit_event (self, "%s %s → %s", in->method, in->request->call_id->number,
                             where);
@@ -738,7 +739,7 @@ forward_stateful (UstProxy     *self,
       server->pending++;
       if (ust_proxy_wants_events (self))
         {
-          g_autofree char *where = ust_socket_address_to_string (target->destination);
+          g_autofree char *where = ust_address_text_format (target->destination);
 
           ust_proxy_emit_event (self, "%s %s → %s %s", in->method, in->request->call_id->number,
                                 where, target->uri != NULL ? target->uri : "");
@@ -811,7 +812,7 @@ handle_register (UstProxy     *self,
 
   if (result.code == 200 && ust_proxy_wants_events (self))
     {
-      g_autofree char *where = ust_socket_address_to_string (in->source);
+      g_autofree char *where = ust_address_text_format (in->source);
       ust_proxy_emit_event (self, "REGISTER %s from %s: %u binding(s)",
                             in->request->to->url->username, where,
                             result.contacts != NULL ? result.contacts->len : 0);
@@ -1180,7 +1181,7 @@ datagram_cb (UstTransport          *transport,
     message = ust_sip_parse_text (&text, &error);
   if (message == NULL)
     {
-      g_autofree char *where = ust_socket_address_to_string (source);
+      g_autofree char *where = ust_address_text_format (source);
       self->stats.datagrams_dropped++;
       ust_proxy_emit_event (self, "Dropped %" G_GSIZE_FORMAT " bytes from %s: %s", len, where,
                             error != NULL ? error->message : "no header section");

@@ -11,7 +11,6 @@
 #include "ust-binding-store.h"
 #include "ust-registrar.h"
 #include "ust-sip.h"
-#include "ust-transport.h"
 
 typedef struct {
   char      *aor;

@@ -8,7 +8,9 @@
 #include "ust-sqlite.h"
 
 /* Settings only take before SQLite initializes itself, which the first
- * connection does; so every place that opens one calls this first. */
+ * connection does. The registrar's and the diary's stores may not use this
+ * part of the core, so what assembles them calls this first: UstExchange
+ * when it is made, ustredna-server in main(). */
 void
 ust_sqlite_init (void)
 {

@@ -2,7 +2,7 @@
 #pragma once
 
 /* Process-wide SQLite settings, shared by the call diary and the
- * registrations: call ust_sqlite_init() before opening a connection. */
+ * registrations: call ust_sqlite_init() before a store opens a connection. */
 
 #include <glib.h>
 

@@ -66,15 +66,4 @@ void                ust_transport_set_trace         (UstTransport        *self,
                                                      UstTrace            *trace);
 UstTrace           *ust_transport_get_trace         (UstTransport        *self);
 
-gboolean            ust_parse_host_port             (const char          *text,
-                                                     guint                default_port,
-                                                     GInetSocketAddress **address,
-                                                     GError             **error);
-char               *ust_socket_address_to_string    (GSocketAddress      *address);
-gboolean            ust_socket_address_host_port    (GSocketAddress      *address,
-                                                     char                *host,
-                                                     gsize                size,
-                                                     guint               *port,
-                                                     gboolean            *ipv6);
-
 G_END_DECLS

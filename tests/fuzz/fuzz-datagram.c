@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ust-address-text.h"
 #include "ust-call-tracker.h"
 #include "ust-ladder.h"
 #include "ust-message-diff.h"
@@ -52,7 +53,7 @@ harness_init (void)
                                                                                     0);
 
   ust_sip_init ();
-  g_assert_true (ust_parse_host_port ("127.0.0.1:0", 5060, &address, NULL));
+  g_assert_true (ust_address_text_parse ("127.0.0.1:0", 5060, &address, NULL));
   harness.transport = ust_transport_new (address, &error);
   g_assert_no_error (error);
   harness.trace = ust_trace_new (64, 1 << 20);
