@@ -5,7 +5,7 @@
 # warning an error, and runs the programs under Wine when Wine is installed:
 #   list-adapters.exe  src/net/ust-win32-adapters.c (GetAdaptersAddresses in plain C structs,
 #                      no GLib), listing the adapters;
-#   packet-info.exe    src/core/ust-packet-info-win32.c ("All addresses": each datagram's
+#   packet-info.exe    src/core/wire/ust-packet-info-win32.c ("All addresses": each datagram's
 #                      local address through WSARecvMsg, answers through WSASendMsg).
 #
 #   build-aux/win32-check.sh [OUTPUT_DIR]
@@ -38,8 +38,8 @@ cross_flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
   "$top/src/net/ust-win32-adapters.c" "$top/tests/win32/list-adapters.c" \
   -o "$exe" -liphlpapi -lws2_32
 echo "win32-check: compiled $exe"
-"$cross_cc" "${cross_flags[@]}" -I "$top/src/core" \
-  "$top/src/core/ust-packet-info-win32.c" "$top/tests/win32/packet-info.c" \
+"$cross_cc" "${cross_flags[@]}" -I "$top/src/core/wire" \
+  "$top/src/core/wire/ust-packet-info-win32.c" "$top/tests/win32/packet-info.c" \
   -o "$packet_exe" -lws2_32
 echo "win32-check: compiled $packet_exe"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
-/* Checks src/core/ust-packet-info-win32.c, what "All addresses" rests on
+/* Checks src/core/wire/ust-packet-info-win32.c, what "All addresses" rests on
  * under Windows, with no GLib: build-aux/win32-check.sh cross-compiles it
  * with mingw-w64 and runs it under Wine. A socket bound to 0.0.0.0 gets a
  * datagram sent to 127.0.0.3 and must learn that address, then answers from
