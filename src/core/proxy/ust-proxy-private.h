@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Shared between ust-proxy.c (requests) and ust-proxy-response.c
- * (responses, CANCEL, timers). */
+/* Shared by the proxy's files. They call each other in one direction only:
+ * ust-proxy.c (requests, routing) → ust-proxy-client.c (branches, their
+ * responses, CANCEL) → ust-proxy-server.c (responses to the caller, server
+ * transaction timers) → ust-proxy-common.c (events, sending, our addresses). */
 
 #include "ust-proxy.h"
 #include "ust-sip.h"
@@ -44,44 +46,70 @@ struct _UstProxy {
   guint                event_signal;
 };
 
-/* ust-proxy.c */
-gboolean ust_proxy_send          (UstProxy       *self,
-                                  const UstLocalAddress *from,
-                                  GSocketAddress *to,
-                                  const char     *data,
-                                  gsize           len);
-gboolean ust_proxy_wants_events  (UstProxy       *self);
-void     ust_proxy_emit_event    (UstProxy       *self,
-                                  const char     *format,
-                                  ...) G_GNUC_PRINTF (2, 3);
-gboolean ust_proxy_is_our_via    (UstProxy       *self,
-                                  osip_via_t     *via);
-GSocketAddress *ust_proxy_via_destination (osip_via_t *via);
-void     ust_proxy_new_branch    (UstProxy       *self,
-                                  guint32         hash,
-                                  char           *buffer,
-                                  gsize           size);
-void     ust_proxy_respond_to_server (UstProxy   *self,
-                                  UstServerTxn   *server,
-                                  guint           code,
-                                  const char     *phrase);
+/* Room for the largest datagram plus what a proxy adds to it. */
+#define OUT_SIZE (UST_MAX_DATAGRAM + UST_SIP_EDIT_ARENA)
 
-/* ust-proxy-response.c */
-void     ust_proxy_handle_response (UstProxy       *self,
-                                  osip_message_t *response,
-                                  const UstSipText *text,
-                                  GSocketAddress *source);
-void     ust_proxy_start_client  (UstProxy       *self,
-                                  UstClientTxn   *client);
-void     ust_proxy_cancel_branches (UstProxy     *self,
-                                  UstServerTxn   *server,
-                                  UstClientTxn   *except);
-void     ust_proxy_server_final_sent (UstProxy   *self,
-                                  UstServerTxn   *server);
-gboolean ust_proxy_send_to_server (UstProxy      *self,
-                                  UstServerTxn   *server,
-                                  const char     *data,
-                                  gsize           len,
-                                  guint           code);
+/* What one incoming request needs on its way through. */
+typedef struct {
+  osip_message_t   *request;
+  const UstSipText *text;
+  GSocketAddress   *source;
+  const UstLocalAddress *local;     /* where it arrived: our answers leave from there */
+  const char       *method;
+  gsize             message_end;    /* bytes past the declared body are dropped */
+  UstSipEdit        edit;           /* the edits every forwarded copy shares */
+  guint32           loop_hash;
+  gboolean          out_of_dialog;
+} Incoming;
+
+/* ust-proxy-common.c: what every side uses */
+gboolean        ust_proxy_wants_events      (UstProxy              *self);
+void            ust_proxy_emit_event        (UstProxy              *self,
+                                             const char            *format,
+                                             ...) G_GNUC_PRINTF (2, 3);
+gboolean        ust_proxy_send              (UstProxy              *self,
+                                             const UstLocalAddress *from,
+                                             GSocketAddress        *to,
+                                             const char            *data,
+                                             gsize                  len);
+gboolean        ust_proxy_host_is_ours      (UstProxy              *self,
+                                             const char            *host);
+gboolean        ust_proxy_is_our_via        (UstProxy              *self,
+                                             osip_via_t            *via);
+GSocketAddress *ust_proxy_address_from_host (const char            *host,
+                                             guint                  port);
+GSocketAddress *ust_proxy_via_destination   (osip_via_t            *via);
+
+/* ust-proxy-server.c: the server side (§17.2), responses of our own */
+void     ust_proxy_respond           (UstProxy     *self,
+                                      Incoming     *in,
+                                      UstServerTxn *server,
+                                      guint         code,
+                                      const char   *phrase,
+                                      const char   *extra);
+void     ust_proxy_respond_to_server (UstProxy     *self,
+                                      UstServerTxn *server,
+                                      guint         code,
+                                      const char   *phrase);
+void     ust_proxy_edit_sender_via   (Incoming     *in,
+                                      UstSipEdit   *edit);
+gboolean ust_proxy_send_to_server    (UstProxy     *self,
+                                      UstServerTxn *server,
+                                      const char   *data,
+                                      gsize         len,
+                                      guint         code);
+void     ust_proxy_server_final_sent (UstProxy     *self,
+                                      UstServerTxn *server);
+
+/* ust-proxy-client.c: the client side (§16.7, §17.1), branches and CANCEL */
+void     ust_proxy_start_client      (UstProxy         *self,
+                                      UstClientTxn     *client);
+void     ust_proxy_cancel_branches   (UstProxy         *self,
+                                      UstServerTxn     *server,
+                                      UstClientTxn     *except);
+void     ust_proxy_handle_response   (UstProxy         *self,
+                                      osip_message_t   *response,
+                                      const UstSipText *text,
+                                      GSocketAddress   *source);
 
 G_END_DECLS

@@ -10,8 +10,6 @@
 #include "ust-proxy-private.h"
 #include "ust-validate.h"
 
-/* Room for the largest datagram plus what a proxy adds to it. */
-#define OUT_SIZE (UST_MAX_DATAGRAM + UST_SIP_EDIT_ARENA)
 #define KEY_SIZE 512
 
 enum {
@@ -32,63 +30,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (UstProxy, ust_proxy, G_TYPE_OBJECT)
 
-/* What one incoming request needs on its way through. */
-typedef struct {
-  osip_message_t   *request;
-  const UstSipText *text;
-  GSocketAddress   *source;
-  const UstLocalAddress *local;     /* where it arrived: our answers leave from there */
-  const char       *method;
-  gsize             message_end;    /* bytes past the declared body are dropped */
-  UstSipEdit        edit;           /* the edits every forwarded copy shares */
-  guint32           loop_hash;
-  gboolean          out_of_dialog;
-} Incoming;
-
-/* Helpers ----------------------------------------------------------------- */
-
-/* Formatting an event, addresses included, costs more than the routing
- * decision: callers skip it when nobody listens, as under load. */
-gboolean
-ust_proxy_wants_events (UstProxy *self)
-{
-  return g_signal_has_handler_pending (self, signals[EVENT], 0, FALSE);
-}
-
-void
-ust_proxy_emit_event (UstProxy   *self,
-                      const char *format,
-                      ...)
-{
-  g_autofree char *line = NULL;
-  va_list args;
-
-  if (!ust_proxy_wants_events (self))
-    return;
-
-  va_start (args, format);
-  line = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_signal_emit (self, signals[EVENT], 0, line);
-}
-
-/* Sends from our address @from (NULL: the one the routes pick for @to). */
-gboolean
-ust_proxy_send (UstProxy              *self,
-                const UstLocalAddress *from,
-                GSocketAddress        *to,
-                const char            *data,
-                gsize                  len)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (ust_transport_send (self->transport, from, to, data, len, &error))
-    return TRUE;
-
-  g_autofree char *where = ust_address_text_format (to);
-  ust_proxy_emit_event (self, "Cannot send to %s: %s", where, error->message);
-  return FALSE;
-}
+/* Requests and routing (RFC 3261 §16.3–§16.6): validation, retransmissions,
+ * the registrar, loose routing, and the forwarded copies. What the exchange
+ * answers itself is built in ust-proxy-server.c; the branches and their
+ * responses are ust-proxy-client.c's. */
 
 static guint32
 fnv1a (guint32     hash,
@@ -133,48 +78,14 @@ loop_hash (osip_message_t   *request,
   return hash;
 }
 
-void
-ust_proxy_new_branch (UstProxy *self,
-                      guint32   hash,
-                      char     *buffer,
-                      gsize     size)
+static void
+new_branch (UstProxy *self,
+            guint32   hash,
+            char     *buffer,
+            gsize     size)
 {
   g_snprintf (buffer, size, UST_BRANCH_PREFIX "%08x.%s%" G_GINT64_MODIFIER "x", hash,
               self->instance, ++self->counter);
-}
-
-/* Bound to all addresses, any address of this computer that phones have
- * used (the transport remembers them) is ours. */
-static gboolean
-bare_host_is_ours (UstProxy   *self,
-                   const char *bare)
-{
-  if (self->any)
-    return ust_transport_find_local (self->transport, bare) != NULL;
-  return g_ascii_strcasecmp (bare, self->bare_host) == 0;
-}
-
-static gboolean
-host_is_ours (UstProxy   *self,
-              const char *host)
-{
-  gsize len;
-
-  if (host == NULL)
-    return FALSE;
-  len = strlen (host);
-  if (len > 2 && host[0] == '[' && host[len - 1] == ']')
-    {
-      char bare[64];
-
-      if (len - 2 >= sizeof bare)
-        return FALSE;
-      memcpy (bare, host + 1, len - 2);
-      bare[len - 2] = '\0';
-      return bare_host_is_ours (self, bare);
-    }
-  return bare_host_is_ours (self, host)
-         || (self->domain != NULL && g_ascii_strcasecmp (host, self->domain) == 0);
 }
 
 static gboolean
@@ -205,57 +116,7 @@ uri_is_ours (UstProxy   *self,
     return FALSE;
   if (uri->port != NULL && ust_sip_uri_port (uri) != self->port)
     return FALSE;
-  return host_is_ours (self, uri->host) || !is_ip_literal (uri->host);
-}
-
-gboolean
-ust_proxy_is_our_via (UstProxy   *self,
-                      osip_via_t *via)
-{
-  return via != NULL && host_is_ours (self, via_get_host (via))
-         && ust_sip_via_port (via) == self->port;
-}
-
-static GSocketAddress *
-address_from_host (const char *host,
-                   guint       port)
-{
-  g_autoptr(GInetAddress) inet = NULL;
-  char bare[64];
-  gsize len;
-
-  if (host == NULL)
-    return NULL;
-  len = strlen (host);
-  if (len > 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < sizeof bare)
-    {
-      memcpy (bare, host + 1, len - 2);
-      bare[len - 2] = '\0';
-      host = bare;
-    }
-  inet = g_inet_address_new_from_string (host);
-  if (inet == NULL)
-    return NULL;
-  return g_inet_socket_address_new (inet, (guint16) port);
-}
-
-/* RFC 3261 §18.2.2 and RFC 3581 §4: a response goes to "received" (else
- * the host) and to "rport" (else the port) of the top Via. */
-GSocketAddress *
-ust_proxy_via_destination (osip_via_t *via)
-{
-  osip_generic_param_t *received = NULL, *rport = NULL;
-  const char *host = via_get_host (via);
-  guint port = ust_sip_via_port (via);
-  guint64 value;
-
-  if (osip_via_param_get_byname (via, "received", &received) >= 0 && received != NULL
-      && received->gvalue != NULL)
-    host = received->gvalue;
-  if (osip_via_param_get_byname (via, "rport", &rport) >= 0 && rport != NULL
-      && ust_sip_parse_uint (rport->gvalue, 65535, &value) && value != 0)
-    port = (guint) value;
-  return host != NULL ? address_from_host (host, port) : NULL;
+  return ust_proxy_host_is_ours (self, uri->host) || !is_ip_literal (uri->host);
 }
 
 /* Where to send a request for @host:@port: a registered phone is reached
@@ -270,196 +131,10 @@ next_hop (UstProxy   *self,
 
   if (binding != NULL)
     return g_object_ref (binding->source);
-  return address_from_host (host, port);
-}
-
-static void
-source_host_port (GSocketAddress *source,
-                  char           *host,
-                  gsize           size,
-                  guint          *port)
-{
-  if (!ust_address_text_host (source, host, size, port, NULL))
-    {
-      g_strlcpy (host, "?", size);
-      *port = 0;
-    }
+  return ust_proxy_address_from_host (host, port);
 }
 
 /* Responses the exchange sends itself ------------------------------------- */
-
-static void edit_sender_via_into (Incoming *in, UstSipEdit *edit);
-
-static void
-make_to_tag (UstProxy *self,
-             char     *buffer,
-             gsize     size)
-{
-  g_snprintf (buffer, size, "%s%" G_GINT64_MODIFIER "x", self->instance, ++self->counter);
-}
-
-/* RFC 3261 §8.2.6.2: a response copies the request's Vias (all, in order),
- * From, To, Call-ID and CSeq; §8.2.6.1: a 100 also echoes Timestamp. */
-static gboolean
-is_copied_field (const UstSipText  *text,
-                 const UstSipField *field,
-                 guint              code)
-{
-  return ust_sip_text_field_is (text, field, "Via", 'v')
-         || ust_sip_text_field_is (text, field, "From", 'f')
-         || ust_sip_text_field_is (text, field, "To", 't')
-         || ust_sip_text_field_is (text, field, "Call-ID", 'i')
-         || ust_sip_text_field_is (text, field, "CSeq", '\0')
-         || (code == 100 && ust_sip_text_field_is (text, field, "Timestamp", '\0'));
-}
-
-/* Builds a response of our own from the request's own header lines: a tenth
- * of the cost of going through libosip2, and the copied headers keep the
- * phone's spelling. @extra holds whole header lines to add. Returns the
- * length written to self->out, or 0 if the request has more header lines
- * than one edit holds. */
-static gsize
-build_local_response (UstProxy   *self,
-                      Incoming   *in,
-                      guint       code,
-                      const char *phrase,
-                      const char *to_tag,
-                      const char *extra)
-{
-  const UstSipText *text = in->text;
-  UstSipEdit edit;
-  UstSipField field;
-  gsize position = 0;
-  gboolean tag_needed = code > 100 && to_tag != NULL && ust_sip_to_tag (in->request) == NULL;
-
-  ust_sip_edit_init (&edit);
-  ust_sip_edit_splicef (&edit, 0, text->first_line_end, "SIP/2.0 %u %s", code, phrase);
-  edit_sender_via_into (in, &edit);
-  while (ust_sip_text_next_field (text, &position, &field))
-    {
-      if (!is_copied_field (text, &field, code))
-        ust_sip_edit_splice (&edit, field.start, field.end - field.start, NULL, 0);
-      else if (tag_needed && ust_sip_text_field_is (text, &field, "To", 't'))
-        ust_sip_edit_splicef (&edit, field.value_end, 0, ";tag=%s", to_tag);
-    }
-  if (extra != NULL)
-    ust_sip_edit_splice (&edit, text->headers_end, 0, extra, -1);
-  ust_sip_edit_splicef (&edit, text->headers_end, 0, "Content-Length: 0%s%s", text->eol,
-                        text->headers_end < text->len ? "" : text->eol);
-
-  return ust_sip_edit_apply (&edit, text, text->headers_end < text->len ? text->body_start
-                                                                        : text->len,
-                             self->out, OUT_SIZE);
-}
-
-/* The general way, through libosip2, for requests with a great many header
- * lines. @extra's lines are added one by one. */
-static gsize
-build_response_with_osip (UstProxy   *self,
-                          Incoming   *in,
-                          guint       code,
-                          const char *phrase,
-                          const char *to_tag,
-                          const char *extra)
-{
-  g_autoptr(osip_message_t) response = NULL;
-  g_autofree char *text = NULL;
-  char host[64];
-  guint port;
-  gsize len = 0;
-
-  source_host_port (in->source, host, sizeof host, &port);
-  ust_sip_fix_top_via (in->request, host, port);
-  response = ust_sip_response_new (in->request, code, phrase, to_tag);
-  if (extra != NULL)
-    {
-      g_auto(GStrv) lines = g_strsplit (extra, in->text->eol, -1);
-
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          char *colon = strchr (lines[i], ':');
-
-          if (colon == NULL)
-            continue;
-          *colon = '\0';
-          ust_sip_add_header (response, lines[i], g_strstrip (colon + 1));
-        }
-    }
-  text = ust_sip_to_string (response, &len, NULL);
-  if (text == NULL || len > OUT_SIZE)
-    return 0;
-  memcpy (self->out, text, len);
-  return len;
-}
-
-/* Sends a response of our own, remembered by @server (if any) so that a
- * retransmitted request gets it again. @phrase names the problem; a custom
- * phrase for @code replaces it. */
-static void
-respond (UstProxy     *self,
-         Incoming     *in,
-         UstServerTxn *server,
-         guint         code,
-         const char   *phrase,
-         const char   *extra)
-{
-  osip_message_t *request = in->request;
-  const char *sent_phrase = ust_reason_table_phrase (self->reasons, code, phrase);
-  char stateless_tag[20];
-  const char *to_tag = server != NULL ? server->to_tag : stateless_tag;
-  gsize len;
-
-  if (server == NULL)
-    make_to_tag (self, stateless_tag, sizeof stateless_tag);
-  else if (server->to_tag[0] == '\0')
-    make_to_tag (self, server->to_tag, sizeof server->to_tag);
-
-  len = build_local_response (self, in, code, sent_phrase, to_tag, extra);
-  if (len == 0)
-    len = build_response_with_osip (self, in, code, sent_phrase, to_tag, extra);
-  if (len == 0)
-    return;
-
-  ust_proxy_emit_event (self, "%s %s → %u %s", request->sip_method,
-                        request->call_id != NULL ? request->call_id->number : "(no Call-ID)",
-                        code, sent_phrase);
-  if (self->tracker != NULL && MSG_IS_INVITE (request))
-    ust_call_tracker_local_response (self->tracker, request, code, sent_phrase);
-  self->stats.responses_sent++;
-  if (server != NULL)
-    {
-      ust_proxy_send_to_server (self, server, self->out, len, code);
-      if (code >= 200)
-        ust_proxy_server_final_sent (self, server);
-    }
-  else
-    ust_proxy_send (self, in->local, in->source, self->out, len);
-}
-
-/* For a final response generated after the request was handled (timeouts,
- * CANCEL): rebuild it from the stored request. */
-void
-ust_proxy_respond_to_server (UstProxy     *self,
-                             UstServerTxn *server,
-                             guint         code,
-                             const char   *phrase)
-{
-  g_autoptr(osip_message_t) request = NULL;
-  UstSipText text;
-  Incoming in = { 0 };
-
-  if (server->request == NULL)
-    return;
-  request = ust_sip_parse (server->request, server->request_len, NULL);
-  if (request == NULL || !ust_sip_text_init (&text, server->request, server->request_len))
-    return;
-  in.request = request;
-  in.text = &text;
-  in.source = server->source;
-  in.local = server->local;
-  in.method = request->sip_method;
-  respond (self, &in, server, code, phrase, NULL);
-}
 
 static char *
 min_expires_line (Incoming *in,
@@ -491,43 +166,10 @@ capability_lines (Incoming *in)
                           "Server: Ustredna/" PACKAGE_VERSION "%s", eol, eol, eol);
 }
 
-/* Forwarding -------------------------------------------------------------- */
-
-/* RFC 3581 §4 and RFC 3261 §18.2.1: tell the next hops where the request
- * really came from, by adding "received" and filling "rport" on the
- * sender's Via. */
-static void
-edit_sender_via_into (Incoming   *in,
-                      UstSipEdit *edit)
-{
-  const UstSipText *text = in->text;
-  osip_via_t *via = osip_list_get (&in->request->vias, 0);
-  UstSipField field;
-  gsize value_end, param_end, param_value;
-  gboolean has_rport;
-  char host[64];
-  guint port;
-
-  if (!ust_sip_text_find (text, "Via", 'v', &field))
-    return;
-  value_end = ust_sip_text_first_value_end (text, &field);
-  source_host_port (in->source, host, sizeof host, &port);
-
-  has_rport = ust_sip_text_find_param (text, field.value_start, value_end, "rport", &param_end,
-                                       &param_value);
-  if (has_rport && param_value == 0)
-    ust_sip_edit_splicef (edit, param_end, 0, "=%u", port);
-
-  if ((has_rport || g_strcmp0 (via_get_host (via), host) != 0)
-      && !ust_sip_text_find_param (text, field.value_start, value_end, "received", &param_end,
-                                   &param_value))
-    ust_sip_edit_splicef (edit, value_end, 0, ";received=%s", host);
-}
-
 static void
 edit_sender_via (Incoming *in)
 {
-  edit_sender_via_into (in, &in->edit);
+  ust_proxy_edit_sender_via (in, &in->edit);
 }
 
 /* How many of the first Route entries name this proxy: one, or two when
@@ -728,7 +370,7 @@ forward_stateful (UstProxy     *self,
       gsize len;
 
       out = ust_transport_local_for (self->transport, target->destination, in->local);
-      ust_proxy_new_branch (self, in->loop_hash, branch, sizeof branch);
+      new_branch (self, in->loop_hash, branch, sizeof branch);
       len = build_forward (self, in, out, branch, target->uri);
       if (len == 0)
         continue;
@@ -749,7 +391,7 @@ forward_stateful (UstProxy     *self,
     }
 
   if (server->pending == 0)
-    respond (self, in, server, 500, "Could not forward the request", NULL);
+    ust_proxy_respond (self, in, server, 500, "Could not forward the request", NULL);
 }
 
 /* Request processing ------------------------------------------------------ */
@@ -801,13 +443,13 @@ handle_register (UstProxy     *self,
     {
       g_autofree char *extra = min_expires_line (in, result.min_expires);
 
-      respond (self, in, server, 423, result.phrase, extra);
+      ust_proxy_respond (self, in, server, 423, result.phrase, extra);
     }
   else
     {
       g_autofree char *extra = contact_lines (in, result.contacts);
 
-      respond (self, in, server, result.code, result.phrase, extra);
+      ust_proxy_respond (self, in, server, result.code, result.phrase, extra);
     }
 
   if (result.code == 200 && ust_proxy_wants_events (self))
@@ -834,9 +476,9 @@ targets_from_registrar (UstProxy     *self,
   if (bindings == NULL)
     {
       if (ust_registrar_is_known (self->registrar, user))
-        respond (self, in, server, 480, "Not registered now", NULL);
+        ust_proxy_respond (self, in, server, 480, "Not registered now", NULL);
       else
-        respond (self, in, server, 404, "No such user", NULL);
+        ust_proxy_respond (self, in, server, 404, "No such user", NULL);
       return FALSE;
     }
 
@@ -869,10 +511,10 @@ handle_to_exchange (UstProxy     *self,
         {
           g_autofree char *extra = capability_lines (in);
 
-          respond (self, in, server, 200, NULL, extra);
+          ust_proxy_respond (self, in, server, 200, NULL, extra);
         }
       else
-        respond (self, in, server, 404, "No user name in Request-URI", NULL);
+        ust_proxy_respond (self, in, server, 404, "No user name in Request-URI", NULL);
       return FALSE;
     }
   return targets_from_registrar (self, in, server, targets);
@@ -896,7 +538,7 @@ route_request (UstProxy     *self,
       && !(strcmp (in->method, "OPTIONS") == 0 && uri_is_ours (self, uri) && uri->username == NULL)
       && !caller_is_registered (self, in->request))
     {
-      respond (self, in, server, 403, "Caller not registered", NULL);
+      ust_proxy_respond (self, in, server, 403, "Caller not registered", NULL);
       return FALSE;
     }
 
@@ -916,7 +558,7 @@ route_request (UstProxy     *self,
 
   if (target.destination == NULL)
     {
-      respond (self, in, server, 404, "Unknown domain", NULL);
+      ust_proxy_respond (self, in, server, 404, "Unknown domain", NULL);
       return FALSE;
     }
   g_array_append_val (targets, target);
@@ -998,7 +640,7 @@ handle_cancel (UstProxy     *self,
 
   if (invite != NULL)
     {
-      respond (self, in, cancel_server, 200, NULL, NULL);
+      ust_proxy_respond (self, in, cancel_server, 200, NULL, NULL);
       if (invite->state == UST_TXN_PROCEEDING || invite->state == UST_TXN_TRYING)
         {
           invite->cancelled = TRUE;
@@ -1020,7 +662,7 @@ handle_cancel (UstProxy     *self,
   if (destination != NULL)
     forward_stateless (self, in, destination);
   else
-    respond (self, in, NULL, 481, "No such call", NULL);
+    ust_proxy_respond (self, in, NULL, 481, "No such call", NULL);
 }
 
 static UstServerTxn *
@@ -1099,10 +741,10 @@ handle_request (UstProxy              *self,
           g_autofree char *extra = g_strdup_printf ("Unsupported: %s%s", validation.unsupported,
                                                     text->eol);
 
-          respond (self, &in, NULL, 420, validation.phrase, extra);
+          ust_proxy_respond (self, &in, NULL, 420, validation.phrase, extra);
         }
       else if (osip_list_size (&request->vias) > 0)
-        respond (self, &in, NULL, validation.code, validation.phrase, NULL);
+        ust_proxy_respond (self, &in, NULL, validation.code, validation.phrase, NULL);
       ust_validation_clear (&validation);
       return;
     }
@@ -1127,19 +769,19 @@ handle_request (UstProxy              *self,
   /* §16.2 and §17.2.1: an INVITE gets 100 Trying at once, so the caller
    * stops retransmitting while the call is routed. */
   if (server->invite)
-    respond (self, &in, server, 100, NULL, NULL);
+    ust_proxy_respond (self, &in, server, 100, NULL, NULL);
 
   /* §16.3 step 3: Max-Forwards 0 ends here, except an OPTIONS to us. */
   ust_parse_max_forwards (request, &present, &max_forwards);
   if (max_forwards == 0
       && !(MSG_IS_OPTIONS (request) && uri_is_ours (self, request->req_uri)))
     {
-      respond (self, &in, server, 483, NULL, NULL);
+      ust_proxy_respond (self, &in, server, 483, NULL, NULL);
       return;
     }
   if (is_loop (self, &in))
     {
-      respond (self, &in, server, 482, NULL, NULL);
+      ust_proxy_respond (self, &in, server, 482, NULL, NULL);
       return;
     }
 
@@ -1307,6 +949,7 @@ ust_proxy_init (UstProxy *self)
   self->t4 = UST_DEFAULT_T4;
   self->timer_c = UST_TIMER_C;
   self->out = g_malloc (OUT_SIZE);
+  self->event_signal = signals[EVENT];
   g_snprintf (self->instance, sizeof self->instance, "%06x", g_random_int () & 0xffffff);
 }
 

@@ -8,12 +8,17 @@
 #include "ust-proxy-private.h"
 #include "ust-validate.h"
 
-#define OUT_SIZE (UST_MAX_DATAGRAM + UST_SIP_EDIT_ARENA)
+/* The client side of the proxy (RFC 3261 §16.7, §17.1): a client
+ * transaction per branch and its timers, the responses that come back, the
+ * best one relayed to the caller, and CANCEL. */
 
 static void client_retransmit_cb (UstTimer *timer, gpointer user_data);
 static void client_timeout_cb (UstTimer *timer, gpointer user_data);
 static void client_timer_c_cb (UstTimer *timer, gpointer user_data);
 static void client_lifetime_cb (UstTimer *timer, gpointer user_data);
+static void branch_final (UstProxy *self, UstClientTxn *client, guint code, const char *data,
+                          gsize len, const char *orig_phrase);
+
 static void branch_final (UstProxy *self, UstClientTxn *client, guint code, const char *data,
                           gsize len, const char *orig_phrase);
 
@@ -156,93 +161,6 @@ build_relayed (UstProxy         *self,
   return ust_sip_edit_apply (&edit, text, message_end, self->out, OUT_SIZE);
 }
 
-/* Server side ---------------------------------------------------------------- */
-
-gboolean
-ust_proxy_send_to_server (UstProxy     *self,
-                          UstServerTxn *server,
-                          const char   *data,
-                          gsize         len,
-                          guint         code)
-{
-  ust_server_txn_set_response (server, data, len, code);
-  return ust_proxy_send (self, server->local, server->source, data, len);
-}
-
-static void
-server_lifetime_cb (UstTimer *timer,
-                    gpointer  user_data)
-{
-  UstServerTxn *server = user_data;
-  UstProxy *self = server->owner;
-
-  ust_server_txn_destroy (self->transactions, server);
-}
-
-/* Timer G (§17.2.1): the final non-2xx is sent again until the ACK comes. */
-static void
-server_retransmit_cb (UstTimer *timer,
-                      gpointer  user_data)
-{
-  UstServerTxn *server = user_data;
-  UstProxy *self = server->owner;
-
-  if (server->response != NULL)
-    ust_proxy_send (self, server->local, server->source, server->response,
-                    server->response_len);
-  server->retransmit_ms = MIN (server->retransmit_ms * 2, self->t2);
-  ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
-                   server_retransmit_cb, server);
-}
-
-/* Moves a server transaction on after its final response (or, for INVITE,
- * after the ACK), and arms the timer that ends it. */
-void
-ust_proxy_server_final_sent (UstProxy     *self,
-                             UstServerTxn *server)
-{
-  guint64 wait_ms = 64 * (guint64) self->t1;
-
-  if (!server->invite)
-    {
-      /* Timer J: absorb retransmissions of the request for 64·T1. */
-      server->state = UST_TXN_COMPLETED;
-      ust_server_txn_drop_request (server);
-      ust_timer_start (self->timers, &server->lifetime_timer, (guint) wait_ms,
-                       server_lifetime_cb, server);
-      return;
-    }
-
-  if (server->state == UST_TXN_CONFIRMED)
-    {
-      /* Timer I: the ACK arrived; soak up its retransmissions for T4. */
-      ust_timer_stop (&server->retransmit_timer);
-      ust_timer_start (self->timers, &server->lifetime_timer, self->t4, server_lifetime_cb,
-                       server);
-      return;
-    }
-
-  ust_server_txn_drop_request (server);
-  if (server->response_code >= 200 && server->response_code < 300)
-    {
-      /* RFC 6026 "Accepted", timer L: retransmitted INVITEs are absorbed; the
-       * 2xx itself is retransmitted by the callee, not by us. */
-      server->state = UST_TXN_ACCEPTED;
-      g_clear_pointer (&server->response, g_free);
-      ust_timer_start (self->timers, &server->lifetime_timer, (guint) wait_ms,
-                       server_lifetime_cb, server);
-      return;
-    }
-
-  /* Timers G and H: resend the final until the ACK, for at most 64·T1. */
-  server->state = UST_TXN_COMPLETED;
-  server->retransmit_ms = self->t1;
-  ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
-                   server_retransmit_cb, server);
-  ust_timer_start (self->timers, &server->lifetime_timer, (guint) wait_ms, server_lifetime_cb,
-                   server);
-}
-
 static gboolean
 server_is_open (UstServerTxn *server)
 {
@@ -354,8 +272,6 @@ ust_proxy_cancel_branches (UstProxy     *self,
     }
 }
 
-/* Client side ---------------------------------------------------------------- */
-
 /* Sends a new client transaction's request and arms its timers: A and B for
  * INVITE, E and F otherwise (§17.1), and timer C (§16.6 step 11). */
 void
@@ -452,8 +368,6 @@ client_lifetime_cb (UstTimer *timer,
 
   ust_client_txn_destroy (self->transactions, client);
 }
-
-/* Responses ------------------------------------------------------------------ */
 
 /* §16.7 with nothing to match (§16.11): a 2xx to INVITE retransmitted after
  * our client transaction ended goes on by the second Via. */
