@@ -7,7 +7,9 @@
    Meson's include paths already make a wrong include a build error; this check says which
    rule was broken, and also catches a header found through a path it should not be on.
 2. No GTK in src/core/ and src/net/.
-3. No circles between the files of src/: if a.c calls a function defined in b.c, b.c must not
+3. libosip2 is known only in src/core/sip/: elsewhere its structures are only read (list
+   and parameter getters), never built, parsed or changed.
+4. No circles between the files of src/: if a.c calls a function defined in b.c, b.c must not
    call one defined in a.c (directly or round a longer loop). The one exception is a window
    and its -actions.c file (the gnome-text-editor pattern).
 
@@ -29,6 +31,17 @@ ALLOWED = {
     "proxy": ["sip", "wire", "registrar", "diary"],
     "": ["sip", "wire", "registrar", "diary", "proxy"],
 }
+
+# libosip2 functions that only read; any other osip_/sdp_ call outside src/core/sip/ is a
+# finding ("ust-sip.c stays the only file that knows libosip2").
+OSIP_READERS = {
+    "osip_list_get", "osip_list_size", "osip_list_eol", "osip_via_param_get_byname",
+    "osip_uri_param_get_byname", "osip_uri_uparam_get_byname", "osip_contact_param_get_byname",
+    "osip_from_get_tag", "osip_to_get_tag", "osip_message_get_body", "via_get_host",
+    "osip_message_header_get_byname", "osip_message_get_contact", "osip_message_get_via",
+    "osip_message_get_route", "osip_message_get_expires",
+}
+OSIP_CALL = re.compile(r'\b((?:osip|sdp)_[a-z0-9_]+)\s*\(')
 
 # Pairs of files that may call each other.
 MUTUAL_OK = {frozenset({"src/ui/ust-window.c", "src/ui/ust-window-actions.c"})}
@@ -84,6 +97,16 @@ def check_no_gtk(top, problems):
             for name in SYSTEM_INCLUDE.findall(text):
                 if name.startswith(("gtk/", "gdk/")):
                     problems.append(f"{path}: includes <{name}>; {folder} never uses GTK")
+
+
+def check_osip_confined(top, problems):
+    for path in source_files(top, "src", (".c",)):
+        if path.startswith("src/core/sip/"):
+            continue
+        text = strip_noise(open(os.path.join(top, path), encoding="utf-8").read())
+        for name in sorted(set(OSIP_CALL.findall(text)) - OSIP_READERS):
+            problems.append(f"{path}: calls {name}; only src/core/sip/ may build, parse "
+                            f"or change libosip2's structures (add a helper to ust-sip.c)")
 
 
 def strip_noise(text):
@@ -156,6 +179,7 @@ def main():
     problems = []
     check_arrows(top, problems)
     check_no_gtk(top, problems)
+    check_osip_confined(top, problems)
     check_circles(top, problems)
     for problem in problems:
         print(f"FAIL: {problem}")

@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-#include <osipparser2/sdp_message.h>
 
 #include "ust-call-tracker.h"
 #include "ust-sip.h"
@@ -272,79 +271,6 @@ sweep_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* SDP ---------------------------------------------------------------------- */
-
-typedef struct {
-  gboolean video;
-  gboolean hold;
-} Media;
-
-static gboolean
-is_hold_direction (const char *attribute)
-{
-  return g_strcmp0 (attribute, "sendonly") == 0 || g_strcmp0 (attribute, "inactive") == 0;
-}
-
-/* Video is on when an offer has an m=video line with a non-zero port
- * (RFC 3264 §5.1); hold is a=sendonly or a=inactive, or the old-style
- * c=0.0.0.0 (RFC 3264 §8.4). libosip2's SDP parser reads the body. */
-static gboolean
-read_media (osip_message_t *message,
-            Media          *media)
-{
-  osip_body_t *body = NULL;
-  sdp_message_t *sdp = NULL;
-  gboolean audio_hold = FALSE, any_audio = FALSE;
-
-  memset (media, 0, sizeof *media);
-  if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
-    return FALSE;
-  if (sdp_message_init (&sdp) != 0)
-    return FALSE;
-  if (sdp_message_parse (sdp, body->body) != 0)
-    {
-      sdp_message_free (sdp);
-      return FALSE;
-    }
-
-  for (int i = 0; sdp_message_m_media_get (sdp, i) != NULL; i++)
-    {
-      const char *kind = sdp_message_m_media_get (sdp, i);
-      const char *port = sdp_message_m_port_get (sdp, i);
-      const char *address = sdp_message_c_addr_get (sdp, i, 0);
-      gboolean hold = FALSE;
-
-      if (address == NULL)
-        address = sdp_message_c_addr_get (sdp, -1, 0);
-      if (g_strcmp0 (kind, "video") == 0 && g_strcmp0 (port, "0") != 0)
-        media->video = TRUE;
-      if (g_strcmp0 (kind, "audio") != 0 || g_strcmp0 (port, "0") == 0)
-        continue;
-
-      any_audio = TRUE;
-      hold = g_strcmp0 (address, "0.0.0.0") == 0;
-      for (int a = 0; sdp_message_a_att_field_get (sdp, i, a) != NULL; a++)
-        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, i, a));
-      for (int a = 0; sdp_message_a_att_field_get (sdp, -1, a) != NULL; a++)
-        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, -1, a));
-      audio_hold = audio_hold || hold;
-    }
-  media->hold = any_audio && audio_hold;
-  sdp_message_free (sdp);
-  return TRUE;
-}
-
-/* Most calls are audio only: a substring check spares them the SDP parse. */
-static gboolean
-mentions_video (osip_message_t *message)
-{
-  osip_body_t *body = NULL;
-
-  if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
-    return FALSE;
-  return g_strstr_len (body->body, (gssize) body->length, "m=video") != NULL;
-}
-
 /* Requests ----------------------------------------------------------------- */
 
 /* The whole Call-ID as on the wire: "number@host" or "number". */
@@ -425,7 +351,7 @@ start_call (UstCallTracker *self,
   Call *call = g_new0 (Call, 1);
   char call_id[512];
   guint64 cseq = 0;
-  Media media;
+  UstSipMedia media;
 
   call->record = ust_call_record_new (NULL);
   call->data = ust_call_record_edit_data (call->record);
@@ -445,7 +371,7 @@ start_call (UstCallTracker *self,
   call->data->caller_ua = as_text (g_strdup (ust_sip_header_value (request, "user-agent")));
   call->data->start_time = now;
   call->data->state = UST_CALL_SETUP;
-  if (mentions_video (request) && read_media (request, &media))
+  if (ust_sip_mentions_video (request) && ust_sip_read_media (request, &media))
     call->data->video = call->data->video_now = media.video;
 
   link_transfer (self, call, request, now);
@@ -462,9 +388,9 @@ update_media (UstCallTracker *self,
               osip_message_t *request)
 {
   gint64 now = g_get_real_time ();
-  Media media;
+  UstSipMedia media;
 
-  if (!read_media (request, &media))
+  if (!ust_sip_read_media (request, &media))
     return;
   if (media.video != call->data->video_now)
     {
@@ -503,7 +429,7 @@ record_refer (UstCallTracker *self,
               osip_message_t *request)
 {
   const char *refer_to = ust_sip_header_value (request, "refer-to");
-  osip_from_t *target = NULL;
+  g_autoptr(osip_from_t) target = NULL;
 
   if (refer_to == NULL)
     return;
@@ -514,8 +440,8 @@ record_refer (UstCallTracker *self,
   g_clear_pointer (&call->refer_key, g_free);
 
   /* Refer-To has the shape of a From header (name-addr with parameters). */
-  if (osip_from_init (&target) == 0 && osip_from_parse (target, refer_to) == 0
-      && target->url != NULL)
+  target = ust_sip_parse_name_addr (refer_to);
+  if (target != NULL && target->url != NULL)
     {
       call->data->transfer_to = aor_of (target->url);
       /* The REFER's recipient is the one who places the new call. */
@@ -525,7 +451,6 @@ record_refer (UstCallTracker *self,
     }
   else
     call->data->transfer_to = as_text (g_strdup (refer_to));
-  osip_from_free (target);
   call->refer_time = g_get_real_time ();
   emit_event (self, call, call->refer_time, "transfer",
               call->data->transfer_to != NULL ? call->data->transfer_to : refer_to);

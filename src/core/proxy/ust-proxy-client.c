@@ -19,9 +19,6 @@ static void client_lifetime_cb (UstTimer *timer, gpointer user_data);
 static void branch_final (UstProxy *self, UstClientTxn *client, guint code, const char *data,
                           gsize len, const char *orig_phrase);
 
-static void branch_final (UstProxy *self, UstClientTxn *client, guint code, const char *data,
-                          gsize len, const char *orig_phrase);
-
 /* Messages the proxy builds itself ------------------------------------------ */
 
 /* §9.1 and §17.1.1.3: a CANCEL or a hop-by-hop ACK copies the forwarded
@@ -33,43 +30,11 @@ build_from_invite (UstClientTxn   *client,
                    osip_to_t      *to,
                    gsize          *len)
 {
-  g_autoptr(osip_message_t) invite = NULL;
-  g_autoptr(osip_message_t) message = NULL;
-  osip_uri_t *uri = NULL;
-  osip_via_t *via = NULL;
-  osip_cseq_t *cseq = NULL;
+  g_autoptr(osip_message_t) invite = ust_sip_parse (client->request, client->request_len, NULL);
 
-  invite = ust_sip_parse (client->request, client->request_len, NULL);
-  if (invite == NULL || invite->req_uri == NULL)
+  if (invite == NULL)
     return NULL;
-
-  osip_message_init (&message);
-  osip_message_set_method (message, osip_strdup (method));
-  osip_message_set_version (message, osip_strdup ("SIP/2.0"));
-  osip_uri_clone (invite->req_uri, &uri);
-  osip_message_set_uri (message, uri);
-  osip_via_clone (osip_list_get (&invite->vias, 0), &via);
-  osip_list_add (&message->vias, via, 0);
-  for (int i = 0; ; i++)
-    {
-      osip_route_t *route = osip_list_get (&invite->routes, i), *copy = NULL;
-
-      if (route == NULL)
-        break;
-      osip_route_clone (route, &copy);
-      osip_list_add (&message->routes, copy, -1);
-    }
-  osip_from_clone (invite->from, &message->from);
-  osip_to_clone (to != NULL ? to : invite->to, &message->to);
-  osip_call_id_clone (invite->call_id, &message->call_id);
-  osip_cseq_init (&cseq);
-  osip_cseq_set_number (cseq, osip_strdup (invite->cseq->number));
-  osip_cseq_set_method (cseq, osip_strdup (method));
-  message->cseq = cseq;
-  osip_message_set_max_forwards (message, "70");
-  osip_message_set_content_length (message, "0");
-
-  return ust_sip_to_string (message, len, NULL);
+  return ust_sip_request_from_invite (invite, method, to, len);
 }
 
 static void
@@ -193,11 +158,10 @@ send_best (UstProxy     *self,
           if (best != NULL)
             {
               /* What the caller got, and what the callee had said. */
-              const char *sent = best->reason_phrase;
+              g_autofree char *sent = g_strdup (best->reason_phrase);
 
-              best->reason_phrase = server->best_orig_phrase;
+              ust_sip_set_reason_phrase (best, server->best_orig_phrase);
               ust_call_tracker_response (self->tracker, best, sent, server->best_source);
-              best->reason_phrase = (char *) sent;
             }
         }
       ust_proxy_server_final_sent (self, server);

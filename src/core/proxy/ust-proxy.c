@@ -230,13 +230,7 @@ edit_remove_our_route (UstProxy *self,
                              NULL, 0);
     }
 
-  for (guint i = 0; i < n; i++)
-    {
-      osip_route_t *route = osip_list_get (&in->request->routes, 0);
-
-      osip_list_remove (&in->request->routes, 0);
-      osip_route_free (route);
-    }
+  ust_sip_remove_top_routes (in->request, n);
 }
 
 /* RFC 3261 §16.6 step 3: decrement Max-Forwards, or add it with 70. */

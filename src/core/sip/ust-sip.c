@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <osipparser2/sdp_message.h>
+
 #include "ust-sip.h"
 
 G_DEFINE_QUARK (ust-sip-error-quark, ust_sip_error)
@@ -423,4 +425,160 @@ ust_sip_standard_reason (guint code)
     case 5: return "Server Error";
     default: return "Global Failure";
     }
+}
+
+/* §9.1 and §17.1.1.3: a CANCEL or a hop-by-hop ACK copies the forwarded
+ * INVITE's Request-URI, Call-ID, From, CSeq number and Route set, with the
+ * INVITE's top Via alone (same branch). An ACK takes To from the response
+ * (@to, its tag); NULL keeps the INVITE's. Returns the text, or NULL. */
+char *
+ust_sip_request_from_invite (osip_message_t *invite,
+                             const char     *method,
+                             osip_to_t      *to,
+                             gsize          *len)
+{
+  g_autoptr(osip_message_t) message = NULL;
+  osip_uri_t *uri = NULL;
+  osip_via_t *via = NULL;
+  osip_cseq_t *cseq = NULL;
+
+  if (invite->req_uri == NULL || invite->call_id == NULL || invite->cseq == NULL
+      || osip_list_get (&invite->vias, 0) == NULL)
+    return NULL;
+
+  osip_message_init (&message);
+  osip_message_set_method (message, osip_strdup (method));
+  osip_message_set_version (message, osip_strdup ("SIP/2.0"));
+  osip_uri_clone (invite->req_uri, &uri);
+  osip_message_set_uri (message, uri);
+  osip_via_clone (osip_list_get (&invite->vias, 0), &via);
+  osip_list_add (&message->vias, via, 0);
+  for (int i = 0; ; i++)
+    {
+      osip_route_t *route = osip_list_get (&invite->routes, i), *copy = NULL;
+
+      if (route == NULL)
+        break;
+      osip_route_clone (route, &copy);
+      osip_list_add (&message->routes, copy, -1);
+    }
+  osip_from_clone (invite->from, &message->from);
+  osip_to_clone (to != NULL ? to : invite->to, &message->to);
+  osip_call_id_clone (invite->call_id, &message->call_id);
+  osip_cseq_init (&cseq);
+  osip_cseq_set_number (cseq, osip_strdup (invite->cseq->number));
+  osip_cseq_set_method (cseq, osip_strdup (method));
+  message->cseq = cseq;
+  osip_message_set_max_forwards (message, "70");
+  osip_message_set_content_length (message, "0");
+
+  return ust_sip_to_string (message, len, NULL);
+}
+
+/* Takes the first @n Route values off @request's parsed copy (the proxy
+ * removed them from the text it forwards, RFC 3261 §16.4). */
+void
+ust_sip_remove_top_routes (osip_message_t *request,
+                           guint           n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      osip_route_t *route = osip_list_get (&request->routes, 0);
+
+      if (route == NULL)
+        return;
+      osip_list_remove (&request->routes, 0);
+      osip_route_free (route);
+    }
+}
+
+/* The setter adopts the string and leaves the old one to the caller. */
+void
+ust_sip_set_reason_phrase (osip_message_t *message,
+                           const char     *phrase)
+{
+  osip_free (message->reason_phrase);
+  message->reason_phrase = phrase != NULL ? osip_strdup (phrase) : NULL;
+}
+
+/* A name-addr with parameters, as in Refer-To or From; NULL if it is not. */
+osip_from_t *
+ust_sip_parse_name_addr (const char *text)
+{
+  osip_from_t *address = NULL;
+
+  if (text == NULL || osip_from_init (&address) != 0)
+    return NULL;
+  if (osip_from_parse (address, text) != 0)
+    {
+      osip_from_free (address);
+      return NULL;
+    }
+  return address;
+}
+
+static gboolean
+is_hold_direction (const char *attribute)
+{
+  return g_strcmp0 (attribute, "sendonly") == 0 || g_strcmp0 (attribute, "inactive") == 0;
+}
+
+/* Video is on when an offer has an m=video line with a non-zero port
+ * (RFC 3264 §5.1); hold is a=sendonly or a=inactive, or the old-style
+ * c=0.0.0.0 (RFC 3264 §8.4). libosip2's SDP parser reads the body. */
+gboolean
+ust_sip_read_media (osip_message_t *message,
+                    UstSipMedia    *media)
+{
+  osip_body_t *body = NULL;
+  sdp_message_t *sdp = NULL;
+  gboolean audio_hold = FALSE, any_audio = FALSE;
+
+  memset (media, 0, sizeof *media);
+  if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
+    return FALSE;
+  if (sdp_message_init (&sdp) != 0)
+    return FALSE;
+  if (sdp_message_parse (sdp, body->body) != 0)
+    {
+      sdp_message_free (sdp);
+      return FALSE;
+    }
+
+  for (int i = 0; sdp_message_m_media_get (sdp, i) != NULL; i++)
+    {
+      const char *kind = sdp_message_m_media_get (sdp, i);
+      const char *port = sdp_message_m_port_get (sdp, i);
+      const char *address = sdp_message_c_addr_get (sdp, i, 0);
+      gboolean hold = FALSE;
+
+      if (address == NULL)
+        address = sdp_message_c_addr_get (sdp, -1, 0);
+      if (g_strcmp0 (kind, "video") == 0 && g_strcmp0 (port, "0") != 0)
+        media->video = TRUE;
+      if (g_strcmp0 (kind, "audio") != 0 || g_strcmp0 (port, "0") == 0)
+        continue;
+
+      any_audio = TRUE;
+      hold = g_strcmp0 (address, "0.0.0.0") == 0;
+      for (int a = 0; sdp_message_a_att_field_get (sdp, i, a) != NULL; a++)
+        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, i, a));
+      for (int a = 0; sdp_message_a_att_field_get (sdp, -1, a) != NULL; a++)
+        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, -1, a));
+      audio_hold = audio_hold || hold;
+    }
+  media->hold = any_audio && audio_hold;
+  sdp_message_free (sdp);
+  return TRUE;
+}
+
+/* Most calls are audio only: a substring check spares them the SDP parse. */
+gboolean
+ust_sip_mentions_video (osip_message_t *message)
+{
+  osip_body_t *body = NULL;
+
+  if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
+    return FALSE;
+  return g_strstr_len (body->body, (gssize) body->length, "m=video") != NULL;
 }

@@ -20,6 +20,13 @@ typedef enum {
 } UstSipError;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_message_t, osip_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_from_t, osip_from_free)
+
+/* What the call diary wants to know of an SDP body. */
+typedef struct {
+  gboolean video;  /* an m=video line with a port */
+  gboolean hold;   /* the audio is sendonly, inactive or sent to 0.0.0.0 */
+} UstSipMedia;
 
 GQuark          ust_sip_error_quark            (void);
 void            ust_sip_init                   (void);
@@ -53,5 +60,17 @@ const char     *ust_sip_to_tag                 (osip_message_t  *message);
 const char     *ust_sip_from_tag               (osip_message_t  *message);
 char           *ust_sip_uri_to_string          (osip_uri_t      *uri);
 const char     *ust_sip_standard_reason        (guint            code);
+char           *ust_sip_request_from_invite    (osip_message_t  *invite,
+                                                const char      *method,
+                                                osip_to_t       *to,
+                                                gsize           *len);
+void            ust_sip_remove_top_routes      (osip_message_t  *request,
+                                                guint            n);
+void            ust_sip_set_reason_phrase      (osip_message_t  *message,
+                                                const char      *phrase);
+osip_from_t    *ust_sip_parse_name_addr        (const char      *text);
+gboolean        ust_sip_read_media             (osip_message_t  *message,
+                                                UstSipMedia     *media);
+gboolean        ust_sip_mentions_video         (osip_message_t  *message);
 
 G_END_DECLS
