@@ -18,7 +18,7 @@
 
 #include "ust-address-text.h"
 #include "ust-call-store.h"
-#include "ust-diary-feed.h"
+#include "ust-core.h"
 #include "ust-pcap.h"
 #include "ust-paths.h"
 #include "ust-platform.h"
@@ -237,19 +237,16 @@ run (Options *options)
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetSocketAddress) address = NULL;
   g_autoptr(UstReasonTable) reasons = NULL;
-  g_autoptr(UstRegistrar) registrar = NULL;
-  g_autoptr(UstTransport) transport = NULL;
-  g_autoptr(UstProxy) proxy = NULL;
-  g_autoptr(UstCallTracker) tracker = NULL;
   g_autoptr(UstCallStore) calls = NULL;
-  g_autoptr(UstDiaryFeed) feed = NULL;
   g_autoptr(UstTrace) trace = NULL;
   g_autoptr(UstPcapWriter) capture = NULL;
+  g_autoptr(UstCore) core = NULL;
   g_autofree char *calls_path = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *data_dir = NULL;
-  g_autofree char *store = NULL;
   g_autofree char *where = NULL;
+  UstCoreConfig config = { 0 };
+  UstTransport *transport;
   guint flush_id;
 
   if (!ust_address_text_parse (options->listen, 5060, &address, &error))
@@ -258,27 +255,13 @@ run (Options *options)
   reasons = load_reasons (options, &error);
   if (reasons == NULL)
     goto fail;
-
   data_dir = data_dir_of (options);
-  store = g_build_filename (data_dir, "registrations.db", NULL);
-  registrar = ust_registrar_new (store);
-  if (options->min_expires > 0)
-    ust_registrar_set_min_expires (registrar, (guint) options->min_expires);
-  if (!ust_registrar_load (registrar, &error))
-    goto fail;
-
-  transport = ust_transport_new (address, &error);
-  if (transport == NULL)
-    goto fail;
 
   /* --pcap: the transport records every datagram; the writer's thread gets
    * them through a queue and owns the file. Nobody reads the ring here, so
    * it stays small. */
   if (options->pcap != NULL || options->trace_ring > 0)
-    {
-      trace = ust_trace_new (options->trace_ring > 0 ? (guint) options->trace_ring : 256, 0);
-      ust_transport_set_trace (transport, trace);
-    }
+    trace = ust_trace_new (options->trace_ring > 0 ? (guint) options->trace_ring : 256, 0);
   if (options->pcap != NULL)
     {
       capture = ust_pcap_writer_new (options->pcap, &error);
@@ -286,14 +269,6 @@ run (Options *options)
         goto fail;
       ust_pcap_writer_attach (capture, trace);
     }
-
-  proxy = ust_proxy_new (transport, registrar, reasons);
-  ust_proxy_set_domain (proxy, options->domain);
-  ust_proxy_set_open (proxy, options->open);
-  if (options->timer_t1 > 0)
-    ust_proxy_set_timer_t1 (proxy, (guint) options->timer_t1);
-  if (!options->quiet)
-    g_signal_connect (proxy, "event", G_CALLBACK (event_cb), NULL);
 
   /* A diary that cannot be written is reported, and the exchange routes
    * calls all the same: the store keeps them in memory until it can. */
@@ -306,10 +281,22 @@ run (Options *options)
       g_clear_error (&error);
     }
 
-  tracker = ust_call_tracker_new ();
-  feed = ust_diary_feed_new (tracker, calls);
-  g_signal_connect (tracker, "call-event", G_CALLBACK (call_event_cb), NULL);
-  ust_proxy_set_call_tracker (proxy, tracker);
+  config.address = address;
+  config.data_dir = data_dir;
+  config.reasons = reasons;
+  config.store = calls;
+  config.trace = trace;
+  config.domain = options->domain;
+  config.open = options->open;
+  config.timer_t1 = options->timer_t1 > 0 ? (guint) options->timer_t1 : 0;
+  config.min_expires = options->min_expires > 0 ? (guint) options->min_expires : 0;
+  core = ust_core_new (&config, &error);
+  if (core == NULL)
+    goto fail;
+  transport = ust_core_get_transport (core);
+  if (!options->quiet)
+    g_signal_connect (ust_core_get_proxy (core), "event", G_CALLBACK (event_cb), NULL);
+  g_signal_connect (ust_core_get_tracker (core), "call-event", G_CALLBACK (call_event_cb), NULL);
 
   where = ust_transport_describe (transport);
   /* Before "Listening": whoever reads that line may stop us at once. */
@@ -348,17 +335,18 @@ run (Options *options)
         }
     }
 
-  ust_call_tracker_shutdown (tracker);
-  g_clear_pointer (&feed, ust_diary_feed_free);
+  /* The calls still up end in the diary, then the diary and the
+   * registrations reach the disk. */
+  if (!ust_core_stop (core, &error))
+    {
+      g_printerr (_("Could not save the registrations: %s\n"), error->message);
+      ust_call_store_flush (calls, 10000);
+      ust_call_store_close (calls);
+      return EXIT_FAILURE;
+    }
   if (!ust_call_store_flush (calls, 10000))
     g_printerr (_("ustredna-server: some calls could not be written to %s\n"), calls_path);
   ust_call_store_close (calls);
-
-  if (!ust_registrar_flush (registrar, &error))
-    {
-      g_printerr (_("Could not save the registrations: %s\n"), error->message);
-      return EXIT_FAILURE;
-    }
   printf ("%s\n", _("Stopped"));
   return EXIT_SUCCESS;
 

@@ -5,8 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ust-call-tracker.h"
-#include "ust-diary-feed.h"
+#include "ust-core.h"
 #include "ust-exchange.h"
 #include "ust-phone-private.h"
 #include "ust-proxy.h"
@@ -49,12 +48,8 @@ typedef struct {
   /* the core thread's */
   GMainContext   *context;
   GMainLoop      *loop;
-  UstTransport   *transport;
-  UstRegistrar   *registrar;
+  UstCore        *running;
   UstReasonTable *core_reasons;
-  UstProxy       *proxy;
-  UstCallTracker *tracker;
-  UstDiaryFeed   *feed;
   GSource        *publish_source;
   gboolean        phones_dirty;
   GHashTable     *changed_calls;  /* Call-ID → UstCallData* (latest copy) */
@@ -324,7 +319,7 @@ publish_cb (gpointer user_data)
   snapshot->generation = core->generation;
   snapshot->calls_handled = core->calls_handled;
   if (core->phones_dirty)
-    snapshot->phones = ust_registrar_list_bindings (core->registrar);
+    snapshot->phones = ust_registrar_list_bindings (ust_core_get_registrar (core->running));
   core->phones_dirty = FALSE;
 
   snapshot->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_call_data_free);
@@ -384,16 +379,7 @@ static gboolean
 core_build (Core    *core,
             GError **error)
 {
-  g_autofree char *store_path = g_build_filename (core->data_dir, "registrations.db", NULL);
-
-  core->transport = ust_transport_new (core->address, error);
-  if (core->transport == NULL)
-    return FALSE;
-  ust_transport_set_trace (core->transport, core->trace);
-
-  core->registrar = ust_registrar_new (store_path);
-  if (!ust_registrar_load (core->registrar, error))
-    return FALSE;
+  UstCoreConfig config = { 0 };
 
   core->core_reasons = ust_reason_table_new ();
   for (guint i = 0; i < core->reasons->len; i++)
@@ -401,39 +387,37 @@ core_build (Core    *core,
                                        NULL);
   ust_reason_table_set_relay (core->core_reasons, core->relay_reasons);
 
-  core->proxy = ust_proxy_new (core->transport, core->registrar, core->core_reasons);
-  ust_proxy_set_open (core->proxy, core->open);
-  core->tracker = ust_call_tracker_new ();
-  ust_proxy_set_call_tracker (core->proxy, core->tracker);
+  config.address = core->address;
+  config.data_dir = core->data_dir;
+  config.reasons = core->core_reasons;
+  config.store = core->store;
+  config.trace = core->trace;
+  config.open = core->open;
+  core->running = ust_core_new (&config, error);
+  if (core->running == NULL)
+    return FALSE;
 
-  g_signal_connect (core->registrar, "changed", G_CALLBACK (registrar_changed_cb), core);
-  core->feed = ust_diary_feed_new (core->tracker, core->store);
-  g_signal_connect (core->tracker, "call-event", G_CALLBACK (call_event_cb), core);
+  g_signal_connect (ust_core_get_registrar (core->running), "changed",
+                    G_CALLBACK (registrar_changed_cb), core);
+  g_signal_connect (ust_core_get_tracker (core->running), "call-event",
+                    G_CALLBACK (call_event_cb), core);
   core->phones_dirty = TRUE;
   core->bound_port = g_inet_socket_address_get_port (
-    ust_transport_get_local_address (core->transport));
+    ust_transport_get_local_address (ust_core_get_transport (core->running)));
   return TRUE;
 }
 
+/* The calls still up end in the diary and the registrations are saved
+ * (ust_core_stop), before the socket closes. */
 static void
 core_teardown (Core *core)
 {
-  if (core->tracker != NULL)
-    ust_call_tracker_shutdown (core->tracker);
-  g_clear_pointer (&core->feed, ust_diary_feed_free);
-  if (core->registrar != NULL)
-    ust_registrar_flush (core->registrar, NULL);
   if (core->publish_source != NULL)
     {
       g_source_destroy (core->publish_source);
       g_clear_pointer (&core->publish_source, g_source_unref);
     }
-  g_clear_object (&core->proxy);
-  g_clear_object (&core->tracker);
-  if (core->transport != NULL)
-    ust_transport_close (core->transport);
-  g_clear_object (&core->transport);
-  g_clear_object (&core->registrar);
+  g_clear_pointer (&core->running, ust_core_free);
   g_clear_object (&core->core_reasons);
 }
 
@@ -503,7 +487,7 @@ apply_setting_cb (gpointer user_data)
   Setting *setting = user_data;
   Core *core = setting->core;
 
-  if (core->proxy == NULL)
+  if (core->running == NULL)
     return G_SOURCE_REMOVE;
   switch (setting->what)
     {
@@ -514,7 +498,7 @@ apply_setting_cb (gpointer user_data)
       ust_reason_table_set_relay (core->core_reasons, setting->relay);
       break;
     case SET_OPEN:
-      ust_proxy_set_open (core->proxy, setting->open);
+      ust_proxy_set_open (ust_core_get_proxy (core->running), setting->open);
       break;
     }
   return G_SOURCE_REMOVE;

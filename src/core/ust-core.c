@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "ust-core"
+
+#include "config.h"
+
+#include "ust-core.h"
+#include "ust-diary-feed.h"
+#include "ust-sqlite.h"
+
+struct _UstCore {
+  UstTransport   *transport;
+  UstRegistrar   *registrar;
+  UstProxy       *proxy;
+  UstCallTracker *tracker;
+  UstDiaryFeed   *feed;
+  gboolean        stopped;
+};
+
+/* The parts in the order a datagram meets them: transport → proxy (with the
+ * registrar) → tracker → feed → the caller's store. On failure nothing is
+ * left listening and @error says what the user can do. */
+UstCore *
+ust_core_new (const UstCoreConfig  *config,
+              GError              **error)
+{
+  g_autoptr(UstCore) self = g_new0 (UstCore, 1);
+  g_autofree char *registrations = NULL;
+
+  g_return_val_if_fail (config != NULL && config->address != NULL, NULL);
+  g_return_val_if_fail (UST_IS_REASON_TABLE (config->reasons), NULL);
+  g_return_val_if_fail (UST_IS_CALL_STORE (config->store), NULL);
+
+  ust_sqlite_init ();
+
+  registrations = g_build_filename (config->data_dir, "registrations.db", NULL);
+  self->registrar = ust_registrar_new (registrations);
+  if (config->min_expires > 0)
+    ust_registrar_set_min_expires (self->registrar, config->min_expires);
+  if (!ust_registrar_load (self->registrar, error))
+    return NULL;
+
+  self->transport = ust_transport_new (config->address, error);
+  if (self->transport == NULL)
+    return NULL;
+  if (config->trace != NULL)
+    ust_transport_set_trace (self->transport, config->trace);
+
+  self->proxy = ust_proxy_new (self->transport, self->registrar, config->reasons);
+  ust_proxy_set_domain (self->proxy, config->domain);
+  ust_proxy_set_open (self->proxy, config->open);
+  if (config->timer_t1 > 0)
+    ust_proxy_set_timer_t1 (self->proxy, config->timer_t1);
+
+  self->tracker = ust_call_tracker_new ();
+  self->feed = ust_diary_feed_new (self->tracker, config->store);
+  ust_proxy_set_call_tracker (self->proxy, self->tracker);
+  return g_steal_pointer (&self);
+}
+
+/* Ends what is still going on, in the order that loses nothing: the calls
+ * still up are ended in the diary and the feed hands its last steps to the
+ * store (which the caller then flushes), the registrations are saved, and
+ * the socket closes. Returns FALSE when the registrations could not be
+ * saved. Safe to call twice. */
+gboolean
+ust_core_stop (UstCore  *self,
+               GError  **error)
+{
+  gboolean saved = TRUE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->stopped)
+    return TRUE;
+  self->stopped = TRUE;
+
+  if (self->tracker != NULL)
+    ust_call_tracker_shutdown (self->tracker);
+  g_clear_pointer (&self->feed, ust_diary_feed_free);
+  if (self->registrar != NULL)
+    saved = ust_registrar_flush (self->registrar, error);
+  g_clear_object (&self->proxy);
+  g_clear_object (&self->tracker);
+  if (self->transport != NULL)
+    {
+      ust_transport_set_trace (self->transport, NULL);
+      ust_transport_close (self->transport);
+    }
+  g_clear_object (&self->transport);
+  return saved;
+}
+
+void
+ust_core_free (UstCore *self)
+{
+  if (self == NULL)
+    return;
+  ust_core_stop (self, NULL);
+  g_clear_object (&self->registrar);
+  g_free (self);
+}
+
+UstTransport *
+ust_core_get_transport (UstCore *self)
+{
+  return self->transport;
+}
+
+UstRegistrar *
+ust_core_get_registrar (UstCore *self)
+{
+  return self->registrar;
+}
+
+UstProxy *
+ust_core_get_proxy (UstCore *self)
+{
+  return self->proxy;
+}
+
+UstCallTracker *
+ust_core_get_tracker (UstCore *self)
+{
+  return self->tracker;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* A running exchange core, assembled in one place: the transport on its
+ * address, the registrar with its file, the proxy between them, the call
+ * tracker that watches the proxy, and the feed that carries the tracker's
+ * steps into the diary. ustredna-server runs one on its main thread;
+ * UstExchange runs one on a thread of its own for the window. Not
+ * thread-safe: made, used and stopped on the thread whose main context was
+ * the thread default when it was made. */
+
+#include <gio/gio.h>
+
+#include "ust-call-store.h"
+#include "ust-call-tracker.h"
+#include "ust-proxy.h"
+#include "ust-trace.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GInetSocketAddress *address;      /* where phones reach the exchange (port 0: any) */
+  const char         *data_dir;     /* holds registrations.db */
+  UstReasonTable     *reasons;      /* custom phrases, used as they change */
+  UstCallStore       *store;        /* the diary; opened (or not) by the caller */
+  UstTrace           *trace;        /* or NULL: every datagram in and out */
+  const char         *domain;       /* or NULL: a name phones may use for us */
+  gboolean            open;         /* unregistered callers may call */
+  guint               timer_t1;     /* milliseconds, or 0 for RFC 3261's 500 */
+  guint               min_expires;  /* seconds, or 0 for the registrar's default */
+} UstCoreConfig;
+
+typedef struct _UstCore UstCore;
+
+UstCore        *ust_core_new         (const UstCoreConfig  *config,
+                                      GError              **error);
+gboolean        ust_core_stop        (UstCore              *self,
+                                      GError              **error);
+void            ust_core_free        (UstCore              *self);
+UstTransport   *ust_core_get_transport (UstCore            *self);
+UstRegistrar   *ust_core_get_registrar (UstCore            *self);
+UstProxy       *ust_core_get_proxy   (UstCore              *self);
+UstCallTracker *ust_core_get_tracker (UstCore              *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UstCore, ust_core_free)
+
+G_END_DECLS
