@@ -10,20 +10,11 @@
 #include <gio/gio.h>
 
 #include "ust-call-store.h"
+#include "ust-phone.h"
 #include "ust-reason-table.h"
 #include "ust-trace.h"
 
 G_BEGIN_DECLS
-
-/* A registered phone, as the window lists it. */
-#define UST_TYPE_PHONE (ust_phone_get_type ())
-G_DECLARE_FINAL_TYPE (UstPhone, ust_phone, UST, PHONE, GObject)
-
-const char *ust_phone_get_user        (UstPhone *self);
-const char *ust_phone_get_source      (UstPhone *self);
-const char *ust_phone_get_contact     (UstPhone *self);
-const char *ust_phone_get_user_agent  (UstPhone *self);
-gint64      ust_phone_get_expires_at  (UstPhone *self);  /* wall-clock µs */
 
 #define UST_TYPE_EXCHANGE (ust_exchange_get_type ())
 G_DECLARE_FINAL_TYPE (UstExchange, ust_exchange, UST, EXCHANGE, GObject)

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "ust-binding.h"
-#include "ust-exchange.h"
+#include "ust-phone.h"
 
 G_BEGIN_DECLS
 

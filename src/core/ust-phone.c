@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "ust-exchange.h"
+#include "ust-phone.h"
 #include "ust-phone-private.h"
 
 struct _UstPhone {
