@@ -39,7 +39,7 @@ OSIP_READERS = {
     "osip_uri_param_get_byname", "osip_uri_uparam_get_byname", "osip_contact_param_get_byname",
     "osip_from_get_tag", "osip_to_get_tag", "osip_message_get_body", "via_get_host",
     "osip_message_header_get_byname", "osip_message_get_contact", "osip_message_get_via",
-    "osip_message_get_route", "osip_message_get_expires",
+    "osip_message_get_route", "osip_message_get_expires", "via_get_protocol",
 }
 OSIP_CALL = re.compile(r'\b((?:osip|sdp)_[a-z0-9_]+)\s*\(')
 

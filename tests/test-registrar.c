@@ -87,7 +87,7 @@ do_register_from (UstRegistrar      *registrar,
   g_autoptr(osip_message_t) request = parse_register (user, call_id, cseq, headers);
   g_autoptr(GSocketAddress) source = source_address (port);
 
-  ust_registrar_handle_register (registrar, request, source, result);
+  ust_registrar_handle_register (registrar, request, source, UST_PROTOCOL_UDP, 0, result);
   return result->code;
 }
 

@@ -19,6 +19,20 @@ static void client_lifetime_cb (UstTimer *timer, gpointer user_data);
 static void branch_final (UstProxy *self, UstClientTxn *client, guint code, const char *data,
                           gsize len, const char *orig_phrase);
 
+/* Over the branch's own way: its connection, once it has one. */
+static gboolean
+send_to_callee (UstProxy     *self,
+                UstClientTxn *client,
+                const char   *data,
+                gsize         len)
+{
+  UstPeer to = { client->destination, client->local, client->protocol, client->connection };
+  gboolean sent = ust_proxy_send (self, &to, data, len);
+
+  client->connection = to.connection;
+  return sent;
+}
+
 /* Messages the proxy builds itself ------------------------------------------ */
 
 /* §9.1 and §17.1.1.3: a CANCEL or a hop-by-hop ACK copies the forwarded
@@ -58,6 +72,8 @@ send_cancel (UstProxy     *self,
   cancel = ust_client_txn_new (self->transactions, NULL, branch, "CANCEL", client->destination,
                                text, len);
   cancel->local = client->local;
+  cancel->protocol = client->protocol;
+  cancel->connection = client->connection;
   cancel->local_cancel = TRUE;
   cancel->owner = self;
   ust_proxy_emit_event (self, "CANCEL %s → branch %s", invite->call_id->number, branch);
@@ -72,7 +88,7 @@ send_ack (UstProxy       *self,
   g_free (client->ack);
   client->ack = build_from_invite (client, "ACK", response->to, &client->ack_len);
   if (client->ack != NULL)
-    ust_proxy_send (self, client->local, client->destination, client->ack, client->ack_len);
+    send_to_callee (self, client, client->ack, client->ack_len);
 }
 
 /* The relayed response: the top Via (ours) removed (§16.7 step 3), and the
@@ -245,8 +261,7 @@ ust_proxy_start_client (UstProxy     *self,
   client->owner = self;
   client->retransmit_ms = self->t1;
 
-  if (!ust_proxy_send (self, client->local, client->destination, client->request,
-                       client->request_len))
+  if (!send_to_callee (self, client, client->request, client->request_len))
     {
       /* §16.9: a transport error counts as a 503 from that branch. */
       if (client->local_cancel)
@@ -259,8 +274,10 @@ ust_proxy_start_client (UstProxy     *self,
       return;
     }
 
-  ust_timer_start (self->timers, &client->retransmit_timer, client->retransmit_ms,
-                   client_retransmit_cb, client);
+  /* §17.1.1.2, §17.1.2.2: timers A and E retransmit over UDP only. */
+  if (!ust_protocol_is_stream (client->protocol))
+    ust_timer_start (self->timers, &client->retransmit_timer, client->retransmit_ms,
+                     client_retransmit_cb, client);
   ust_timer_start (self->timers, &client->timeout_timer, 64 * self->t1, client_timeout_cb, client);
   if (client->invite)
     ust_timer_start (self->timers, &client->timer_c, self->timer_c, client_timer_c_cb, client);
@@ -275,8 +292,7 @@ client_retransmit_cb (UstTimer *timer,
   UstClientTxn *client = user_data;
   UstProxy *self = client->owner;
 
-  ust_proxy_send (self, client->local, client->destination, client->request,
-                  client->request_len);
+  send_to_callee (self, client, client->request, client->request_len);
   client->retransmit_ms = client->invite ? client->retransmit_ms * 2
                                          : MIN (client->retransmit_ms * 2, self->t2);
   ust_timer_start (self->timers, &client->retransmit_timer, client->retransmit_ms,
@@ -343,16 +359,17 @@ forward_by_via (UstProxy         *self,
 {
   osip_via_t *next = osip_list_get (&response->vias, 1);
   g_autoptr(GSocketAddress) destination = NULL;
+  UstPeer to = { 0 };
   const char *phrase;
   guint code;
   gsize len;
 
   if (next == NULL)
     return;
-  destination = ust_proxy_via_destination (next);
+  destination = ust_proxy_via_destination (next, &to.protocol);
+  to.address = destination;
   len = build_relayed (self, response, text, &code, &phrase);
-  if (destination != NULL && len > 0
-      && ust_proxy_send (self, NULL, destination, self->out, len))
+  if (destination != NULL && len > 0 && ust_proxy_send (self, &to, self->out, len))
     {
       self->stats.responses_forwarded++;
       if (self->tracker != NULL)
@@ -463,13 +480,14 @@ handle_final (UstProxy         *self,
 {
   guint code = (guint) response->status_code;
   const char *phrase;
+  gboolean reliable;
   gsize len;
 
   if (client->state == UST_TXN_COMPLETED)
     {
       /* A retransmitted final: it lost our ACK; send the ACK again. */
       if (client->ack != NULL)
-        ust_proxy_send (self, client->local, client->destination, client->ack, client->ack_len);
+        send_to_callee (self, client, client->ack, client->ack_len);
       return;
     }
 
@@ -485,17 +503,19 @@ handle_final (UstProxy         *self,
     }
 
   client->state = UST_TXN_COMPLETED;
+  /* Timers D and K absorb retransmitted finals; streams have none (0). */
+  reliable = ust_protocol_is_stream (client->protocol);
   if (client->invite)
     {
       /* §17.1.1.3: the ACK for a non-2xx final is ours to send, hop by hop. */
       send_ack (self, client, response);
-      ust_timer_start (self->timers, &client->lifetime_timer, 64 * self->t1, client_lifetime_cb,
-                       client);
+      ust_timer_start (self->timers, &client->lifetime_timer, reliable ? 0 : 64 * self->t1,
+                       client_lifetime_cb, client);
     }
   else
     {
-      ust_timer_start (self->timers, &client->lifetime_timer, self->t4, client_lifetime_cb,
-                       client);
+      ust_timer_start (self->timers, &client->lifetime_timer, reliable ? 0 : self->t4,
+                       client_lifetime_cb, client);
     }
 
   len = build_relayed (self, response, text, &code, &phrase);

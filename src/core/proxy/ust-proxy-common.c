@@ -36,22 +36,61 @@ ust_proxy_emit_event (UstProxy   *self,
   g_signal_emit (self, self->event_signal, 0, line);
 }
 
-/* Sends from our address @from (NULL: the one the routes pick for @to). */
+/* Sends to @to (its @local NULL: the routes pick our address; its
+ * connection 0 or closed: one is opened). @to->connection is set to the
+ * connection used, so that what follows goes the same way. */
 gboolean
-ust_proxy_send (UstProxy              *self,
-                const UstLocalAddress *from,
-                GSocketAddress        *to,
-                const char            *data,
-                gsize                  len)
+ust_proxy_send (UstProxy   *self,
+                UstPeer    *to,
+                const char *data,
+                gsize       len)
 {
   g_autoptr(GError) error = NULL;
 
-  if (ust_transport_send (self->transport, from, to, data, len, &error))
+  if (ust_transport_send (self->transport, to, data, len, &error))
     return TRUE;
 
-  g_autofree char *where = ust_address_text_format (to);
-  ust_proxy_emit_event (self, "Cannot send to %s: %s", where, error->message);
+  g_autofree char *where = ust_address_text_format (to->address);
+  ust_proxy_emit_event (self, "Cannot send to %s over %s: %s", where,
+                        ust_protocol_to_via (to->protocol), error->message);
   return FALSE;
+}
+
+/* Phones reach the exchange on one port for UDP and TCP and another for
+ * TLS. */
+gboolean
+ust_proxy_is_our_port (UstProxy *self,
+                       guint     port)
+{
+  return port == self->port
+         || (port != 0 && port == ust_transport_get_port (self->transport, UST_PROTOCOL_TLS));
+}
+
+/* RFC 3261 §19.1.2 and §26.2: a sips: URI or ;transport=tls means TLS,
+ * ;transport=tcp TCP, anything else UDP. */
+UstProtocol
+ust_proxy_uri_protocol (osip_uri_t *uri)
+{
+  osip_uri_param_t *param = NULL;
+  UstProtocol protocol = UST_PROTOCOL_UDP;
+
+  if (uri == NULL)
+    return protocol;
+  if (uri->scheme != NULL && g_ascii_strcasecmp (uri->scheme, "sips") == 0)
+    return UST_PROTOCOL_TLS;
+  if (osip_uri_uparam_get_byname (uri, "transport", &param) >= 0 && param != NULL)
+    ust_protocol_from_text (param->gvalue, &protocol);
+  return protocol;
+}
+
+/* A URI's port, or the default for its transport: 5061 for TLS (§19.1.2),
+ * 5060 otherwise. */
+guint
+ust_proxy_uri_port (osip_uri_t *uri)
+{
+  if (uri != NULL && uri->port == NULL && ust_proxy_uri_protocol (uri) == UST_PROTOCOL_TLS)
+    return 5061;
+  return ust_sip_uri_port (uri);
 }
 
 /* Bound to all addresses, any address of this computer that phones have
@@ -93,7 +132,7 @@ ust_proxy_is_our_via (UstProxy   *self,
                       osip_via_t *via)
 {
   return via != NULL && ust_proxy_host_is_ours (self, via_get_host (via))
-         && ust_sip_via_port (via) == self->port;
+         && ust_proxy_is_our_port (self, ust_sip_via_port (via));
 }
 
 GSocketAddress *
@@ -122,7 +161,8 @@ ust_proxy_address_from_host (const char *host,
 /* RFC 3261 §18.2.2 and RFC 3581 §4: a response goes to "received" (else
  * the host) and to "rport" (else the port) of the top Via. */
 GSocketAddress *
-ust_proxy_via_destination (osip_via_t *via)
+ust_proxy_via_destination (osip_via_t  *via,
+                           UstProtocol *protocol)
 {
   osip_generic_param_t *received = NULL, *rport = NULL;
   const char *host = via_get_host (via);
@@ -135,5 +175,7 @@ ust_proxy_via_destination (osip_via_t *via)
   if (osip_via_param_get_byname (via, "rport", &rport) >= 0 && rport != NULL
       && ust_sip_parse_uint (rport->gvalue, 65535, &value) && value != 0)
     port = (guint) value;
+  *protocol = UST_PROTOCOL_UDP;
+  ust_protocol_from_text (via_get_protocol (via), protocol);
   return host != NULL ? ust_proxy_address_from_host (host, port) : NULL;
 }

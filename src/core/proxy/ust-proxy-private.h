@@ -55,6 +55,8 @@ typedef struct {
   const UstSipText *text;
   GSocketAddress   *source;
   const UstLocalAddress *local;     /* where it arrived: our answers leave from there */
+  UstProtocol       protocol;       /* how it arrived */
+  guint64           connection;     /* TCP, TLS: on which connection */
   const char       *method;
   gsize             message_end;    /* bytes past the declared body are dropped */
   UstSipEdit        edit;           /* the edits every forwarded copy shares */
@@ -68,17 +70,21 @@ void            ust_proxy_emit_event        (UstProxy              *self,
                                              const char            *format,
                                              ...) G_GNUC_PRINTF (2, 3);
 gboolean        ust_proxy_send              (UstProxy              *self,
-                                             const UstLocalAddress *from,
-                                             GSocketAddress        *to,
+                                             UstPeer               *to,
                                              const char            *data,
                                              gsize                  len);
+gboolean        ust_proxy_is_our_port       (UstProxy              *self,
+                                             guint                  port);
+UstProtocol     ust_proxy_uri_protocol      (osip_uri_t            *uri);
+guint           ust_proxy_uri_port          (osip_uri_t            *uri);
 gboolean        ust_proxy_host_is_ours      (UstProxy              *self,
                                              const char            *host);
 gboolean        ust_proxy_is_our_via        (UstProxy              *self,
                                              osip_via_t            *via);
 GSocketAddress *ust_proxy_address_from_host (const char            *host,
                                              guint                  port);
-GSocketAddress *ust_proxy_via_destination   (osip_via_t            *via);
+GSocketAddress *ust_proxy_via_destination   (osip_via_t            *via,
+                                             UstProtocol           *protocol);
 
 /* ust-proxy-server.c: the server side (§17.2), responses of our own */
 void     ust_proxy_respond           (UstProxy     *self,
@@ -99,6 +105,8 @@ gboolean ust_proxy_send_to_server    (UstProxy     *self,
                                       gsize         len,
                                       guint         code);
 void     ust_proxy_server_final_sent (UstProxy     *self,
+                                      UstServerTxn *server);
+void     ust_proxy_resend_to_server  (UstProxy     *self,
                                       UstServerTxn *server);
 
 /* ust-proxy-client.c: the client side (§16.7, §17.1), branches and CANCEL */

@@ -199,7 +199,11 @@ ust_proxy_respond (UstProxy     *self,
         ust_proxy_server_final_sent (self, server);
     }
   else
-    ust_proxy_send (self, in->local, in->source, self->out, len);
+    {
+      UstPeer to = { in->source, in->local, in->protocol, in->connection };
+
+      ust_proxy_send (self, &to, self->out, len);
+    }
 }
 
 /* For a final response generated after the request was handled (timeouts,
@@ -223,8 +227,34 @@ ust_proxy_respond_to_server (UstProxy     *self,
   in.text = &text;
   in.source = server->source;
   in.local = server->local;
+  in.protocol = server->protocol;
+  in.connection = server->connection;
   in.method = request->sip_method;
   ust_proxy_respond (self, &in, server, code, phrase, NULL);
+}
+
+/* §18.2.2: on the connection the request came on while it is open (else
+ * a new one to where it came from), or over UDP to its source. */
+static gboolean
+send_to_caller (UstProxy     *self,
+                UstServerTxn *server,
+                const char   *data,
+                gsize         len)
+{
+  UstPeer to = { server->source, server->local, server->protocol, server->connection };
+  gboolean sent = ust_proxy_send (self, &to, data, len);
+
+  server->connection = to.connection;
+  return sent;
+}
+
+/* The last response again: a retransmitted request gets it (§17.2.1). */
+void
+ust_proxy_resend_to_server (UstProxy     *self,
+                            UstServerTxn *server)
+{
+  if (server->response != NULL)
+    send_to_caller (self, server, server->response, server->response_len);
 }
 
 gboolean
@@ -235,7 +265,7 @@ ust_proxy_send_to_server (UstProxy     *self,
                           guint         code)
 {
   ust_server_txn_set_response (server, data, len, code);
-  return ust_proxy_send (self, server->local, server->source, data, len);
+  return send_to_caller (self, server, data, len);
 }
 
 static void
@@ -256,9 +286,7 @@ server_retransmit_cb (UstTimer *timer,
   UstServerTxn *server = user_data;
   UstProxy *self = server->owner;
 
-  if (server->response != NULL)
-    ust_proxy_send (self, server->local, server->source, server->response,
-                    server->response_len);
+  ust_proxy_resend_to_server (self, server);
   server->retransmit_ms = MIN (server->retransmit_ms * 2, self->t2);
   ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
                    server_retransmit_cb, server);
@@ -271,13 +299,16 @@ ust_proxy_server_final_sent (UstProxy     *self,
                              UstServerTxn *server)
 {
   guint64 wait_ms = 64 * (guint64) self->t1;
+  /* §17.2.1, §17.2.2: over TCP and TLS nothing is retransmitted, so timers
+   * I and J are zero and timer G is not used. */
+  gboolean reliable = ust_protocol_is_stream (server->protocol);
 
   if (!server->invite)
     {
       /* Timer J: absorb retransmissions of the request for 64·T1. */
       server->state = UST_TXN_COMPLETED;
       ust_server_txn_drop_request (server);
-      ust_timer_start (self->timers, &server->lifetime_timer, (guint) wait_ms,
+      ust_timer_start (self->timers, &server->lifetime_timer, reliable ? 0 : (guint) wait_ms,
                        server_lifetime_cb, server);
       return;
     }
@@ -286,8 +317,8 @@ ust_proxy_server_final_sent (UstProxy     *self,
     {
       /* Timer I: the ACK arrived; soak up its retransmissions for T4. */
       ust_timer_stop (&server->retransmit_timer);
-      ust_timer_start (self->timers, &server->lifetime_timer, self->t4, server_lifetime_cb,
-                       server);
+      ust_timer_start (self->timers, &server->lifetime_timer, reliable ? 0 : self->t4,
+                       server_lifetime_cb, server);
       return;
     }
 
@@ -306,8 +337,9 @@ ust_proxy_server_final_sent (UstProxy     *self,
   /* Timers G and H: resend the final until the ACK, for at most 64·T1. */
   server->state = UST_TXN_COMPLETED;
   server->retransmit_ms = self->t1;
-  ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
-                   server_retransmit_cb, server);
+  if (!reliable)
+    ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
+                     server_retransmit_cb, server);
   ust_timer_start (self->timers, &server->lifetime_timer, (guint) wait_ms, server_lifetime_cb,
                    server);
 }

@@ -114,24 +114,61 @@ uri_is_ours (UstProxy   *self,
 {
   if (uri == NULL || uri->host == NULL)
     return FALSE;
-  if (uri->port != NULL && ust_sip_uri_port (uri) != self->port)
+  if (uri->port != NULL && !ust_proxy_is_our_port (self, ust_sip_uri_port (uri)))
     return FALSE;
   return ust_proxy_host_is_ours (self, uri->host) || !is_ip_literal (uri->host);
 }
 
-/* Where to send a request for @host:@port: a registered phone is reached
- * where its REGISTER came from, whatever its Contact says (NAT, VPN, several
- * adapters); anything else must be an IP address, as there is no DNS here. */
-static GSocketAddress *
-next_hop (UstProxy   *self,
-          const char *host,
-          guint       port)
+/* Where a request goes: an address, the transport, and for TCP and TLS the
+ * connection to use while it is open. */
+typedef struct {
+  GSocketAddress *destination;
+  char           *uri;         /* new Request-URI, or NULL to keep it */
+  UstProtocol     protocol;
+  guint64         connection;
+} Target;
+
+static void
+target_clear (Target *target)
 {
-  UstBinding *binding = ust_registrar_find_by_contact (self->registrar, host, port);
+  g_clear_object (&target->destination);
+  g_clear_pointer (&target->uri, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Target, target_clear)
+
+/* A registered phone is reached the way its REGISTER came: from where it
+ * came (whatever its Contact says: NAT, VPN, several adapters), over the
+ * same transport, on the same connection while it is open (RFC 5626 §5.3). */
+static void
+target_from_binding (Target     *target,
+                     UstBinding *binding)
+{
+  target->destination = g_object_ref (binding->source);
+  target->protocol = binding->protocol;
+  target->connection = binding->connection;
+}
+
+/* Where to send a request for @uri (a Route or the Request-URI): a
+ * registered phone as above; anything else must be an IP address, as there
+ * is no DNS here, reached by the URI's transport (§19.1.2). */
+static gboolean
+next_hop (UstProxy   *self,
+          osip_uri_t *uri,
+          Target     *target)
+{
+  guint port = ust_proxy_uri_port (uri);
+  UstBinding *binding = ust_registrar_find_by_contact (self->registrar, uri->host, port);
 
   if (binding != NULL)
-    return g_object_ref (binding->source);
-  return ust_proxy_address_from_host (host, port);
+    {
+      target_from_binding (target, binding);
+      return TRUE;
+    }
+  target->destination = ust_proxy_address_from_host (uri->host, port);
+  target->protocol = ust_proxy_uri_protocol (uri);
+  target->connection = 0;
+  return target->destination != NULL;
 }
 
 /* Responses the exchange sends itself ------------------------------------- */
@@ -260,23 +297,39 @@ creates_dialog (Incoming *in)
                                || strcmp (m, "REFER") == 0 || strcmp (m, "NOTIFY") == 0);
 }
 
-/* §16.6 step 4: our Record-Route, naming the address the next hop sends
- * to (@out). When the request arrived at another of our addresses (bound to
- * all, between two networks), the phone behind us must reach us at that
- * one: two entries, the outgoing one on top (RFC 5658 §3.2). */
 static void
-edit_record_route (Incoming              *in,
-                   UstSipEdit            *edit,
-                   const UstLocalAddress *out)
+splice_record_route (UstProxy              *self,
+                     Incoming              *in,
+                     UstSipEdit            *edit,
+                     const UstLocalAddress *local,
+                     UstProtocol            protocol)
 {
-  const char *eol = in->text->eol;
-  gsize at = in->text->headers_start;
+  if (protocol == UST_PROTOCOL_UDP)
+    ust_sip_edit_splicef (edit, in->text->headers_start, 0, "Record-Route: <sip:%s:%u;lr>%s",
+                          local->host, local->port, in->text->eol);
+  else
+    ust_sip_edit_splicef (edit, in->text->headers_start, 0,
+                          "Record-Route: <sip:%s:%u;transport=%s;lr>%s", local->host,
+                          ust_transport_get_port (self->transport, protocol),
+                          ust_protocol_to_param (protocol), in->text->eol);
+}
 
-  ust_sip_edit_splicef (edit, at, 0, "Record-Route: <sip:%s:%u;lr>%s", out->host, out->port,
-                        eol);
-  if (in->local != NULL && in->local != out)
-    ust_sip_edit_splicef (edit, at, 0, "Record-Route: <sip:%s:%u;lr>%s", in->local->host,
-                          in->local->port, eol);
+/* §16.6 step 4: our Record-Route, naming the address and transport the
+ * next hop reaches us by (@out, @protocol). When the request arrived at
+ * another of our addresses (bound to all, between two networks) or by
+ * another transport (a UDP phone calling a TCP one), the phone behind us
+ * must reach us the way it did: two entries, the outgoing one on top
+ * (RFC 5658 §3.2). */
+static void
+edit_record_route (UstProxy              *self,
+                   Incoming              *in,
+                   UstSipEdit            *edit,
+                   const UstLocalAddress *out,
+                   UstProtocol            protocol)
+{
+  splice_record_route (self, in, edit, out, protocol);
+  if (in->local != NULL && (in->local != out || in->protocol != protocol))
+    splice_record_route (self, in, edit, in->local, in->protocol);
 }
 
 /* Builds one forwarded copy into self->out: the shared edits, our
@@ -287,6 +340,7 @@ static gsize
 build_forward (UstProxy              *self,
                Incoming              *in,
                const UstLocalAddress *out,
+               UstProtocol            protocol,
                const char            *branch,
                const char            *new_uri)
 {
@@ -295,11 +349,13 @@ build_forward (UstProxy              *self,
   gsize via_at = in->text->headers_start, start, end;
 
   if (creates_dialog (in))
-    edit_record_route (in, &edit, out);
+    edit_record_route (self, in, &edit, out, protocol);
   if (ust_sip_text_find (in->text, "Via", 'v', &via))
     via_at = via.start;
-  ust_sip_edit_splicef (&edit, via_at, 0, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport%s", out->host,
-                        out->port, branch, in->text->eol);
+  ust_sip_edit_splicef (&edit, via_at, 0, "Via: SIP/2.0/%s %s:%u;branch=%s;rport%s",
+                        ust_protocol_to_via (protocol), out->host,
+                        ust_transport_get_port (self->transport, protocol), branch,
+                        in->text->eol);
   if (new_uri != NULL && ust_sip_text_request_uri (in->text, &start, &end))
     ust_sip_edit_splice (&edit, start, end - start, new_uri, -1);
 
@@ -310,42 +366,32 @@ build_forward (UstProxy              *self,
  * CANCEL that matches nothing. The branch is derived from the incoming one
  * so that a retransmission goes out identical. */
 static void
-forward_stateless (UstProxy       *self,
-                   Incoming       *in,
-                   GSocketAddress *destination)
+forward_stateless (UstProxy *self,
+                   Incoming *in,
+                   Target   *target)
 {
   const char *incoming_branch = ust_sip_via_branch (osip_list_get (&in->request->vias, 0));
-  const UstLocalAddress *out = ust_transport_local_for (self->transport, destination, in->local);
+  const UstLocalAddress *out = ust_transport_local_for (self->transport, target->destination,
+                                                        in->local);
+  UstPeer to = { target->destination, out, target->protocol, target->connection };
   char branch[64];
   gsize len;
 
   g_snprintf (branch, sizeof branch, UST_BRANCH_PREFIX "%08x.s%08x", in->loop_hash,
               fnv1a_str (2166136261u, incoming_branch));
-  len = build_forward (self, in, out, branch, NULL);
+  len = build_forward (self, in, out, target->protocol, branch, NULL);
   if (len == 0)
     return;
 
   if (ust_proxy_wants_events (self))
     {
-      g_autofree char *where = ust_address_text_format (destination);
+      g_autofree char *where = ust_address_text_format (target->destination);
 
       ust_proxy_emit_event (self, "%s %s → %s", in->method, in->request->call_id->number,
                             where);
     }
-  if (ust_proxy_send (self, out, destination, self->out, len))
+  if (ust_proxy_send (self, &to, self->out, len))
     self->stats.requests_forwarded++;
-}
-
-typedef struct {
-  GSocketAddress *destination;
-  char           *uri;   /* new Request-URI, or NULL to keep it */
-} Target;
-
-static void
-target_clear (Target *target)
-{
-  g_clear_object (&target->destination);
-  g_clear_pointer (&target->uri, g_free);
 }
 
 /* RFC 3261 §16.6: one client transaction per target, in parallel. */
@@ -365,13 +411,15 @@ forward_stateful (UstProxy     *self,
 
       out = ust_transport_local_for (self->transport, target->destination, in->local);
       new_branch (self, in->loop_hash, branch, sizeof branch);
-      len = build_forward (self, in, out, branch, target->uri);
+      len = build_forward (self, in, out, target->protocol, branch, target->uri);
       if (len == 0)
         continue;
 
       client = ust_client_txn_new (self->transactions, server, branch, in->method,
                                    target->destination, self->out, len);
       client->local = out;
+      client->protocol = target->protocol;
+      client->connection = target->connection;
       server->pending++;
       if (ust_proxy_wants_events (self))
         {
@@ -432,7 +480,8 @@ handle_register (UstProxy     *self,
 {
   UstRegisterResult result;
 
-  ust_registrar_handle_register (self->registrar, in->request, in->source, &result);
+  ust_registrar_handle_register (self->registrar, in->request, in->source, in->protocol,
+                                 in->connection, &result);
   if (result.code == 423)
     {
       g_autofree char *extra = min_expires_line (in, result.min_expires);
@@ -479,8 +528,9 @@ targets_from_registrar (UstProxy     *self,
   for (guint i = 0; i < bindings->len; i++)
     {
       UstBinding *binding = g_ptr_array_index (bindings, i);
-      Target target = { g_object_ref (binding->source), g_strdup (binding->contact_uri) };
+      Target target = { NULL, g_strdup (binding->contact_uri), UST_PROTOCOL_UDP, 0 };
 
+      target_from_binding (&target, binding);
       g_array_append_val (targets, target);
     }
   return TRUE;
@@ -524,7 +574,7 @@ route_request (UstProxy     *self,
 {
   osip_route_t *route = osip_list_get (&in->request->routes, 0);
   osip_uri_t *uri = in->request->req_uri;
-  Target target = { NULL, NULL };
+  Target target = { NULL, NULL, UST_PROTOCOL_UDP, 0 };
 
   /* The exchange is not an open relay: a call must come from a phone that
    * registered here (REGISTER and OPTIONS to us are always answered). */
@@ -539,7 +589,7 @@ route_request (UstProxy     *self,
   if (route != NULL)
     {
       /* §16.6 step 7: the next hop is the first remaining Route. */
-      target.destination = next_hop (self, route->url->host, ust_sip_uri_port (route->url));
+      next_hop (self, route->url, &target);
     }
   else if (strcmp (in->method, "REGISTER") == 0 || uri_is_ours (self, uri))
     {
@@ -547,7 +597,7 @@ route_request (UstProxy     *self,
     }
   else
     {
-      target.destination = next_hop (self, uri->host, ust_sip_uri_port (uri));
+      next_hop (self, uri, &target);
     }
 
   if (target.destination == NULL)
@@ -568,7 +618,7 @@ handle_ack (UstProxy *self,
   char key[KEY_SIZE];
   UstServerTxn *server = NULL;
   osip_route_t *route;
-  g_autoptr(GSocketAddress) destination = NULL;
+  g_auto(Target) target = { NULL, NULL, UST_PROTOCOL_UDP, 0 };
   guint max_forwards;
   gboolean present;
   UstValidation validation;
@@ -599,10 +649,9 @@ handle_ack (UstProxy *self,
 
   route = osip_list_get (&in->request->routes, 0);
   if (route != NULL)
-    destination = next_hop (self, route->url->host, ust_sip_uri_port (route->url));
+    next_hop (self, route->url, &target);
   else if (!uri_is_ours (self, in->request->req_uri))
-    destination = next_hop (self, in->request->req_uri->host,
-                            ust_sip_uri_port (in->request->req_uri));
+    next_hop (self, in->request->req_uri, &target);
   else
     {
       /* An ACK to a user of ours (a 2xx retransmission race): use the
@@ -610,11 +659,11 @@ handle_ack (UstProxy *self,
       g_autoptr(GPtrArray) bindings = ust_registrar_lookup (self->registrar,
                                                             in->request->req_uri->username);
       if (bindings != NULL)
-        destination = g_object_ref (((UstBinding *) g_ptr_array_index (bindings, 0))->source);
+        target_from_binding (&target, g_ptr_array_index (bindings, 0));
     }
 
-  if (destination != NULL)
-    forward_stateless (self, in, destination);
+  if (target.destination != NULL)
+    forward_stateless (self, in, &target);
 }
 
 /* §9.2 and §16.10: a CANCEL answers itself with 200 and cancels the
@@ -627,7 +676,7 @@ handle_cancel (UstProxy     *self,
   char key[KEY_SIZE];
   UstServerTxn *invite = NULL;
   osip_route_t *route;
-  g_autoptr(GSocketAddress) destination = NULL;
+  g_auto(Target) target = { NULL, NULL, UST_PROTOCOL_UDP, 0 };
 
   if (ust_server_txn_key (in->request, "INVITE", key, sizeof key))
     invite = ust_server_txn_lookup (self->transactions, key);
@@ -649,12 +698,11 @@ handle_cancel (UstProxy     *self,
   edit_remove_our_route (self, in);
   route = osip_list_get (&in->request->routes, 0);
   if (route != NULL)
-    destination = next_hop (self, route->url->host, ust_sip_uri_port (route->url));
+    next_hop (self, route->url, &target);
   else if (!uri_is_ours (self, in->request->req_uri))
-    destination = next_hop (self, in->request->req_uri->host,
-                            ust_sip_uri_port (in->request->req_uri));
-  if (destination != NULL)
-    forward_stateless (self, in, destination);
+    next_hop (self, in->request->req_uri, &target);
+  if (target.destination != NULL)
+    forward_stateless (self, in, &target);
   else
     ust_proxy_respond (self, in, NULL, 481, "No such call", NULL);
 }
@@ -669,6 +717,8 @@ new_server_txn (UstProxy   *self,
   server = ust_server_txn_new (self->transactions, key, strcmp (in->method, "INVITE") == 0,
                                in->source);
   server->local = in->local;
+  server->protocol = in->protocol;
+  server->connection = in->connection;
   server->owner = self;
   server->request = g_memdup2 (in->text->data, in->message_end);
   server->request_len = in->message_end;
@@ -688,21 +738,22 @@ absorb_retransmission (UstProxy   *self,
     return FALSE;
   self->stats.retransmissions_absorbed++;
   if (server->response != NULL && server->state != UST_TXN_ACCEPTED)
-    ust_proxy_send (self, server->local, server->source, server->response,
-                    server->response_len);
+    ust_proxy_resend_to_server (self, server);
   ust_proxy_emit_event (self, "%s %s retransmitted: absorbed", in->method,
                         in->request->call_id->number);
   return TRUE;
 }
 
 static void
-handle_request (UstProxy              *self,
-                osip_message_t        *request,
-                const UstSipText      *text,
-                GSocketAddress        *source,
-                const UstLocalAddress *local)
+handle_request (UstProxy         *self,
+                osip_message_t   *request,
+                const UstSipText *text,
+                const UstPeer    *peer)
 {
-  Incoming in = { request, text, source, local, request->sip_method, text->len };
+  Incoming in = {
+    request, text, peer->address, peer->local, peer->protocol, peer->connection,
+    request->sip_method, text->len,
+  };
   g_autoptr(GArray) targets = NULL;
   UstValidation validation;
   UstServerTxn *server;
@@ -752,7 +803,7 @@ handle_request (UstProxy              *self,
   in.loop_hash = loop_hash (request, text);
   in.out_of_dialog = ust_sip_to_tag (request) == NULL;
   if (self->tracker != NULL)
-    ust_call_tracker_request (self->tracker, request, source);
+    ust_call_tracker_request (self->tracker, request, peer->address);
 
   if (MSG_IS_CANCEL (request))
     {
@@ -791,13 +842,46 @@ handle_request (UstProxy              *self,
   forward_stateful (self, &in, server, targets);
 }
 
+/* A message the stream could not frame (no Content-Length on TCP…), or a
+ * datagram cut short: when its header section names who to answer, a
+ * request gets 400 with what is wrong (RFC 3261 §8.2, §18.3), and shows up
+ * in the trace like any answer. */
 static void
-datagram_cb (UstTransport          *transport,
-             const char            *data,
-             gsize                  len,
-             GSocketAddress        *source,
-             const UstLocalAddress *local,
-             gpointer               user_data)
+answer_broken (UstProxy      *self,
+               const char    *data,
+               gsize          len,
+               const UstPeer *peer,
+               const char    *problem)
+{
+  g_autoptr(osip_message_t) head = NULL;
+  UstSipText text;
+  Incoming in = { 0 };
+
+  if (!ust_sip_text_init (&text, data, len))
+    return;
+  head = ust_sip_parse_head (&text, NULL);
+  if (head == NULL || !MSG_IS_REQUEST (head) || MSG_IS_ACK (head)
+      || osip_list_size (&head->vias) == 0 || head->from == NULL || head->to == NULL
+      || head->call_id == NULL || head->cseq == NULL)
+    return;
+  in.request = head;
+  in.text = &text;
+  in.source = peer->address;
+  in.local = peer->local;
+  in.protocol = peer->protocol;
+  in.connection = peer->connection;
+  in.method = head->sip_method;
+  in.message_end = text.body_start;
+  ust_proxy_respond (self, &in, NULL, 400, problem, NULL);
+}
+
+static void
+message_cb (UstTransport  *transport,
+            const char    *data,
+            gsize          len,
+            const UstPeer *peer,
+            const char    *frame_error,
+            gpointer       user_data)
 {
   UstProxy *self = user_data;
   g_autoptr(osip_message_t) message = NULL;
@@ -806,6 +890,13 @@ datagram_cb (UstTransport          *transport,
   gsize i;
 
   self->stats.datagrams_received++;
+
+  if (frame_error != NULL)
+    {
+      self->stats.datagrams_dropped++;
+      answer_broken (self, data, len, peer, frame_error);
+      return;
+    }
 
   /* RFC 5626 §4.4.1: CRLF keep-alives are not messages; ignore silently. */
   for (i = 0; i < len && (data[i] == '\r' || data[i] == '\n' || data[i] == ' '); i++)
@@ -817,17 +908,37 @@ datagram_cb (UstTransport          *transport,
     message = ust_sip_parse_text (&text, &error);
   if (message == NULL)
     {
-      g_autofree char *where = ust_address_text_format (source);
+      g_autofree char *where = ust_address_text_format (peer->address);
+
       self->stats.datagrams_dropped++;
       ust_proxy_emit_event (self, "Dropped %" G_GSIZE_FORMAT " bytes from %s: %s", len, where,
                             error != NULL ? error->message : "no header section");
+      if (g_error_matches (error, UST_SIP_ERROR, UST_SIP_ERROR_TRUNCATED))
+        {
+          if (peer->protocol == UST_PROTOCOL_UDP)
+            ust_transport_advise_cut_short (self->transport, peer->address,
+                                            len - text.body_start,
+                                            ust_sip_content_length (&text));
+          answer_broken (self, data, len, peer, error->message);
+        }
       return;
     }
 
   if (MSG_IS_REQUEST (message))
-    handle_request (self, message, &text, source, local);
+    handle_request (self, message, &text, peer);
   else
-    ust_proxy_handle_response (self, message, &text, source);
+    ust_proxy_handle_response (self, message, &text, peer->address);
+}
+
+/* An idle TCP or TLS connection stays open while a phone is registered on
+ * it: the phone (behind NAT) is reached by no other way. */
+static gboolean
+keep_connection_cb (guint64  connection,
+                    gpointer user_data)
+{
+  UstProxy *self = user_data;
+
+  return ust_registrar_uses_connection (self->registrar, connection);
 }
 
 /* GObject ----------------------------------------------------------------- */
@@ -886,7 +997,10 @@ ust_proxy_dispose (GObject *object)
   UstProxy *self = UST_PROXY (object);
 
   if (self->transport != NULL)
-    ust_transport_set_receiver (self->transport, NULL, NULL);
+    {
+      ust_transport_set_receiver (self->transport, NULL, NULL);
+      ust_transport_set_connection_keeper (self->transport, NULL, NULL);
+    }
   g_clear_pointer (&self->transactions, ust_transaction_table_free);
   g_clear_pointer (&self->timers, ust_timer_queue_free);
   g_clear_object (&self->transport);
@@ -975,7 +1089,8 @@ ust_proxy_new (UstTransport   *transport,
   self->port = g_inet_socket_address_get_port (local);
   self->any = ust_transport_is_any (transport);
 
-  ust_transport_set_receiver (transport, datagram_cb, self);
+  ust_transport_set_receiver (transport, message_cb, self);
+  ust_transport_set_connection_keeper (transport, keep_connection_cb, self);
   return self;
 }
 

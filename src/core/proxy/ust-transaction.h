@@ -32,6 +32,8 @@ struct _UstServerTxn {
   UstTxnState     state;
   GSocketAddress *source;         /* responses go back here (RFC 3581) */
   const UstLocalAddress *local;   /* ...from where the request arrived */
+  UstProtocol     protocol;       /* ...the same way (§18.2.2) */
+  guint64         connection;     /* ...on its connection, for TCP and TLS */
   char           *request;        /* as received; dropped once a final is sent */
   gsize           request_len;
   char           *response;       /* the last response sent, for retransmissions */
@@ -60,6 +62,8 @@ struct _UstClientTxn {
   UstServerTxn   *server;         /* NULL once the server transaction ended */
   GSocketAddress *destination;
   const UstLocalAddress *local;   /* our address it is sent from, as in its Via */
+  UstProtocol     protocol;       /* as in its Via */
+  guint64         connection;     /* TCP, TLS: the connection it went on */
   char           *request;        /* as forwarded: retransmissions, CANCEL and ACK */
   gsize           request_len;
   char           *ack;            /* the hop-by-hop ACK for a non-2xx final */

@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "ust-protocol.h"
+
 G_BEGIN_DECLS
 
 #define UST_TYPE_BINDING (ust_binding_get_type ())
@@ -16,6 +18,9 @@ typedef struct {
   char           *contact_key;  /* "host:port" of the Contact URI */
   GSocketAddress *source;       /* where the REGISTER came from: the next hop (NAT) */
   char           *source_text;
+  UstProtocol     protocol;     /* how it came: requests to the phone go the same way */
+  guint64         connection;   /* TCP or TLS: the connection it came on (RFC 5626 flow);
+                                 * 0 after a restart, or for UDP */
   char           *call_id;
   guint32         cseq;
   gint64          expires_at;   /* wall-clock microseconds */

@@ -443,6 +443,8 @@ apply_contact (UstRegistrar   *self,
                ContactRequest *entry,
                osip_message_t *request,
                GSocketAddress *source,
+               UstProtocol     protocol,
+               guint64         connection,
                const char     *call_id,
                guint32         cseq)
 {
@@ -456,6 +458,10 @@ apply_contact (UstRegistrar   *self,
     return;
 
   binding = ust_binding_new (record->aor, entry->uri, entry->key, source);
+  /* The phone is reached the way its REGISTER came (RFC 5626 §5.3: over
+   * TCP or TLS, on that very connection while it is open). */
+  binding->protocol = protocol;
+  binding->connection = connection;
   binding->call_id = g_strdup (call_id);
   binding->cseq = cseq;
   binding->q = entry->q;
@@ -471,6 +477,8 @@ void
 ust_registrar_handle_register (UstRegistrar      *self,
                                osip_message_t    *request,
                                GSocketAddress    *source,
+                               UstProtocol        protocol,
+                               guint64            connection,
                                UstRegisterResult *result)
 {
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (ContactRequest));
@@ -535,7 +543,7 @@ ust_registrar_handle_register (UstRegistrar      *self,
       record = ensure_record (self, aor);
       for (guint i = 0; i < contacts->len; i++)
         apply_contact (self, record, &g_array_index (contacts, ContactRequest, i), request,
-                       source, call_id, (guint32) cseq);
+                       source, protocol, connection, call_id, (guint32) cseq);
     }
   else if (record == NULL)
     {
@@ -617,6 +625,37 @@ ust_registrar_lookup (UstRegistrar *self,
 
 /* Finds the phone behind a Contact address, to reach it where its REGISTER
  * came from (NAT, VPN, several adapters). Returns a borrowed binding. */
+/* Whether a live binding was registered over TCP or TLS connection
+ * @connection: an idle connection that carries a registration stays open,
+ * since the phone (behind NAT) can be reached by no other way. */
+gboolean
+ust_registrar_uses_connection (UstRegistrar *self,
+                               guint64       connection)
+{
+  gint64 now = g_get_real_time ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (UST_IS_REGISTRAR (self), FALSE);
+
+  if (connection == 0)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Record *record = value;
+
+      for (guint i = 0; i < record->bindings->len; i++)
+        {
+          UstBinding *binding = g_ptr_array_index (record->bindings, i);
+
+          if (binding->connection == connection && binding->expires_at > now)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 UstBinding *
 ust_registrar_find_by_contact (UstRegistrar *self,
                                const char   *host,

@@ -33,7 +33,11 @@ gboolean      ust_registrar_flush              (UstRegistrar      *self,
 void          ust_registrar_handle_register    (UstRegistrar      *self,
                                                 osip_message_t    *request,
                                                 GSocketAddress    *source,
+                                                UstProtocol        protocol,
+                                                guint64            connection,
                                                 UstRegisterResult *result);
+gboolean      ust_registrar_uses_connection    (UstRegistrar      *self,
+                                                guint64            connection);
 void          ust_register_result_clear        (UstRegisterResult *result);
 gboolean      ust_registrar_is_known           (UstRegistrar      *self,
                                                 const char        *aor);

@@ -165,6 +165,53 @@ ust_sip_parse_text (const UstSipText  *text,
   return g_steal_pointer (&message);
 }
 
+/* The start line and headers alone, whatever the body: for answering a
+ * message whose body is broken or missing (§18.3). */
+osip_message_t *
+ust_sip_parse_head (const UstSipText  *text,
+                    GError           **error)
+{
+  g_autoptr(osip_message_t) message = NULL;
+  UstSipField content_length;
+  gboolean has_content_length;
+  int rc;
+
+  if (osip_message_init (&message) != OSIP_SUCCESS)
+    {
+      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE, "Out of memory");
+      return NULL;
+    }
+  has_content_length = ust_sip_text_find (text, "Content-Length", 'l', &content_length);
+  rc = parse_head (message, text, has_content_length ? &content_length : NULL);
+  if (rc != OSIP_SUCCESS)
+    {
+      g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
+                   "Not a valid SIP message (libosip2 error %d)", rc);
+      return NULL;
+    }
+  return g_steal_pointer (&message);
+}
+
+/* The body length Content-Length declares, 0 when it is missing or no
+ * number. */
+gsize
+ust_sip_content_length (const UstSipText *text)
+{
+  UstSipField field;
+  char value[24];
+  gsize len;
+  guint64 number;
+
+  if (!ust_sip_text_find (text, "Content-Length", 'l', &field))
+    return 0;
+  len = field.value_end - field.value_start;
+  if (len == 0 || len >= sizeof value)
+    return 0;
+  memcpy (value, text->data + field.value_start, len);
+  value[len] = '\0';
+  return ust_sip_parse_uint (value, G_MAXUINT32, &number) ? (gsize) number : 0;
+}
+
 osip_message_t *
 ust_sip_parse (const char  *data,
                gsize        len,

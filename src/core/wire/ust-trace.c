@@ -486,6 +486,13 @@ ust_trace_entry_get_call_id (const UstTraceEntry *self)
   return self->call_id;
 }
 
+/* UDP, TCP or TLS (as the exchange read it, decrypted). */
+UstProtocol
+ust_trace_entry_get_protocol (const UstTraceEntry *self)
+{
+  return (UstProtocol) self->source.protocol;
+}
+
 UstTraceKind
 ust_trace_entry_get_kind (const UstTraceEntry *self)
 {

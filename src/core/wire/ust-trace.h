@@ -24,6 +24,8 @@
 
 #include <gio/gio.h>
 
+#include "ust-protocol.h"
+
 G_BEGIN_DECLS
 
 /* The default ring: 20,000 messages or 64 MiB, whichever is reached first. */
@@ -43,10 +45,11 @@ typedef enum {
   UST_TRACE_KIND_RESPONSE,
 } UstTraceKind;
 
-/* An IPv4 or IPv6 address and UDP port, as raw bytes: copying one costs
+/* An IPv4 or IPv6 address and port, as raw bytes: copying one costs
  * nothing and it can go straight into a pcap header. */
 typedef struct {
   guint8  family;      /* 4, 6, or 0 when unknown */
+  guint8  protocol;    /* UstProtocol the message went by: UDP (0), TCP or TLS */
   guint16 port;
   guint8  bytes[16];   /* network order; IPv4 uses the first 4 */
 } UstTraceAddress;
@@ -89,6 +92,7 @@ gsize                  ust_trace_entry_get_len         (const UstTraceEntry   *s
 gsize                  ust_trace_entry_get_size        (const UstTraceEntry   *self);
 const char            *ust_trace_entry_get_call_id     (const UstTraceEntry   *self);
 UstTraceKind           ust_trace_entry_get_kind        (const UstTraceEntry   *self);
+UstProtocol            ust_trace_entry_get_protocol    (const UstTraceEntry   *self);
 guint                  ust_trace_entry_get_status_code (const UstTraceEntry   *self);
 const char            *ust_trace_entry_get_first_line  (const UstTraceEntry   *self,
                                                         gsize                 *len);

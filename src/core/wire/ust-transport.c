@@ -9,7 +9,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "ust-address-text.h"
+#include "ust-address-text.h"
 #include "ust-packet-info.h"
+#include "ust-stream-server.h"
 #include "ust-transport.h"
 
 #define UST_RECEIVE_BATCH 16
@@ -32,12 +34,17 @@ struct _UstTransport {
   GInetSocketAddress *local;
   GSocket            *socket;
   GSource            *source;
-  UstDatagramFunc     receiver;
+  UstReceiveFunc      receiver;
   gpointer            receiver_data;
   char               *buffer;        /* UST_RECEIVE_BATCH datagrams */
   GInputMessage       messages[UST_RECEIVE_BATCH];
   GInputVector        vectors[UST_RECEIVE_BATCH];
   GSocketAddress     *addresses[UST_RECEIVE_BATCH];
+  UstTransportOptions options;
+  UstStreamServer    *streams;       /* TCP and TLS, when asked for */
+  GHashTable         *advised;       /* "host|what" -> gint64 time a phone was last told */
+  UstConnectionKeepFunc keep;
+  gpointer            keep_data;
   UstTrace           *trace;         /* optional: every datagram in and out */
   UstTraceAddress     trace_local;   /* our address, converted once */
 
@@ -57,7 +64,13 @@ enum {
   N_PROPS,
 };
 
+enum {
+  ADVICE,
+  N_SIGNALS,
+};
+
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static void initable_iface_init (GInitableIface *iface);
 
@@ -145,24 +158,40 @@ route_source (UstTransport   *self,
 /* Receiving ---------------------------------------------------------------- */
 
 static void
+record (UstTransport          *self,
+        UstTraceDirection      direction,
+        const UstPeer         *peer,
+        const UstLocalAddress *local,
+        const char            *data,
+        gsize                  len)
+{
+  UstTraceAddress remote, ours = local != NULL ? local->trace : self->trace_local;
+
+  ust_trace_address_from_socket_address (&remote, peer->address);
+  remote.protocol = ours.protocol = (guint8) peer->protocol;
+  if (peer->protocol == UST_PROTOCOL_TLS)
+    ours.port = (guint16) ust_transport_get_port (self, UST_PROTOCOL_TLS);
+  if (direction == UST_TRACE_RECEIVED)
+    ust_trace_record (self->trace, direction, &remote, &ours, data, len);
+  else
+    ust_trace_record (self->trace, direction, &ours, &remote, data, len);
+}
+
+static void
 deliver (UstTransport          *self,
          const char            *data,
          gsize                  len,
          GSocketAddress        *from,
          const UstLocalAddress *local)
 {
+  UstPeer peer = { from, local, UST_PROTOCOL_UDP, 0 };
+
   /* Recorded before the proxy sees it, keep-alives and junk included: the
    * trace shows what arrived, whatever the proxy then makes of it. */
   if (self->trace != NULL)
-    {
-      UstTraceAddress source;
-
-      ust_trace_address_from_socket_address (&source, from);
-      ust_trace_record (self->trace, UST_TRACE_RECEIVED, &source,
-                        local != NULL ? &local->trace : &self->trace_local, data, len);
-    }
+    record (self, UST_TRACE_RECEIVED, &peer, local, data, len);
   if (self->receiver != NULL)
-    self->receiver (self, data, len, from, local, self->receiver_data);
+    self->receiver (self, data, len, &peer, NULL, self->receiver_data);
 }
 
 static void
@@ -308,6 +337,209 @@ socket_readable_cb (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
+/* TCP and TLS ---------------------------------------------------------------- */
+
+/* Our address a connection arrived at: bound to all addresses, each
+ * connection says which of ours the phone chose. */
+static const UstLocalAddress *
+stream_local (UstTransport *self,
+              UstStream    *stream)
+{
+  GSocketAddress *local = ust_stream_get_local (stream);
+  GInetAddress *inet;
+
+  if (!self->any || !G_IS_INET_SOCKET_ADDRESS (local))
+    return g_ptr_array_index (self->locals, 0);
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  return intern_local (self, g_inet_address_to_bytes (inet),
+                       g_inet_address_get_native_size (inet));
+}
+
+static void
+stream_message_cb (UstStreamServer *server,
+                   UstStream       *stream,
+                   const char      *data,
+                   gsize            len,
+                   const char      *frame_error,
+                   gpointer         user_data)
+{
+  UstTransport *self = user_data;
+  const UstLocalAddress *local = stream_local (self, stream);
+  UstPeer peer = {
+    ust_stream_get_remote (stream), local, ust_stream_get_protocol (stream),
+    ust_stream_get_id (stream),
+  };
+
+  if (self->trace != NULL)
+    record (self, UST_TRACE_RECEIVED, &peer, local, data, len);
+  if (self->receiver != NULL)
+    self->receiver (self, data, len, &peer, frame_error, self->receiver_data);
+}
+
+/* The transport doctor: a phone that knocks on a closed door is told, in
+ * one line, what to change; once a minute per phone, not per packet. */
+static void
+advise (UstTransport   *self,
+        GSocketAddress *from,
+        const char     *what,
+        const char     *text)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *key = NULL;
+  char bare[64];
+  guint port;
+  gint64 now = g_get_monotonic_time ();
+  gint64 *last;
+
+  if (!ust_address_text_host (from, bare, sizeof bare, &port, NULL))
+    return;
+  key = g_strdup_printf ("%s|%s", bare, what);
+  last = g_hash_table_lookup (self->advised, key);
+  if (last != NULL && now - *last < (gint64) UST_ADVICE_INTERVAL_SECONDS * G_USEC_PER_SEC)
+    return;
+  if (last == NULL)
+    {
+      if (g_hash_table_size (self->advised) >= UST_ROUTES_MAX)
+        g_hash_table_remove_all (self->advised);
+      last = g_new (gint64, 1);
+      g_hash_table_insert (self->advised, g_steal_pointer (&key), last);
+    }
+  *last = now;
+  g_signal_emit (self, signals[ADVICE], 0, bare, text);
+}
+
+static void
+stream_note_cb (UstStreamServer *server,
+                GSocketAddress  *remote,
+                UstProtocol      protocol,
+                UstStreamNote    note,
+                const char      *detail,
+                gpointer         user_data)
+{
+  UstTransport *self = user_data;
+  g_autofree char *text = NULL;
+  char host[64];
+  guint remote_port, port = self->port, tls_port = ust_transport_get_port (self, UST_PROTOCOL_TLS);
+  const char *what = "";
+
+  if (!ust_address_text_host (remote, host, sizeof host, &remote_port, NULL))
+    return;
+  switch (note)
+    {
+    case UST_STREAM_NOTE_TLS_ON_PLAIN:
+      what = "tls-on-tcp";
+      text = self->options.tls && self->options.certificate != NULL
+        /* Translators: the first %s is a phone's address. */
+        ? g_strdup_printf (_("%s tried TLS on port %u, which takes UDP and TCP: set the phone's "
+                             "transport to TLS with port %u, or to TCP or UDP with port %u."),
+                           host, port, tls_port, port)
+        : g_strdup_printf (_("%s tried TLS on port %u: choose TLS in the exchange's preferences, "
+                             "or set the phone's transport to UDP or TCP."),
+                           host, port);
+      break;
+    case UST_STREAM_NOTE_TLS_OFF:
+      what = "tls-off";
+      text = g_strdup_printf (_("%s tried TLS on port %u, but TLS is off: choose TLS in the "
+                                "exchange's preferences, or set the phone's transport to UDP or "
+                                "TCP with port %u."),
+                              host, tls_port, port);
+      break;
+    case UST_STREAM_NOTE_PLAIN_ON_TLS:
+      what = "tcp-on-tls";
+      text = g_strdup_printf (_("%s sent plain SIP to the TLS port %u: set the phone's transport "
+                                "to TLS, or its port to %u for UDP or TCP."),
+                              host, tls_port, port);
+      break;
+    case UST_STREAM_NOTE_TLS_UNTRUSTED:
+      what = "tls-untrusted";
+      text = g_strdup_printf (_("%s does not trust the exchange's certificate: set the phone's "
+                                "transport to TCP or UDP, or turn off its check of server "
+                                "certificates (the phone setup code does that)."),
+                              host);
+      break;
+    case UST_STREAM_NOTE_TLS_FAILED:
+      what = "tls-failed";
+      text = g_strdup_printf (_("%s could not start TLS with the exchange (%s): set the phone's "
+                                "transport to TCP or UDP."),
+                              host, detail != NULL ? detail : "?");
+      break;
+    case UST_STREAM_NOTE_NOT_SIP:
+      what = "not-sip";
+      text = g_strdup_printf (_("%s sent something that is not SIP to port %u: is it a phone, "
+                                "and is its transport %s?"),
+                              host, protocol == UST_PROTOCOL_TLS ? tls_port : port,
+                              ust_protocol_to_via (protocol));
+      break;
+    }
+  if (text != NULL)
+    advise (self, remote, what, text);
+}
+
+/* RFC 3261 §18.1.1: a message over 1300 bytes should go over TCP. A UDP
+ * datagram that ends before its Content-Length lost its tail on the way
+ * (the fragments of a video INVITE on Wi-Fi). */
+void
+ust_transport_advise_cut_short (UstTransport   *self,
+                                GSocketAddress *from,
+                                gsize           received,
+                                gsize           declared)
+{
+  g_autofree char *text = NULL;
+  char host[64];
+  guint port;
+
+  g_return_if_fail (UST_IS_TRANSPORT (self));
+
+  if (!ust_address_text_host (from, host, sizeof host, &port, NULL))
+    return;
+  text = g_strdup_printf (_("%s sent a SIP message over UDP that arrived cut short (%" G_GSIZE_FORMAT
+                            " of %" G_GSIZE_FORMAT " bytes of body): large messages such as video "
+                            "calls get lost on Wi-Fi, set the phone's transport to TCP."),
+                          host, received, declared);
+  advise (self, from, "udp-cut-short", text);
+}
+
+static gboolean
+keep_connection_cb (guint64  connection,
+                    gpointer user_data)
+{
+  UstTransport *self = user_data;
+
+  return self->keep != NULL && self->keep (connection, self->keep_data);
+}
+
+static gboolean
+send_on_stream (UstTransport   *self,
+                const UstPeer  *to,
+                const char     *data,
+                gsize           len,
+                guint64        *used,
+                GError        **error)
+{
+  UstStream *stream = NULL;
+
+  if (self->streams == NULL
+      || (to->protocol == UST_PROTOCOL_TLS && self->options.certificate == NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s is off",
+                   ust_protocol_to_via (to->protocol));
+      return FALSE;
+    }
+  stream = ust_stream_server_lookup (self->streams, to->connection);
+  if (stream == NULL)
+    {
+      GInetAddress *from = to->local != NULL
+                             ? g_inet_socket_address_get_address (to->local->address)
+                             : (self->any ? NULL : g_inet_socket_address_get_address (self->local));
+
+      stream = ust_stream_server_connect (self->streams, to->address, from, to->protocol, error);
+      if (stream == NULL)
+        return FALSE;
+    }
+  *used = ust_stream_get_id (stream);
+  return ust_stream_send (stream, data, len, error);
+}
+
 static char *
 describe_bind_error (GInetSocketAddress *address,
                      const GError       *error)
@@ -360,6 +592,55 @@ listen_on_all_addresses (UstTransport   *self,
     }
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->foreign = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return TRUE;
+}
+
+/* TCP on the UDP port, TLS on the next one (RFC 3261 §19.1.2: 5060 and
+ * 5061). Without TLS the TLS port still listens, to tell a phone that tries
+ * TLS that it is off. */
+static gboolean
+listen_on_streams (UstTransport  *self,
+                   GError       **error)
+{
+  GInetAddress *inet = g_inet_socket_address_get_address (self->requested);
+  guint requested_port = g_inet_socket_address_get_port (self->requested);
+  guint tls_port = self->options.tls_port;
+  g_autoptr(GSocketAddress) tcp = NULL;
+  g_autoptr(GSocketAddress) tls = NULL;
+  g_autoptr(GError) local_error = NULL;
+  UstStreamServerConfig config = { 0 };
+  UstProtocol failed = UST_PROTOCOL_TCP;
+
+  if (tls_port == 0 && requested_port != 0)
+    tls_port = MIN (requested_port + 1, 65535);
+  tcp = g_inet_socket_address_new (inet, (guint16) self->port);
+  tls = g_inet_socket_address_new (inet, (guint16) tls_port);
+  config.tcp_address = self->options.tcp ? G_INET_SOCKET_ADDRESS (tcp) : NULL;
+  config.tls_address = G_INET_SOCKET_ADDRESS (tls);
+  config.certificate = self->options.tls ? self->options.certificate : NULL;
+  config.max_connections = self->options.max_connections;
+  config.stall_seconds = self->options.stall_seconds;
+  config.idle_seconds = self->options.idle_seconds;
+
+  self->streams = ust_stream_server_new (&config, &failed, &local_error);
+  if (self->streams == NULL && failed == UST_PROTOCOL_TLS && !self->options.tls
+      && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    {
+      /* TLS is off and something else has its port: no doctor there. */
+      g_clear_error (&local_error);
+      config.tls_address = NULL;
+      self->streams = ust_stream_server_new (&config, &failed, &local_error);
+    }
+  if (self->streams == NULL)
+    {
+      g_autofree char *message = describe_bind_error (
+        G_INET_SOCKET_ADDRESS (failed == UST_PROTOCOL_TCP ? tcp : tls), local_error);
+
+      g_set_error_literal (error, G_IO_ERROR, local_error->code, message);
+      return FALSE;
+    }
+  ust_stream_server_set_handlers (self->streams, stream_message_cb, stream_note_cb, self);
+  ust_stream_server_set_keeper (self->streams, keep_connection_cb, self);
   return TRUE;
 }
 
@@ -418,6 +699,9 @@ ust_transport_initable_init (GInitable     *initable,
     g_ptr_array_add (self->locals,
                      local_address_new (g_inet_socket_address_get_address (self->local),
                                         self->port));
+
+  if ((self->options.tcp || self->options.tls) && !listen_on_streams (self, error))
+    return FALSE;
 
   self->socket = g_steal_pointer (&socket);
   self->buffer = g_malloc ((gsize) UST_RECEIVE_BATCH * (UST_MAX_DATAGRAM + 1));
@@ -494,6 +778,8 @@ ust_transport_finalize (GObject *object)
   g_clear_pointer (&self->routes, g_hash_table_unref);
   g_clear_pointer (&self->foreign, g_hash_table_unref);
   g_clear_pointer (&self->locals, g_ptr_array_unref);
+  g_clear_pointer (&self->advised, g_hash_table_unref);
+  g_clear_object (&self->options.certificate);
   g_free (self->buffer);
 
   G_OBJECT_CLASS (ust_transport_parent_class)->finalize (object);
@@ -513,31 +799,102 @@ ust_transport_class_init (UstTransportClass *klass)
     g_param_spec_object ("address", NULL, NULL, G_TYPE_INET_SOCKET_ADDRESS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The transport doctor: a phone at (the first string, its address)
+   * knocked on a door that is closed; the second string says, translated,
+   * what to change on it. At most once a minute per phone and problem. */
+  signals[ADVICE] = g_signal_new ("advice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
 ust_transport_init (UstTransport *self)
 {
+  self->advised = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
+void
+ust_peer_copy (UstPeer       *dest,
+               const UstPeer *src)
+{
+  *dest = *src;
+  if (dest->address != NULL)
+    g_object_ref (dest->address);
+}
+
+void
+ust_peer_clear (UstPeer *peer)
+{
+  g_clear_object (&peer->address);
+  peer->local = NULL;
+  peer->connection = 0;
+}
+
+/* UDP only, on @address. */
 UstTransport *
 ust_transport_new (GInetSocketAddress  *address,
                    GError             **error)
 {
-  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), NULL);
+  static const UstTransportOptions udp_only = { 0 };
 
-  return g_initable_new (UST_TYPE_TRANSPORT, NULL, error, "address", address, NULL);
+  return ust_transport_new_with_options (address, &udp_only, error);
+}
+
+/* UDP on @address and what @options asks for besides. With port 0, UDP
+ * picks a free port and TCP must get the same number: when another program
+ * holds it for TCP, another port is tried. */
+UstTransport *
+ust_transport_new_with_options (GInetSocketAddress         *address,
+                                const UstTransportOptions  *options,
+                                GError                    **error)
+{
+  gboolean any_port;
+
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  any_port = g_inet_socket_address_get_port (address) == 0;
+  for (guint attempt = 0; ; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(UstTransport) self = g_object_new (UST_TYPE_TRANSPORT, "address", address, NULL);
+
+      self->options = *options;
+      if (options->certificate != NULL)
+        g_object_ref (options->certificate);
+      if (g_initable_init (G_INITABLE (self), NULL, &local_error))
+        return g_steal_pointer (&self);
+      if (!any_port || attempt >= 8
+          || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
 }
 
 void
-ust_transport_set_receiver (UstTransport    *self,
-                            UstDatagramFunc  func,
-                            gpointer         user_data)
+ust_transport_set_receiver (UstTransport   *self,
+                            UstReceiveFunc  func,
+                            gpointer        user_data)
 {
   g_return_if_fail (UST_IS_TRANSPORT (self));
 
   self->receiver = func;
   self->receiver_data = user_data;
+}
+
+/* @func says whether a connection that has been idle for a while is still
+ * needed (a phone registered on it): one that is not gets closed. */
+void
+ust_transport_set_connection_keeper (UstTransport          *self,
+                                     UstConnectionKeepFunc  func,
+                                     gpointer               user_data)
+{
+  g_return_if_fail (UST_IS_TRANSPORT (self));
+
+  self->keep = func;
+  self->keep_data = user_data;
 }
 
 static gboolean
@@ -571,18 +928,22 @@ send_from (UstTransport          *self,
   return FALSE;
 }
 
-/* Sends @data to @to from our address @from: where the request being
- * answered arrived. NULL lets the routes choose, as for a new request. */
+/* Sends @data to @to: over UDP from our address @to->local (where the
+ * request being answered arrived; NULL lets the routes choose, as for a new
+ * request), over TCP or TLS on connection @to->connection while it is open,
+ * else on one to @to->address, opened if need be. */
 gboolean
-ust_transport_send (UstTransport          *self,
-                    const UstLocalAddress *from,
-                    GSocketAddress        *to,
-                    const char            *data,
-                    gsize                  len,
-                    GError               **error)
+ust_transport_send (UstTransport   *self,
+                    const UstPeer  *to,
+                    const char     *data,
+                    gsize           len,
+                    GError        **error)
 {
+  const UstLocalAddress *from;
+  UstPeer sent;
+
   g_return_val_if_fail (UST_IS_TRANSPORT (self), FALSE);
-  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (to), FALSE);
+  g_return_val_if_fail (to != NULL && G_IS_SOCKET_ADDRESS (to->address), FALSE);
 
   if (self->socket == NULL)
     {
@@ -590,25 +951,25 @@ ust_transport_send (UstTransport          *self,
       return FALSE;
     }
 
-  if (self->any)
+  from = to->local;
+  sent = *to;
+  if (ust_protocol_is_stream (to->protocol))
     {
-      if (from == NULL)
-        from = ust_transport_local_for (self, to, NULL);
-      if (!send_from (self, from, to, data, len, error))
+      if (!send_on_stream (self, to, data, len, &sent.connection, error))
         return FALSE;
     }
-  else if (g_socket_send_to (self->socket, to, data, len, NULL, error) != (gssize) len)
+  else if (self->any)
+    {
+      if (from == NULL)
+        from = ust_transport_local_for (self, to->address, NULL);
+      if (!send_from (self, from, to->address, data, len, error))
+        return FALSE;
+    }
+  else if (g_socket_send_to (self->socket, to->address, data, len, NULL, error) != (gssize) len)
     return FALSE;
 
   if (self->trace != NULL)
-    {
-      UstTraceAddress destination;
-
-      ust_trace_address_from_socket_address (&destination, to);
-      ust_trace_record (self->trace, UST_TRACE_SENT,
-                        from != NULL ? &from->trace : &self->trace_local, &destination, data,
-                        len);
-    }
+    record (self, UST_TRACE_SENT, &sent, from, data, len);
   return TRUE;
 }
 
@@ -744,11 +1105,53 @@ ust_transport_close (UstTransport *self)
       g_source_destroy (self->source);
       g_clear_pointer (&self->source, g_source_unref);
     }
+  g_clear_pointer (&self->streams, ust_stream_server_free);
   if (self->socket != NULL)
     {
       g_socket_close (self->socket, NULL);
       g_clear_object (&self->socket);
     }
+}
+
+/* Whether phones can reach the exchange over @protocol. */
+gboolean
+ust_transport_has_protocol (UstTransport *self,
+                            UstProtocol   protocol)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), FALSE);
+
+  switch (protocol)
+    {
+    case UST_PROTOCOL_UDP:
+      return TRUE;
+    case UST_PROTOCOL_TCP:
+      return self->streams != NULL && self->options.tcp;
+    case UST_PROTOCOL_TLS:
+      return self->streams != NULL && self->options.tls && self->options.certificate != NULL;
+    default:
+      return FALSE;
+    }
+}
+
+/* The port phones use for @protocol: UDP and TCP share one; TLS has its
+ * own (also while TLS is off, when the doctor listens there), 0 if none. */
+guint
+ust_transport_get_port (UstTransport *self,
+                        UstProtocol   protocol)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), 0);
+
+  if (protocol == UST_PROTOCOL_UDP)
+    return self->port;
+  return self->streams != NULL ? ust_stream_server_get_port (self->streams, protocol) : 0;
+}
+
+guint
+ust_transport_get_n_connections (UstTransport *self)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), 0);
+
+  return self->streams != NULL ? ust_stream_server_get_n_connections (self->streams) : 0;
 }
 
 /* Records every datagram received (before the proxy parses it) and every
