@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
 #include <pango/pangocairo.h>
@@ -13,6 +11,7 @@
 #include "ust-ladder.h"
 #include "ust-message-diff.h"
 #include "ust-pcap.h"
+#include "ust-wire-row.h"
 #include "ust-wire-view.h"
 
 /* How often the list asks the trace for what is new: one batch per tick,
@@ -32,161 +31,6 @@
 #define LADDER_HEADER_H 56
 #define LADDER_ROW_H    30
 #define LADDER_FOOTER_H 16
-
-/* A row of the list ----------------------------------------------------------------- */
-
-struct _UstWireRow
-{
-  GObject        parent_instance;
-  UstTraceEntry *entry;
-  char          *time;
-  char          *from;
-  char          *to;
-  char          *summary;
-  char          *call_id;
-  char          *haystack;   /* casefolded, for the search */
-};
-
-enum {
-  ROW_PROP_0,
-  ROW_PROP_TIME,
-  ROW_PROP_FROM,
-  ROW_PROP_TO,
-  ROW_PROP_SUMMARY,
-  ROW_PROP_CALL_ID,
-  ROW_N_PROPS
-};
-
-static GParamSpec *row_props[ROW_N_PROPS];
-
-G_DEFINE_FINAL_TYPE (UstWireRow, ust_wire_row, G_TYPE_OBJECT)
-
-static void ust_wire_row_ensure_texts (UstWireRow *self);
-
-static void
-ust_wire_row_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  UstWireRow *self = UST_WIRE_ROW (object);
-
-  ust_wire_row_ensure_texts (self);
-  switch (prop_id)
-    {
-    case ROW_PROP_TIME:
-      g_value_set_string (value, self->time);
-      break;
-    case ROW_PROP_FROM:
-      g_value_set_string (value, self->from);
-      break;
-    case ROW_PROP_TO:
-      g_value_set_string (value, self->to);
-      break;
-    case ROW_PROP_SUMMARY:
-      g_value_set_string (value, self->summary);
-      break;
-    case ROW_PROP_CALL_ID:
-      g_value_set_string (value, self->call_id);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ust_wire_row_finalize (GObject *object)
-{
-  UstWireRow *self = UST_WIRE_ROW (object);
-
-  g_clear_pointer (&self->entry, ust_trace_entry_unref);
-  g_free (self->time);
-  g_free (self->from);
-  g_free (self->to);
-  g_free (self->summary);
-  g_free (self->call_id);
-  g_free (self->haystack);
-  G_OBJECT_CLASS (ust_wire_row_parent_class)->finalize (object);
-}
-
-static void
-ust_wire_row_class_init (UstWireRowClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = ust_wire_row_get_property;
-  object_class->finalize = ust_wire_row_finalize;
-  row_props[ROW_PROP_TIME] = g_param_spec_string ("time", NULL, NULL, NULL,
-                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_FROM] = g_param_spec_string ("from", NULL, NULL, NULL,
-                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_TO] = g_param_spec_string ("to", NULL, NULL, NULL,
-                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_SUMMARY] = g_param_spec_string ("summary", NULL, NULL, NULL,
-                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_CALL_ID] = g_param_spec_string ("call-id", NULL, NULL, NULL,
-                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, ROW_N_PROPS, row_props);
-}
-
-static void
-ust_wire_row_init (UstWireRow *self)
-{
-}
-
-static char *
-format_time (gint64 usec)
-{
-  g_autoptr (GDateTime) time = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
-  g_autofree char *seconds = NULL;
-
-  if (time == NULL)
-    return g_strdup ("");
-  seconds = g_date_time_format (time, "%H:%M:%S");
-  return g_strdup_printf ("%s.%03d", seconds, (int) ((usec % G_USEC_PER_SEC) / 1000));
-}
-
-/* The texts a row shows, made the first time they are asked for: a flood
- * puts thousands of messages a second in the list, and only the rows on
- * screen (or a search) read them. */
-static void
-ust_wire_row_ensure_texts (UstWireRow *self)
-{
-  UstTraceEntry *entry = self->entry;
-  const char *call_id;
-  g_autofree char *joined = NULL;
-
-  if (self->haystack != NULL)
-    return;
-  call_id = ust_trace_entry_get_call_id (entry);
-  self->time = format_time (ust_trace_entry_get_time (entry));
-  self->from = ust_trace_address_to_string (ust_trace_entry_get_source (entry));
-  self->to = ust_trace_address_to_string (ust_trace_entry_get_destination (entry));
-  self->summary = ust_trace_entry_dup_summary (entry);
-  /* Shown and case-folded: a phone's Call-ID need not be UTF-8. */
-  self->call_id = g_utf8_make_valid (call_id != NULL ? call_id : "", -1);
-  if (self->summary == NULL)
-    self->summary = g_strdup ("");
-  joined = g_strjoin ("\n", self->from != NULL ? self->from : "", self->to != NULL ? self->to : "",
-                      self->summary, self->call_id, NULL);
-  self->haystack = g_utf8_casefold (joined, -1);
-}
-
-static UstWireRow *
-ust_wire_row_new (UstTraceEntry *entry)
-{
-  UstWireRow *self = g_object_new (UST_TYPE_WIRE_ROW, NULL);
-
-  self->entry = ust_trace_entry_ref (entry);
-  return self;
-}
-
-UstTraceEntry *
-ust_wire_row_get_entry (UstWireRow *self)
-{
-  g_return_val_if_fail (UST_IS_WIRE_ROW (self), NULL);
-  return self->entry;
-}
 
 /* The view --------------------------------------------------------------------------- */
 
@@ -409,7 +253,7 @@ store_entries (UstWireView *self)
     {
       g_autoptr (UstWireRow) row = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      g_ptr_array_add (entries, ust_trace_entry_ref (row->entry));
+      g_ptr_array_add (entries, ust_trace_entry_ref (ust_wire_row_get_entry (row)));
     }
   return entries;
 }
@@ -544,8 +388,8 @@ selection_changed_cb (UstWireView *self)
 {
   UstWireRow *row = gtk_single_selection_get_selected_item (self->selection);
 
-  if (row != NULL && row->entry != self->selected)
-    show_entry (self, row->entry);
+  if (row != NULL && ust_wire_row_get_entry (row) != self->selected)
+    show_entry (self, ust_wire_row_get_entry (row));
 }
 
 /* Selects @entry in the list if it shows there, and shows it in any case. */
@@ -561,7 +405,7 @@ select_entry (UstWireView   *self,
     {
       g_autoptr (UstWireRow) row = g_list_model_get_item (model, i);
 
-      if (row->entry == entry)
+      if (ust_wire_row_get_entry (row) == entry)
         {
           gtk_single_selection_set_selected (self->selection, i);
           return;
@@ -699,8 +543,7 @@ filter_func (gpointer item,
 
   if (self->search == NULL)
     return TRUE;
-  ust_wire_row_ensure_texts (item);
-  return strstr (UST_WIRE_ROW (item)->haystack, self->search) != NULL;
+  return ust_wire_row_matches (item, self->search);
 }
 
 static void
