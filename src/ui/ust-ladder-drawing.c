@@ -112,7 +112,8 @@ ust_ladder_drawing_draw (cairo_t       *cr,
       const UstLadderArrow *arrow = ust_ladder_get_arrow (ladder, i);
       double x1 = column_x (arrow->from), x2 = column_x (arrow->to), y = arrow_y (i);
       double dir = x2 >= x1 ? 1 : -1;
-      g_autofree char *offset = g_strdup_printf ("+%.3f s", arrow->offset / (double) G_USEC_PER_SEC);
+      g_autofree char *offset =
+        g_strdup_printf ("+%.3f s", arrow->offset / (double) G_USEC_PER_SEC);
       gboolean is_selected = selected != NULL && arrow->entry == selected;
       const double dash[] = { 5, 4 };
 

@@ -113,7 +113,8 @@ append_line (GtkTextView *view,
 
   gtk_text_buffer_get_end_iter (buffer, &end);
   if (tag != NULL)
-    gtk_text_buffer_insert_with_tags_by_name (buffer, &end, text != NULL ? text : "", -1, tag, NULL);
+    gtk_text_buffer_insert_with_tags_by_name (buffer, &end, text != NULL ? text : "", -1, tag,
+                                              NULL);
   else
     gtk_text_buffer_insert (buffer, &end, text != NULL ? text : "", -1);
   gtk_text_buffer_get_end_iter (buffer, &end);
