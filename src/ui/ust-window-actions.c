@@ -39,8 +39,8 @@ ust_window_actions_update (UstWindow *self)
     return;
 
   running = ust_exchange_get_running (self->exchange);
-  if (self->diary_model != NULL)
-    n_calls = g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
+  if (self->diary_page != NULL)
+    n_calls = ust_diary_view_get_n_calls (self->diary_page);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-setting", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", self->exports_running == 0);
@@ -181,7 +181,7 @@ find_action (GtkWidget  *widget,
   UstWindow *self = UST_WINDOW (widget);
 
   gtk_stack_set_visible_child_name (self->stack, "diary");
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  ust_diary_view_focus_search (self->diary_page);
 }
 
 static void

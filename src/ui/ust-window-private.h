@@ -4,7 +4,7 @@
 /* Shared by ust-window.c (widgets and views) and ust-window-actions.c (what
  * the window can do, and when). */
 
-#include "ust-call-model.h"
+#include "ust-diary-view.h"
 #include "ust-net-interfaces.h"
 #include "ust-window.h"
 
@@ -40,12 +40,7 @@ struct _UstWindow {
   GtkColumnViewColumn  *call_callee_column;
   GtkColumnViewColumn  *call_state_column;
   GtkColumnViewColumn  *call_duration_column;
-  GtkSearchEntry       *search_entry;
-  GtkLabel             *diary_count;
-  GtkColumnView        *diary_view;
-  GtkBox               *columns_box;
-  GtkCheckButton       *excel_check;
-  GtkLabel             *sort_hint;
+  UstDiaryView         *diary_page;
 
   /* The exchange and what the window remembers. */
   UstExchange          *exchange;
@@ -57,14 +52,6 @@ struct _UstWindow {
   char                 *manual_address;    /* from app.select-address, not listed */
   UstNetWatcher        *net_watcher;
   gboolean              address_lost;
-
-  /* The diary: lazy model → search filter → sort (when small) → selection. */
-  UstCallModel         *diary_model;
-  GtkCustomFilter      *search_filter;
-  GtkFilterListModel   *diary_filter;
-  GtkSortListModel     *diary_sort;
-  char                 *search_text;       /* casefolded, NULL when not searching */
-  gboolean              diary_sortable;
 
   /* Cells that change with the clock (time left, call duration): only the
    * rows on screen are bound, so a tick costs what is visible. */

@@ -3,16 +3,13 @@
 
 #include "config.h"
 
-#include <string.h>
-
-#include <cairo-svg.h>
 #include <glib/gi18n.h>
-#include <pango/pangocairo.h>
 
 #include "ust-gtk-compat.h"
-#include "ust-ladder.h"
+#include "ust-ladder-drawing.h"
 #include "ust-message-diff.h"
 #include "ust-pcap.h"
+#include "ust-wire-row.h"
 #include "ust-wire-view.h"
 
 /* How often the list asks the trace for what is new: one batch per tick,
@@ -25,168 +22,6 @@
 #define FLOOD_POLL_MS 1000
 /* The list keeps the newest this many messages (the trace keeps more). */
 #define MAX_ROWS 5000
-
-/* The ladder's geometry, in pixels (the same for the screen and exports). */
-#define LADDER_OFFSET_W 80
-#define LADDER_COLUMN_W 190
-#define LADDER_HEADER_H 56
-#define LADDER_ROW_H    30
-#define LADDER_FOOTER_H 16
-
-/* A row of the list ----------------------------------------------------------------- */
-
-struct _UstWireRow
-{
-  GObject        parent_instance;
-  UstTraceEntry *entry;
-  char          *time;
-  char          *from;
-  char          *to;
-  char          *summary;
-  char          *call_id;
-  char          *haystack;   /* casefolded, for the search */
-};
-
-enum {
-  ROW_PROP_0,
-  ROW_PROP_TIME,
-  ROW_PROP_FROM,
-  ROW_PROP_TO,
-  ROW_PROP_SUMMARY,
-  ROW_PROP_CALL_ID,
-  ROW_N_PROPS
-};
-
-static GParamSpec *row_props[ROW_N_PROPS];
-
-G_DEFINE_FINAL_TYPE (UstWireRow, ust_wire_row, G_TYPE_OBJECT)
-
-static void ust_wire_row_ensure_texts (UstWireRow *self);
-
-static void
-ust_wire_row_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  UstWireRow *self = UST_WIRE_ROW (object);
-
-  ust_wire_row_ensure_texts (self);
-  switch (prop_id)
-    {
-    case ROW_PROP_TIME:
-      g_value_set_string (value, self->time);
-      break;
-    case ROW_PROP_FROM:
-      g_value_set_string (value, self->from);
-      break;
-    case ROW_PROP_TO:
-      g_value_set_string (value, self->to);
-      break;
-    case ROW_PROP_SUMMARY:
-      g_value_set_string (value, self->summary);
-      break;
-    case ROW_PROP_CALL_ID:
-      g_value_set_string (value, self->call_id);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ust_wire_row_finalize (GObject *object)
-{
-  UstWireRow *self = UST_WIRE_ROW (object);
-
-  g_clear_pointer (&self->entry, ust_trace_entry_unref);
-  g_free (self->time);
-  g_free (self->from);
-  g_free (self->to);
-  g_free (self->summary);
-  g_free (self->call_id);
-  g_free (self->haystack);
-  G_OBJECT_CLASS (ust_wire_row_parent_class)->finalize (object);
-}
-
-static void
-ust_wire_row_class_init (UstWireRowClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = ust_wire_row_get_property;
-  object_class->finalize = ust_wire_row_finalize;
-  row_props[ROW_PROP_TIME] = g_param_spec_string ("time", NULL, NULL, NULL,
-                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_FROM] = g_param_spec_string ("from", NULL, NULL, NULL,
-                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_TO] = g_param_spec_string ("to", NULL, NULL, NULL,
-                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_SUMMARY] = g_param_spec_string ("summary", NULL, NULL, NULL,
-                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  row_props[ROW_PROP_CALL_ID] = g_param_spec_string ("call-id", NULL, NULL, NULL,
-                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, ROW_N_PROPS, row_props);
-}
-
-static void
-ust_wire_row_init (UstWireRow *self)
-{
-}
-
-static char *
-format_time (gint64 usec)
-{
-  g_autoptr (GDateTime) time = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
-  g_autofree char *seconds = NULL;
-
-  if (time == NULL)
-    return g_strdup ("");
-  seconds = g_date_time_format (time, "%H:%M:%S");
-  return g_strdup_printf ("%s.%03d", seconds, (int) ((usec % G_USEC_PER_SEC) / 1000));
-}
-
-/* The texts a row shows, made the first time they are asked for: a flood
- * puts thousands of messages a second in the list, and only the rows on
- * screen (or a search) read them. */
-static void
-ust_wire_row_ensure_texts (UstWireRow *self)
-{
-  UstTraceEntry *entry = self->entry;
-  const char *call_id;
-  g_autofree char *joined = NULL;
-
-  if (self->haystack != NULL)
-    return;
-  call_id = ust_trace_entry_get_call_id (entry);
-  self->time = format_time (ust_trace_entry_get_time (entry));
-  self->from = ust_trace_address_to_string (ust_trace_entry_get_source (entry));
-  self->to = ust_trace_address_to_string (ust_trace_entry_get_destination (entry));
-  self->summary = ust_trace_entry_dup_summary (entry);
-  /* Shown and case-folded: a phone's Call-ID need not be UTF-8. */
-  self->call_id = g_utf8_make_valid (call_id != NULL ? call_id : "", -1);
-  if (self->summary == NULL)
-    self->summary = g_strdup ("");
-  joined = g_strjoin ("\n", self->from != NULL ? self->from : "", self->to != NULL ? self->to : "",
-                      self->summary, self->call_id, NULL);
-  self->haystack = g_utf8_casefold (joined, -1);
-}
-
-static UstWireRow *
-ust_wire_row_new (UstTraceEntry *entry)
-{
-  UstWireRow *self = g_object_new (UST_TYPE_WIRE_ROW, NULL);
-
-  self->entry = ust_trace_entry_ref (entry);
-  return self;
-}
-
-UstTraceEntry *
-ust_wire_row_get_entry (UstWireRow *self)
-{
-  g_return_val_if_fail (UST_IS_WIRE_ROW (self), NULL);
-  return self->entry;
-}
 
 /* The view --------------------------------------------------------------------------- */
 
@@ -231,160 +66,6 @@ G_DEFINE_FINAL_TYPE (UstWireView, ust_wire_view, GTK_TYPE_WIDGET)
 /* The ladder, drawn ---------------------------------------------------------------- */
 
 static void
-ladder_size (UstLadder *ladder,
-             int       *width,
-             int       *height)
-{
-  guint n_columns = ladder != NULL ? ust_ladder_get_n_columns (ladder) : 0;
-  guint n_arrows = ladder != NULL ? ust_ladder_get_n_arrows (ladder) : 0;
-
-  *width = LADDER_OFFSET_W + (int) MAX (n_columns, 1) * LADDER_COLUMN_W;
-  *height = LADDER_HEADER_H + (int) n_arrows * LADDER_ROW_H + LADDER_FOOTER_H;
-}
-
-static double
-column_x (guint index)
-{
-  return LADDER_OFFSET_W + index * LADDER_COLUMN_W + LADDER_COLUMN_W / 2.0;
-}
-
-static double
-arrow_y (guint index)
-{
-  return LADDER_HEADER_H + index * LADDER_ROW_H + LADDER_ROW_H * 0.7;
-}
-
-/* Writes @text centred on @x (or from @x when @align is 0, to @x when 2),
- * with its bottom at @y. */
-static void
-draw_text (cairo_t    *cr,
-           PangoLayout *layout,
-           const char *text,
-           gboolean    bold,
-           double      x,
-           double      y,
-           int         align)
-{
-  PangoAttrList *attrs = pango_attr_list_new ();
-  int w, h;
-
-  if (bold)
-    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, align == 0 ? x : align == 1 ? x - w / 2.0 : x - w, y - h);
-  pango_cairo_show_layout (cr, layout);
-}
-
-/* One function for the screen, PNG and SVG. */
-static void
-draw_ladder (cairo_t       *cr,
-             UstLadder     *ladder,
-             UstTraceEntry *selected)
-{
-  g_autoptr (PangoLayout) layout = pango_cairo_create_layout (cr);
-  g_autoptr (PangoFontDescription) font = pango_font_description_from_string ("Sans 9");
-  guint n_columns, n_arrows;
-  int width, height;
-
-  ladder_size (ladder, &width, &height);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_fill (cr);
-  if (ladder == NULL)
-    return;
-
-  pango_layout_set_font_description (layout, font);
-  n_columns = ust_ladder_get_n_columns (ladder);
-  n_arrows = ust_ladder_get_n_arrows (ladder);
-
-  /* The columns: a label and a line down. */
-  for (guint i = 0; i < n_columns; i++)
-    {
-      const UstLadderColumn *column = ust_ladder_get_column (ladder, i);
-      double x = column_x (i);
-      const char *name = column->is_exchange ? _("Exchange")
-                         : column->name != NULL ? column->name : column->host;
-
-      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-      draw_text (cr, layout, name != NULL ? name : "", TRUE, x, 22, 1);
-      cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
-      draw_text (cr, layout, column->host != NULL ? column->host : "", FALSE, x, 38, 1);
-      cairo_set_line_width (cr, 1.5);
-      cairo_set_dash (cr, NULL, 0, 0);
-      cairo_move_to (cr, x, LADDER_HEADER_H - 10);
-      cairo_line_to (cr, x, height - 4);
-      cairo_stroke (cr);
-    }
-
-  /* The arrows, one per datagram. */
-  for (guint i = 0; i < n_arrows; i++)
-    {
-      const UstLadderArrow *arrow = ust_ladder_get_arrow (ladder, i);
-      double x1 = column_x (arrow->from), x2 = column_x (arrow->to), y = arrow_y (i);
-      double dir = x2 >= x1 ? 1 : -1;
-      g_autofree char *offset = g_strdup_printf ("+%.3f s", arrow->offset / (double) G_USEC_PER_SEC);
-      gboolean is_selected = selected != NULL && arrow->entry == selected;
-      const double dash[] = { 5, 4 };
-
-      if (is_selected)
-        {
-          cairo_set_source_rgba (cr, 0.2, 0.45, 0.9, 0.15);
-          cairo_rectangle (cr, 0, y - LADDER_ROW_H * 0.7, width, LADDER_ROW_H);
-          cairo_fill (cr);
-        }
-
-      cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
-      draw_text (cr, layout, offset, FALSE, 6, y + 6, 0);
-
-      if (arrow->custom_reason)
-        cairo_set_source_rgb (cr, 0.75, 0.1, 0.1);
-      else if (is_selected)
-        cairo_set_source_rgb (cr, 0.1, 0.3, 0.8);
-      else
-        cairo_set_source_rgb (cr, 0, 0, 0);
-
-      cairo_set_line_width (cr, is_selected ? 2.0 : 1.2);
-      cairo_set_dash (cr, arrow->retransmission ? dash : NULL, arrow->retransmission ? 2 : 0, 0);
-      if (arrow->from == arrow->to)
-        {
-          /* To itself: a small loop on the right. */
-          cairo_move_to (cr, x1, y - 6);
-          cairo_line_to (cr, x1 + 30, y - 6);
-          cairo_line_to (cr, x1 + 30, y + 4);
-          cairo_line_to (cr, x1, y + 4);
-          cairo_stroke (cr);
-          x2 = x1;
-          dir = -1;
-          y += 4;
-        }
-      else
-        {
-          cairo_move_to (cr, x1, y);
-          cairo_line_to (cr, x2, y);
-          cairo_stroke (cr);
-        }
-      cairo_set_dash (cr, NULL, 0, 0);
-      cairo_move_to (cr, x2, y);
-      cairo_line_to (cr, x2 - dir * 8, y - 4);
-      cairo_line_to (cr, x2 - dir * 8, y + 4);
-      cairo_close_path (cr);
-      cairo_fill (cr);
-
-      {
-        g_autofree char *label = arrow->retransmission
-                                 ? g_strdup_printf (_("%s (retransmission)"), arrow->label)
-                                 : g_strdup (arrow->label);
-
-        draw_text (cr, layout, label, arrow->custom_reason, (x1 + x2) / 2 + (x1 == x2 ? 50 : 0),
-                   y - 2, x1 == x2 ? 0 : 1);
-      }
-    }
-}
-
-static void
 ladder_draw_cb (GtkDrawingArea *area,
                 cairo_t        *cr,
                 int             width,
@@ -393,7 +74,7 @@ ladder_draw_cb (GtkDrawingArea *area,
 {
   UstWireView *self = user_data;
 
-  draw_ladder (cr, self->ladder, self->selected);
+  ust_ladder_drawing_draw (cr, self->ladder, self->selected);
 }
 
 /* Showing a message -------------------------------------------------------------------- */
@@ -409,7 +90,7 @@ store_entries (UstWireView *self)
     {
       g_autoptr (UstWireRow) row = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      g_ptr_array_add (entries, ust_trace_entry_ref (row->entry));
+      g_ptr_array_add (entries, ust_trace_entry_ref (ust_wire_row_get_entry (row)));
     }
   return entries;
 }
@@ -432,7 +113,8 @@ append_line (GtkTextView *view,
 
   gtk_text_buffer_get_end_iter (buffer, &end);
   if (tag != NULL)
-    gtk_text_buffer_insert_with_tags_by_name (buffer, &end, text != NULL ? text : "", -1, tag, NULL);
+    gtk_text_buffer_insert_with_tags_by_name (buffer, &end, text != NULL ? text : "", -1, tag,
+                                              NULL);
   else
     gtk_text_buffer_insert (buffer, &end, text != NULL ? text : "", -1);
   gtk_text_buffer_get_end_iter (buffer, &end);
@@ -485,7 +167,7 @@ update_ladder_size (UstWireView *self)
 {
   int width, height;
 
-  ladder_size (self->ladder, &width, &height);
+  ust_ladder_drawing_get_size (self->ladder, &width, &height);
   gtk_drawing_area_set_content_width (self->ladder_area, width);
   gtk_drawing_area_set_content_height (self->ladder_area, height);
   gtk_widget_queue_draw (GTK_WIDGET (self->ladder_area));
@@ -544,8 +226,8 @@ selection_changed_cb (UstWireView *self)
 {
   UstWireRow *row = gtk_single_selection_get_selected_item (self->selection);
 
-  if (row != NULL && row->entry != self->selected)
-    show_entry (self, row->entry);
+  if (row != NULL && ust_wire_row_get_entry (row) != self->selected)
+    show_entry (self, ust_wire_row_get_entry (row));
 }
 
 /* Selects @entry in the list if it shows there, and shows it in any case. */
@@ -561,7 +243,7 @@ select_entry (UstWireView   *self,
     {
       g_autoptr (UstWireRow) row = g_list_model_get_item (model, i);
 
-      if (row->entry == entry)
+      if (ust_wire_row_get_entry (row) == entry)
         {
           gtk_single_selection_set_selected (self->selection, i);
           return;
@@ -576,12 +258,9 @@ ladder_pressed_cb (GtkGestureClick *gesture,
                    double           y,
                    UstWireView     *self)
 {
-  int index;
+  int index = ust_ladder_drawing_arrow_at (self->ladder, y);
 
-  if (self->ladder == NULL || y < LADDER_HEADER_H)
-    return;
-  index = (int) ((y - LADDER_HEADER_H) / LADDER_ROW_H);
-  if (index >= 0 && (guint) index < ust_ladder_get_n_arrows (self->ladder))
+  if (index >= 0)
     {
       UstTraceEntry *entry = ust_ladder_get_arrow (self->ladder, (guint) index)->entry;
 
@@ -699,8 +378,7 @@ filter_func (gpointer item,
 
   if (self->search == NULL)
     return TRUE;
-  ust_wire_row_ensure_texts (item);
-  return strstr (UST_WIRE_ROW (item)->haystack, self->search) != NULL;
+  return ust_wire_row_matches (item, self->search);
 }
 
 static void
@@ -764,11 +442,6 @@ ust_wire_view_export_ladder (UstWireView  *self,
                              const char   *path,
                              GError      **error)
 {
-  int width, height;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  cairo_status_t status;
-
   g_return_val_if_fail (UST_IS_WIRE_VIEW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
@@ -798,31 +471,7 @@ ust_wire_view_export_ladder (UstWireView  *self,
       return g_file_set_contents (path, text, -1, error);
     }
 
-  ladder_size (self->ladder, &width, &height);
-  if (g_str_has_suffix (path, ".svg"))
-    surface = cairo_svg_surface_create (path, width, height);
-  else
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cr = cairo_create (surface);
-  draw_ladder (cr, self->ladder, NULL);
-  cairo_destroy (cr);
-  if (g_str_has_suffix (path, ".png"))
-    status = cairo_surface_write_to_png (surface, path);
-  else
-    {
-      cairo_surface_finish (surface);
-      status = cairo_surface_status (surface);
-    }
-  cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   /* Translators: %s is the file and the reason it failed. */
-                   _("Could not write the ladder to %s: %s"), path,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-  return TRUE;
+  return ust_ladder_drawing_save (self->ladder, path, error);
 }
 
 static void

@@ -9,13 +9,9 @@
 #include <gtk/gtk.h>
 
 #include "ust-exchange.h"
+#include "ust-wire-row.h"
 
 G_BEGIN_DECLS
-
-#define UST_TYPE_WIRE_ROW (ust_wire_row_get_type ())
-G_DECLARE_FINAL_TYPE (UstWireRow, ust_wire_row, UST, WIRE_ROW, GObject)
-
-UstTraceEntry *ust_wire_row_get_entry (UstWireRow *self);
 
 #define UST_TYPE_WIRE_VIEW (ust_wire_view_get_type ())
 G_DECLARE_FINAL_TYPE (UstWireView, ust_wire_view, UST, WIRE_VIEW, GtkWidget)
@@ -24,7 +20,7 @@ void        ust_wire_view_set_exchange   (UstWireView  *self,
                                           UstExchange  *exchange);
 /* Reads what the trace recorded since the last time, now. */
 void        ust_wire_view_refresh        (UstWireView  *self);
-/* The rows as shown (after the search). */
+/* The rows as shown (after the search), UstWireRow items. */
 GListModel *ust_wire_view_get_model      (UstWireView  *self);
 void        ust_wire_view_select         (UstWireView  *self,
                                           guint         position);
