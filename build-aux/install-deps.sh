@@ -17,6 +17,8 @@ packages=(
   libosip2-dev
   libsqlite3-dev
   libgtk-4-dev
+  libgnutls28-dev   # makes the exchange's TLS certificate
+  glib-networking   # GIO's TLS at run time: SIP over TLS
   gettext
   sip-tester   # sipp, for the SIP scenario tests
   tshark       # reads the --pcap captures back in the capture tests

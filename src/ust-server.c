@@ -22,6 +22,7 @@
 #include "ust-pcap.h"
 #include "ust-paths.h"
 #include "ust-platform.h"
+#include "ust-protocol.h"
 #include "ust-proxy.h"
 #include "ust-server-os.h"
 #include "ust-sip.h"
@@ -43,6 +44,9 @@ typedef struct {
   gboolean  excel;
   char     *pcap;
   int       trace_ring;
+  char     *transport;
+  int       tls_port;
+  guint     protocols;
 } Options;
 
 static void
@@ -56,6 +60,7 @@ options_clear (Options *options)
   g_free (options->since);
   g_free (options->until);
   g_free (options->pcap);
+  g_free (options->transport);
 }
 
 /* Piped output is written in blocks, a few times a second, rather than one
@@ -89,12 +94,58 @@ call_event_cb (UstCallTracker *tracker,
   printf ("%s\n", change->line);
 }
 
+/* The transport doctor: a phone knocked on a closed door. */
+static void
+advice_cb (UstTransport *transport,
+           const char   *host,
+           const char   *text,
+           gpointer      user_data)
+{
+  printf ("%s\n", text);
+}
+
 static void
 store_error_cb (UstCallStore *store,
                 const char   *message,
                 gpointer      user_data)
 {
   g_printerr ("ustredna-server: %s\n", message);
+}
+
+/* "udp,tcp,tls" in any order and case; UDP is on whatever the list says
+ * (RFC 3261 §18: every element serves it). */
+static gboolean
+parse_transports (Options  *options,
+                  GError  **error)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (options->tls_port < 0 || options->tls_port > 65535)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--tls-port must be a port number, 1 to 65535"));
+      return FALSE;
+    }
+  options->protocols = UST_CORE_ALL_PROTOCOLS;
+  if (options->transport == NULL)
+    return TRUE;
+  options->protocols = UST_CORE_UDP;
+  names = g_strsplit (options->transport, ",", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      UstProtocol protocol;
+
+      if (!ust_protocol_from_text (g_strstrip (names[i]), &protocol))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("Unknown transport “%s”: choose from udp, tcp and tls, e.g. "
+                         "--transport udp,tcp"),
+                       names[i]);
+          return FALSE;
+        }
+      options->protocols |= 1u << protocol;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -130,6 +181,11 @@ parse_options (int      *argc,
     { "trace-ring", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->trace_ring,
       N_("Record every datagram in a ring of N messages nobody reads; for measuring what "
          "the trace costs (build-aux/bench-trace.sh)"), N_("N") },
+    { "transport", 't', 0, G_OPTION_ARG_STRING, &options->transport,
+      N_("Transports phones may use, from udp, tcp and tls (default udp,tcp,tls); UDP is always "
+         "on, TCP shares its port, TLS takes the next one"), N_("LIST") },
+    { "tls-port", 0, 0, G_OPTION_ARG_INT, &options->tls_port,
+      N_("Port for TLS (default: the UDP port + 1, e.g. 5061)"), N_("PORT") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
       N_("Do not print a line per SIP event"), NULL },
     { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options->export_csv,
@@ -169,6 +225,8 @@ parse_options (int      *argc,
                            _("Say where to listen, e.g. --listen 192.168.1.10:5060"));
       return FALSE;
     }
+  if (!parse_transports (options, error))
+    return FALSE;
   if (options->min_expires < 0 || options->min_expires > UST_MAX_EXPIRES)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -231,6 +289,42 @@ export_csv (Options *options)
   return EXIT_SUCCESS;
 }
 
+/* One line per transport, e.g. "Listening on tcp 192.168.1.10:5060"
+ * (scripts read the UDP line, which comes first, as before). */
+static void
+print_listening (UstCore    *core,
+                 const char *where)
+{
+  UstTransport *transport = ust_core_get_transport (core);
+  GInetSocketAddress *local = ust_transport_get_local_address (transport);
+  g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (local));
+  gboolean any = ust_transport_is_any (transport);
+  gboolean ipv6 = g_socket_address_get_family (G_SOCKET_ADDRESS (local)) == G_SOCKET_FAMILY_IPV6;
+
+  for (UstProtocol protocol = UST_PROTOCOL_UDP; protocol < UST_N_PROTOCOLS; protocol++)
+    {
+      g_autofree char *at = NULL;
+
+      if (!ust_transport_has_protocol (transport, protocol))
+        continue;
+      at = protocol == UST_PROTOCOL_UDP
+             ? g_strdup (where)
+             : g_strdup_printf (ipv6 ? "[%s]:%u" : "%s:%u", host,
+                                ust_transport_get_port (transport, protocol));
+      if (any)
+        /* Translators: the first %s is udp, tcp or tls, the second e.g. "0.0.0.0:5060". */
+        printf (_("Listening on %s %s (all addresses)"), ust_protocol_to_param (protocol), at);
+      else
+        printf (_("Listening on %s %s"), ust_protocol_to_param (protocol), at);
+      if (protocol == UST_PROTOCOL_TLS && ust_core_get_tls_fingerprint (core) != NULL)
+        /* Translators: %s is the certificate's SHA-256 fingerprint, "AB:CD:…". */
+        printf (_(" (certificate SHA-256 %s)"), ust_core_get_tls_fingerprint (core));
+      printf ("\n");
+    }
+  if (ust_core_get_tls_problem (core) != NULL)
+    printf ("%s\n", ust_core_get_tls_problem (core));
+}
+
 static int
 run (Options *options)
 {
@@ -290,6 +384,8 @@ run (Options *options)
   config.open = options->open;
   config.timer_t1 = options->timer_t1 > 0 ? (guint) options->timer_t1 : 0;
   config.min_expires = options->min_expires > 0 ? (guint) options->min_expires : 0;
+  config.protocols = options->protocols;
+  config.tls_port = (guint) options->tls_port;
   core = ust_core_new (&config, &error);
   if (core == NULL)
     goto fail;
@@ -297,18 +393,14 @@ run (Options *options)
   if (!options->quiet)
     g_signal_connect (ust_core_get_proxy (core), "event", G_CALLBACK (event_cb), NULL);
   g_signal_connect (ust_core_get_tracker (core), "call-event", G_CALLBACK (call_event_cb), NULL);
+  g_signal_connect (transport, "advice", G_CALLBACK (advice_cb), NULL);
 
   where = ust_transport_describe (transport);
   /* Before "Listening": whoever reads that line may stop us at once. */
   loop = g_main_loop_new (NULL, FALSE);
   ust_server_add_quit_handlers (loop);
 
-  if (ust_transport_is_any (transport))
-    /* Translators: %s is e.g. "0.0.0.0:5060". */
-    printf (_("Listening on udp %s (all addresses)"), where);
-  else
-    printf (_("Listening on udp %s"), where);
-  printf ("\n");
+  print_listening (core, where);
   /* On Windows: what to do when the firewall asks, or when phones cannot reach us. */
   if (ust_platform_firewall_hint () != NULL)
     printf ("%s\n", ust_platform_firewall_hint ());

@@ -116,7 +116,8 @@ request (Fixture    *fixture,
   g_autoptr(osip_message_t) message = parse (text);
 
   ust_call_tracker_request (fixture->tracker, message,
-                            from_callee ? fixture->bob : fixture->alice);
+                            from_callee ? fixture->bob : fixture->alice,
+                            from_callee ? UST_PROTOCOL_TCP : UST_PROTOCOL_UDP);
 }
 
 static void
@@ -146,7 +147,7 @@ response (Fixture    *fixture,
   g_autoptr(osip_message_t) message = parse (text);
 
   ust_call_tracker_response (fixture->tracker, message, sent != NULL ? sent : phrase,
-                             fixture->bob);
+                             fixture->bob, UST_PROTOCOL_TCP);
 }
 
 /* A response the exchange itself sent to the INVITE (404, 480, 408…). */
@@ -200,8 +201,9 @@ test_answered_caller_hangs_up (Fixture       *fixture,
   g_assert_cmpstr (call->orig_reason, ==, "OK");
   g_assert_cmpstr (call->caller, ==, "alice@127.0.0.1");
   g_assert_cmpstr (call->callee, ==, "bob@127.0.0.1");
-  g_assert_cmpstr (call->caller_addr, ==, "127.0.0.2:5062");
-  g_assert_cmpstr (call->callee_addr, ==, "127.0.0.3:5063");
+  /* Where each phone is and which transport it uses (Bob's is TCP here). */
+  g_assert_cmpstr (call->caller_addr, ==, "127.0.0.2:5062 (UDP)");
+  g_assert_cmpstr (call->callee_addr, ==, "127.0.0.3:5063 (TCP)");
   g_assert_cmpstr (call->callee_ua, ==, "BobPhone 1.0");
   g_assert_true (call->ring_time >= call->start_time && call->answer_time >= call->ring_time
                  && call->end_time >= call->answer_time);
@@ -350,7 +352,7 @@ test_transfer (Fixture       *fixture,
       strlen (frag), frag);
     g_autoptr(osip_message_t) notify = parse (text);
 
-    ust_call_tracker_request (fixture->tracker, notify, fixture->alice);
+    ust_call_tracker_request (fixture->tracker, notify, fixture->alice, UST_PROTOCOL_UDP);
   }
 
   g_assert_cmpstr (fixture->kinds->str, ==, "calling started transfer transfer-result");

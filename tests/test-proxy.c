@@ -656,7 +656,7 @@ test_fork_diary_names_answering_phone (Fixture       *fixture,
   call = ust_call_record_get_data (ust_call_tracker_lookup (tracker, "fork-1"));
   g_assert_nonnull (call);
   g_assert_cmpint (call->state, ==, UST_CALL_ANSWERED);
-  mobile_addr = g_strdup_printf ("127.0.0.1:%u", mobile.port);
+  mobile_addr = g_strdup_printf ("127.0.0.1:%u (UDP)", mobile.port);
   g_assert_cmpstr (call->callee_addr, ==, mobile_addr);
   g_assert_cmpstr (call->callee_ua, ==, "mobile-phone");
 

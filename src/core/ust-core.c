@@ -6,6 +6,7 @@
 #include "ust-core.h"
 #include "ust-diary-feed.h"
 #include "ust-sqlite.h"
+#include "ust-tls-certificate.h"
 
 struct _UstCore {
   UstTransport   *transport;
@@ -13,8 +14,42 @@ struct _UstCore {
   UstProxy       *proxy;
   UstCallTracker *tracker;
   UstDiaryFeed   *feed;
+  char           *tls_problem;      /* why TLS is off although asked for, or NULL */
+  char           *tls_fingerprint;  /* of our certificate, when TLS is on */
   gboolean        stopped;
 };
+
+/* UDP always; TCP and TLS as asked. TLS needs GIO's TLS module and our
+ * certificate (made once, kept in the data folder): without them the
+ * exchange says why in one sentence and goes on with UDP and TCP, and the
+ * TLS port still tells phones that try it that it is off. */
+static UstTransport *
+make_transport (UstCore              *self,
+                const UstCoreConfig  *config,
+                GError              **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) tls_error = NULL;
+  UstTransportOptions options = { 0 };
+  guint protocols = config->protocols != 0 ? config->protocols : UST_CORE_UDP;
+
+  options.tcp = (protocols & UST_CORE_TCP) != 0;
+  options.tls_port = config->tls_port;
+  if (protocols & UST_CORE_TLS)
+    {
+      GInetAddress *inet = g_inet_socket_address_get_address (config->address);
+      g_autofree char *address = g_inet_address_get_is_any (inet) ? NULL
+                                                                 : g_inet_address_to_string (inet);
+
+      certificate = ust_tls_certificate_load_or_create (config->data_dir, address,
+                                                        &self->tls_fingerprint, &tls_error);
+      if (certificate == NULL)
+        self->tls_problem = g_strdup (tls_error->message);
+      options.tls = certificate != NULL;
+      options.certificate = certificate;
+    }
+  return ust_transport_new_with_options (config->address, &options, error);
+}
 
 /* The parts in the order a datagram meets them: transport → proxy (with the
  * registrar) → tracker → feed → the caller's store. On failure nothing is
@@ -39,7 +74,7 @@ ust_core_new (const UstCoreConfig  *config,
   if (!ust_registrar_load (self->registrar, error))
     return NULL;
 
-  self->transport = ust_transport_new (config->address, error);
+  self->transport = make_transport (self, config, error);
   if (self->transport == NULL)
     return NULL;
   if (config->trace != NULL)
@@ -97,6 +132,8 @@ ust_core_free (UstCore *self)
     return;
   ust_core_stop (self, NULL);
   g_clear_object (&self->registrar);
+  g_free (self->tls_problem);
+  g_free (self->tls_fingerprint);
   g_free (self);
 }
 
@@ -122,4 +159,18 @@ UstCallTracker *
 ust_core_get_tracker (UstCore *self)
 {
   return self->tracker;
+}
+
+/* Why TLS is off although it was asked for, as a sentence for the user. */
+const char *
+ust_core_get_tls_problem (UstCore *self)
+{
+  return self->tls_problem;
+}
+
+/* The SHA-256 fingerprint of the certificate phones see over TLS. */
+const char *
+ust_core_get_tls_fingerprint (UstCore *self)
+{
+  return self->tls_fingerprint;
 }

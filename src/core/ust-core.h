@@ -28,7 +28,16 @@ typedef struct {
   gboolean            open;         /* unregistered callers may call */
   guint               timer_t1;     /* milliseconds, or 0 for RFC 3261's 500 */
   guint               min_expires;  /* seconds, or 0 for the registrar's default */
+  guint               protocols;    /* UST_CORE_UDP | UST_CORE_TCP | UST_CORE_TLS; 0: UDP */
+  guint               tls_port;     /* 0: the UDP port + 1 (any free one with port 0) */
 } UstCoreConfig;
+
+/* RFC 3261 §18: every element serves UDP and TCP; TLS (§26) is what
+ * Linphone picks by default. */
+#define UST_CORE_UDP (1u << UST_PROTOCOL_UDP)
+#define UST_CORE_TCP (1u << UST_PROTOCOL_TCP)
+#define UST_CORE_TLS (1u << UST_PROTOCOL_TLS)
+#define UST_CORE_ALL_PROTOCOLS (UST_CORE_UDP | UST_CORE_TCP | UST_CORE_TLS)
 
 typedef struct _UstCore UstCore;
 
@@ -41,6 +50,8 @@ UstTransport   *ust_core_get_transport (UstCore            *self);
 UstRegistrar   *ust_core_get_registrar (UstCore            *self);
 UstProxy       *ust_core_get_proxy   (UstCore              *self);
 UstCallTracker *ust_core_get_tracker (UstCore              *self);
+const char     *ust_core_get_tls_problem     (UstCore        *self);
+const char     *ust_core_get_tls_fingerprint (UstCore        *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UstCore, ust_core_free)
 

@@ -930,8 +930,8 @@ def closed(phone, cid, reason=None, timeout=EVENT_WAIT):
 def answered_call_row(srv, cid, ended_by, caller, callee, min_talk=None):
     row = srv.wait_call(cid, lambda r: r['state'] == 'ended', 'the call ended')
     expect_row(row, ended_by=ended_by, final_code=200, caller=caller.user + '@' + DOM, callee=callee.user + '@' + DOM,
-               caller_addr='%s:%d' % (caller.ip, caller.sip_port),
-               callee_addr='%s:%d' % (callee.ip, callee.sip_port))
+               caller_addr='%s:%d (UDP)' % (caller.ip, caller.sip_port),
+               callee_addr='%s:%d (UDP)' % (callee.ip, callee.sip_port))
     check(row['answer_time'] > 0 and row['end_time'] >= row['answer_time'] >= row['start_time'] > 0,
           'diary row times out of order: %s' % format_row(row))
     if min_talk is not None:
@@ -1488,7 +1488,7 @@ def test_forked_call(ctx):
         a.wait_event('CALL_RINGING', cid)
         row = srv.wait_call(cid, lambda r: r['state'] == 'ringing' and r['callee_addr'],
                             'the call ringing')
-        first = desk if row['callee_addr'] == '%s:%d' % (desk.ip, desk.sip_port) else mobile
+        first = desk if row['callee_addr'] == '%s:%d (UDP)' % (desk.ip, desk.sip_port) else mobile
         return cid, first, (mobile if first is desk else desk)
 
     # (1)
@@ -1506,7 +1506,7 @@ def test_forked_call(ctx):
     closed(a, cid)
     closed(other, cid)
     row = answered_call_row(srv, cid, 'caller', a, other)
-    expect_row(row, callee_addr='%s:%d' % (other.ip, other.sip_port))
+    expect_row(row, callee_addr='%s:%d (UDP)' % (other.ip, other.sip_port))
 
     # (2)
     cid, first, other = ring()
@@ -1522,7 +1522,7 @@ def test_forked_call(ctx):
     closed(a, cid)
     closed(other, cid)
     row = answered_call_row(srv, cid, 'callee', a, other)
-    expect_row(row, callee_addr='%s:%d' % (other.ip, other.sip_port))
+    expect_row(row, callee_addr='%s:%d (UDP)' % (other.ip, other.sip_port))
 
     # (3)
     cid, first, other = ring()

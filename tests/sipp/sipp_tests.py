@@ -223,6 +223,21 @@ def udp_port_bound(port):
     return False
 
 
+def tcp_port_listening(port):
+    """True when something listens on TCP 127.0.0.1:port or *:port (Linux)."""
+    want = ':%04X' % port
+    try:
+        with open('/proc/net/tcp') as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if len(fields) > 3 and fields[1].endswith(want) and fields[3] == '0A' and \
+                        fields[1][:8] in ('0100007F', '00000000'):
+                    return True
+    except OSError:
+        return None
+    return False
+
+
 class Server:
     """listen: the address to bind ('0.0.0.0' for all); reach: where phones send to."""
     def __init__(self, ctx, data_dir, extra, listen=IP, reach=IP):
@@ -335,10 +350,11 @@ class Sipp:
     """One sipp process.  Logs go to <label>_{messages,errors,logs}.log and <label>.out."""
 
     def __init__(self, ctx, label, scenario, port, remote=None, keys=None,
-                 service=None, calls=1, extra=()):
+                 service=None, calls=1, extra=(), transport='udp'):
         self.ctx = ctx
         self.label = label
         self.port = port
+        self.transport = 'tcp' if transport.startswith('tcp') else transport
         self.returncode = None
         d = ctx.dir
         self.files = {k: os.path.join(d, '%s_%s.log' % (label, k)) for k in ('messages', 'errors', 'logs')}
@@ -346,6 +362,10 @@ class Sipp:
         cmd = [ctx.sipp_path]
         if remote:
             cmd.append(remote)
+        if transport == 'tcp':       # one connection for all calls
+            cmd += ['-t', 't1', '-max_socket', '1000']
+        elif transport == 'tcp-tn':  # a connection per call
+            cmd += ['-t', 'tn', '-max_socket', '1000']
         cmd += ['-sf', os.path.join(HERE, scenario),
                 '-i', IP, '-p', str(port), '-m', str(calls),
                 '-nostdin', '-timeout', '%ds' % SIPP_TIMEOUT, '-timeout_error',
@@ -374,7 +394,8 @@ class Sipp:
                 self._finished(rc)
                 self.check()          # raises: it exited before doing anything
                 raise TestFailure('sipp %s exited 0 before the call started' % self.label)
-            bound = udp_port_bound(self.port)
+            bound = (tcp_port_listening(self.port) if self.transport == 'tcp'
+                     else udp_port_bound(self.port))
             if bound is None:         # no /proc/net/udp: give it a moment
                 time.sleep(0.5)
                 return
@@ -491,18 +512,20 @@ class Ctx:
 
     # ---- sipp runs
 
-    def run(self, label, scenario, srv, port, keys=None, service=None, extra=(), calls=1):
+    def run(self, label, scenario, srv, port, keys=None, service=None, extra=(), calls=1,
+            transport='udp'):
         """Run a client scenario against srv in the foreground; it must exit 0."""
         s = Sipp(self, self._label(label), scenario, port, remote=srv.addr,
-                 keys=keys, service=service, calls=calls, extra=extra)
+                 keys=keys, service=service, calls=calls, extra=extra, transport=transport)
         s.check()
         return s
 
-    def start(self, label, scenario, port, keys=None, srv=None, service=None, extra=(), calls=1):
+    def start(self, label, scenario, port, keys=None, srv=None, service=None, extra=(), calls=1,
+              transport='udp'):
         """Start a scenario in the background and wait until it has bound its port."""
         s = Sipp(self, self._label(label), scenario, port,
                  remote=srv.addr if srv else None, keys=keys, service=service,
-                 calls=calls, extra=extra)
+                 calls=calls, extra=extra, transport=transport)
         s.wait_bound()
         return s
 
@@ -512,11 +535,11 @@ class Ctx:
             s.check()
 
     def register(self, srv, user, port, contact_host=IP, contact_port=None,
-                 expires=3600, label=None):
+                 expires=3600, label=None, transport='udp'):
         return self.run(label or 'reg-' + user, 'register.xml', srv, port,
                         keys={'me': user, 'contact_host': contact_host,
                               'contact_port': contact_port or port,
-                              'expires': expires})
+                              'expires': expires}, transport=transport)
 
     # ---- teardown
 
@@ -831,9 +854,14 @@ def sent_call_id(uac):
 def call_fields(uac, uas=None, caller='alice', callee='bob'):
     """The columns every call of these scenarios has: who, from where, no User-Agents."""
     return dict(call_id=sent_call_id(uac), caller='%s@%s' % (caller, DOM), caller_name=None,
-                callee='%s@%s' % (callee, DOM), caller_addr='%s:%d' % (IP, uac.port),
-                callee_addr='%s:%d' % (IP, uas.port) if uas else None,
+                callee='%s@%s' % (callee, DOM), caller_addr=diary_addr(uac),
+                callee_addr=diary_addr(uas) if uas else None,
                 caller_ua=None, callee_ua=None)
+
+
+def diary_addr(sipp):
+    """How the diary's address columns show a sipp phone: '127.0.0.1:PORT (UDP)'."""
+    return '%s:%d (%s)' % (IP, sipp.port, sipp.transport.upper())
 
 
 ANSWERED = dict(state='ended', final_code=200, final_reason='OK', orig_reason='OK',
@@ -867,17 +895,19 @@ def test(name):
 
 
 def call_pair(ctx, srv, uas_scen, uac_scen, callee='bob', caller='alice',
-              uas_keys=None, uac_keys=None, register=True, uas_extra=(), uac_extra=()):
-    """Register both phones, start the callee, run the caller, wait for the callee."""
+              uas_keys=None, uac_keys=None, register=True, uas_extra=(), uac_extra=(),
+              uas_transport='udp', uac_transport='udp'):
+    """Register both phones, start the callee, run the caller, wait for the callee.
+    Each phone registers and talks over its own transport ('udp', 'tcp' or 'tcp-tn')."""
     pb, pa = ctx.port(), ctx.port()
     if register:
-        ctx.register(srv, callee, pb)
-        ctx.register(srv, caller, pa)
+        ctx.register(srv, callee, pb, transport=uas_transport)
+        ctx.register(srv, caller, pa, transport=uac_transport)
     uas = ctx.start('uas-' + callee, uas_scen, pb, keys=dict({'me': callee}, **(uas_keys or {})),
-                    extra=uas_extra)
+                    extra=uas_extra, transport=uas_transport)
     try:
         uac = ctx.run('uac-' + caller, uac_scen, srv, pa, keys=dict({'me': caller}, **(uac_keys or {})),
-                      service=callee, extra=uac_extra)
+                      service=callee, extra=uac_extra, transport=uac_transport)
     except TestFailure:
         uas.linger()     # give it a moment so its log is complete, then fail
         raise
@@ -1250,7 +1280,7 @@ def t_two_calls(ctx):
         call = diary.call(sent_call_id(uac))
         fields = call_fields(uac, None, caller=caller)
         del fields['callee_addr']        # checked below: the one UAS port
-        expect_call(diary, call, ANSWERED_KINDS, min_talk=2.0, callee_addr='%s:%d' % (IP, pb),
+        expect_call(diary, call, ANSWERED_KINDS, min_talk=2.0, callee_addr='%s:%d (UDP)' % (IP, pb),
                     **dict(fields, **dict(ANSWERED, related_call_id=call['related_call_id'])))
     first, second = sorted(diary.calls, key=lambda c: (c['answer_time'], c['id']))
     if first['related_call_id'] is not None or second['related_call_id'] != first['call_id']:

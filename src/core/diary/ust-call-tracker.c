@@ -342,10 +342,22 @@ link_transfer (UstCallTracker *self,
     call->data->related_call_id = g_strdup (origin->data->call_id);
 }
 
+/* "192.168.1.23:5060 (UDP)": where a phone is, and by which transport, as
+ * the diary's address columns show it. */
+static char *
+address_text (GSocketAddress *address,
+              UstProtocol     protocol)
+{
+  g_autofree char *where = ust_address_text_format (address);
+
+  return g_strdup_printf ("%s (%s)", where, ust_protocol_to_via (protocol));
+}
+
 static void
 start_call (UstCallTracker *self,
             osip_message_t *request,
-            GSocketAddress *source)
+            GSocketAddress *source,
+            UstProtocol     protocol)
 {
   gint64 now = g_get_real_time ();
   Call *call = g_new0 (Call, 1);
@@ -367,7 +379,7 @@ start_call (UstCallTracker *self,
   call->data->caller = aor_of (request->from->url);
   call->data->caller_name = unquote (request->from->displayname);
   call->data->callee = aor_of (request->to->url);
-  call->data->caller_addr = ust_address_text_format (source);
+  call->data->caller_addr = address_text (source, protocol);
   call->data->caller_ua = as_text (g_strdup (ust_sip_header_value (request, "user-agent")));
   call->data->start_time = now;
   call->data->state = UST_CALL_SETUP;
@@ -489,7 +501,8 @@ record_notify (UstCallTracker *self,
 void
 ust_call_tracker_request (UstCallTracker *self,
                           osip_message_t *request,
-                          GSocketAddress *source)
+                          GSocketAddress *source,
+                          UstProtocol     protocol)
 {
   const char *method = request->sip_method;
   Call *call;
@@ -500,7 +513,7 @@ ust_call_tracker_request (UstCallTracker *self,
   if (call == NULL)
     {
       if (strcmp (method, "INVITE") == 0 && ust_sip_to_tag (request) == NULL)
-        start_call (self, request, source);
+        start_call (self, request, source, protocol);
       return;
     }
 
@@ -616,7 +629,8 @@ void
 ust_call_tracker_response (UstCallTracker *self,
                            osip_message_t *response,
                            const char     *phrase_sent,
-                           GSocketAddress *source)
+                           GSocketAddress *source,
+                           UstProtocol     protocol)
 {
   guint code = (guint) response->status_code;
   gint64 now = g_get_real_time ();
@@ -636,7 +650,7 @@ ust_call_tracker_response (UstCallTracker *self,
       g_clear_pointer (&call->data->callee_ua, g_free);
     }
   if (call->data->callee_addr == NULL && source != NULL)
-    call->data->callee_addr = ust_address_text_format (source);
+    call->data->callee_addr = address_text (source, protocol);
   if (call->data->callee_ua == NULL)
     {
       const char *agent = ust_sip_header_value (response, "server");

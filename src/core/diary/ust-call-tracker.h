@@ -10,6 +10,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "ust-call-record.h"
+#include "ust-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -30,11 +31,13 @@ G_DECLARE_FINAL_TYPE (UstCallTracker, ust_call_tracker, UST, CALL_TRACKER, GObje
 UstCallTracker *ust_call_tracker_new               (void);
 void            ust_call_tracker_request           (UstCallTracker *self,
                                                     osip_message_t *request,
-                                                    GSocketAddress *source);
+                                                    GSocketAddress *source,
+                                                    UstProtocol     protocol);
 void            ust_call_tracker_response          (UstCallTracker *self,
                                                     osip_message_t *response,
                                                     const char     *phrase_sent,
-                                                    GSocketAddress *source);
+                                                    GSocketAddress *source,
+                                                    UstProtocol     protocol);
 void            ust_call_tracker_local_response    (UstCallTracker *self,
                                                     osip_message_t *request,
                                                     guint           code,

@@ -177,7 +177,8 @@ send_best (UstProxy     *self,
               g_autofree char *sent = g_strdup (best->reason_phrase);
 
               ust_sip_set_reason_phrase (best, server->best_orig_phrase);
-              ust_call_tracker_response (self->tracker, best, sent, server->best_source);
+              ust_call_tracker_response (self->tracker, best, sent, server->best_source,
+                                         server->best_protocol);
             }
         }
       ust_proxy_server_final_sent (self, server);
@@ -220,6 +221,7 @@ branch_final (UstProxy     *self,
       g_free (server->best_orig_phrase);
       server->best_orig_phrase = g_strdup (orig_phrase);
       g_set_object (&server->best_source, client->destination);
+      server->best_protocol = client->protocol;
     }
 
   /* §16.7 step 10: a 6xx ends the search on every other branch. */
@@ -355,7 +357,7 @@ static void
 forward_by_via (UstProxy         *self,
                 osip_message_t   *response,
                 const UstSipText *text,
-                GSocketAddress   *source)
+                const UstPeer    *from)
 {
   osip_via_t *next = osip_list_get (&response->vias, 1);
   g_autoptr(GSocketAddress) destination = NULL;
@@ -373,7 +375,8 @@ forward_by_via (UstProxy         *self,
     {
       self->stats.responses_forwarded++;
       if (self->tracker != NULL)
-        ust_call_tracker_response (self->tracker, response, phrase, source);
+        ust_call_tracker_response (self->tracker, response, phrase, from->address,
+                                   from->protocol);
     }
 }
 
@@ -382,7 +385,7 @@ relay_to_server (UstProxy         *self,
                  UstServerTxn     *server,
                  osip_message_t   *response,
                  const UstSipText *text,
-                 GSocketAddress   *source)
+                 const UstPeer    *from)
 {
   const char *phrase;
   guint code;
@@ -393,7 +396,7 @@ relay_to_server (UstProxy         *self,
   ust_proxy_send_to_server (self, server, self->out, len, code);
   self->stats.responses_forwarded++;
   if (self->tracker != NULL)
-    ust_call_tracker_response (self->tracker, response, phrase, source);
+    ust_call_tracker_response (self->tracker, response, phrase, from->address, from->protocol);
 }
 
 static void
@@ -401,7 +404,7 @@ handle_provisional (UstProxy         *self,
                     UstClientTxn     *client,
                     osip_message_t   *response,
                     const UstSipText *text,
-                   GSocketAddress   *source)
+                   const UstPeer    *from)
 {
   guint code = (guint) response->status_code;
 
@@ -433,7 +436,7 @@ handle_provisional (UstProxy         *self,
 
   /* §16.7 step 5: a 100 is never forwarded; other provisionals at once. */
   if (code > 100 && server_is_open (client->server))
-    relay_to_server (self, client->server, response, text, source);
+    relay_to_server (self, client->server, response, text, from);
 }
 
 static void
@@ -441,7 +444,7 @@ handle_invite_2xx (UstProxy         *self,
                    UstClientTxn     *client,
                    osip_message_t   *response,
                    const UstSipText *text,
-                  GSocketAddress   *source)
+                  const UstPeer    *from)
 {
   UstServerTxn *server = client->server;
 
@@ -450,7 +453,7 @@ handle_invite_2xx (UstProxy         *self,
     {
       gboolean first = server_is_open (server);
 
-      relay_to_server (self, server, response, text, source);
+      relay_to_server (self, server, response, text, from);
       if (first)
         {
           server->pending--;
@@ -463,7 +466,7 @@ handle_invite_2xx (UstProxy         *self,
     }
   else
     {
-      forward_by_via (self, response, text, source);
+      forward_by_via (self, response, text, from);
     }
 
   /* RFC 6026: later 2xx retransmissions are relayed statelessly by Via, so
@@ -476,7 +479,7 @@ handle_final (UstProxy         *self,
               UstClientTxn     *client,
               osip_message_t   *response,
               const UstSipText *text,
-             GSocketAddress   *source)
+             const UstPeer    *from)
 {
   guint code = (guint) response->status_code;
   const char *phrase;
@@ -498,7 +501,7 @@ handle_final (UstProxy         *self,
 
   if (client->invite && code < 300)
     {
-      handle_invite_2xx (self, client, response, text, source);
+      handle_invite_2xx (self, client, response, text, from);
       return;
     }
 
@@ -544,7 +547,7 @@ void
 ust_proxy_handle_response (UstProxy         *self,
                            osip_message_t   *response,
                            const UstSipText *text,
-                           GSocketAddress   *source)
+                           const UstPeer    *from)
 {
   osip_via_t *via = osip_list_get (&response->vias, 0);
   UstClientTxn *client;
@@ -574,7 +577,7 @@ ust_proxy_handle_response (UstProxy         *self,
   if (client == NULL)
     {
       if (MSG_IS_STATUS_2XX (response) && strcmp (response->cseq->method, "INVITE") == 0)
-        forward_by_via (self, response, text, source);
+        forward_by_via (self, response, text, from);
       return;
     }
 
@@ -587,7 +590,7 @@ ust_proxy_handle_response (UstProxy         *self,
     }
 
   if (response->status_code < 200)
-    handle_provisional (self, client, response, text, source);
+    handle_provisional (self, client, response, text, from);
   else
-    handle_final (self, client, response, text, source);
+    handle_final (self, client, response, text, from);
 }

@@ -118,6 +118,6 @@ void     ust_proxy_cancel_branches   (UstProxy         *self,
 void     ust_proxy_handle_response   (UstProxy         *self,
                                       osip_message_t   *response,
                                       const UstSipText *text,
-                                      GSocketAddress   *source);
+                                      const UstPeer    *from);
 
 G_END_DECLS

@@ -803,7 +803,7 @@ handle_request (UstProxy         *self,
   in.loop_hash = loop_hash (request, text);
   in.out_of_dialog = ust_sip_to_tag (request) == NULL;
   if (self->tracker != NULL)
-    ust_call_tracker_request (self->tracker, request, peer->address);
+    ust_call_tracker_request (self->tracker, request, peer->address, peer->protocol);
 
   if (MSG_IS_CANCEL (request))
     {
@@ -927,7 +927,7 @@ message_cb (UstTransport  *transport,
   if (MSG_IS_REQUEST (message))
     handle_request (self, message, &text, peer);
   else
-    ust_proxy_handle_response (self, message, &text, peer->address);
+    ust_proxy_handle_response (self, message, &text, peer);
 }
 
 /* An idle TCP or TLS connection stays open while a phone is registered on

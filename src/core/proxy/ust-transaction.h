@@ -46,6 +46,7 @@ struct _UstServerTxn {
   guint           best_code;
   char           *best_orig_phrase; /* its phrase as the callee sent it */
   GSocketAddress *best_source;    /* the branch it came from, for the diary */
+  UstProtocol     best_protocol;
   gboolean        cancelled;
   guint           retransmit_ms;
   UstTimer        retransmit_timer;  /* G */

@@ -485,6 +485,8 @@ ust_transport_advise_cut_short (UstTransport   *self,
                                 gsize           declared)
 {
   g_autofree char *text = NULL;
+  g_autofree char *got = g_strdup_printf ("%" G_GSIZE_FORMAT, received);
+  g_autofree char *expected = g_strdup_printf ("%" G_GSIZE_FORMAT, declared);
   char host[64];
   guint port;
 
@@ -492,10 +494,11 @@ ust_transport_advise_cut_short (UstTransport   *self,
 
   if (!ust_address_text_host (from, host, sizeof host, &port, NULL))
     return;
-  text = g_strdup_printf (_("%s sent a SIP message over UDP that arrived cut short (%" G_GSIZE_FORMAT
-                            " of %" G_GSIZE_FORMAT " bytes of body): large messages such as video "
-                            "calls get lost on Wi-Fi, set the phone's transport to TCP."),
-                          host, received, declared);
+  /* Translators: "%s of %s bytes": how much of a message's body arrived. */
+  text = g_strdup_printf (_("%s sent a SIP message over UDP that arrived cut short (%s of %s "
+                            "bytes of body): large messages such as video calls get lost on "
+                            "Wi-Fi; set the phone's transport to TCP."),
+                          host, got, expected);
   advise (self, from, "udp-cut-short", text);
 }
 
