@@ -12,15 +12,13 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "ust-call-db.h"
 #include "ust-call-store.h"
 
 /* How often readers hear of committed rows. */
 #define NOTIFY_INTERVAL_MS 100
 #include "ust-csv.h"
 
-/* TECH-NOTES §7: WAL with synchronous=NORMAL survives a crash of the process
- * (a commit is in the WAL file once COMMIT returns) and costs ~20 µs a row. */
-#define BUSY_TIMEOUT_MS    2000
 #define DEFAULT_RETRY_MS   2000
 /* One transaction holds at most this many rows, so a long backlog after an
  * outage is written in steps and the readers see progress. */
@@ -29,73 +27,12 @@
  * oldest are given up so a week-long outage cannot eat the memory. */
 #define MAX_PENDING        200000
 
-/* Each entry brings the schema from version i to i + 1 (PRAGMA user_version).
- * Append a step to change the schema; never edit one that has shipped, since
- * databases out there have already run it. */
-static const char *const migrations[] = {
-  /* 1: the calls, and the events of each call. */
-  "CREATE TABLE calls ("
-  "  id              INTEGER PRIMARY KEY,"
-  "  call_id         TEXT NOT NULL,"
-  "  caller          TEXT,"
-  "  caller_name     TEXT,"
-  "  callee          TEXT,"
-  "  caller_addr     TEXT,"
-  "  callee_addr     TEXT,"
-  "  start_time      INTEGER NOT NULL DEFAULT 0,"
-  "  ring_time       INTEGER NOT NULL DEFAULT 0,"
-  "  answer_time     INTEGER NOT NULL DEFAULT 0,"
-  "  end_time        INTEGER NOT NULL DEFAULT 0,"
-  "  state           TEXT NOT NULL DEFAULT 'setup',"
-  "  final_code      INTEGER NOT NULL DEFAULT 0,"
-  "  final_reason    TEXT,"
-  "  orig_reason     TEXT,"
-  "  ended_by        TEXT NOT NULL DEFAULT '',"
-  "  video           INTEGER NOT NULL DEFAULT 0,"
-  "  video_now       INTEGER NOT NULL DEFAULT 0,"
-  "  on_hold         INTEGER NOT NULL DEFAULT 0,"
-  "  transfer_to     TEXT,"
-  "  transfer_result TEXT,"
-  "  related_call_id TEXT,"
-  "  caller_ua       TEXT,"
-  "  callee_ua       TEXT,"
-  "  UNIQUE (call_id, start_time)"
-  ");"
-  "CREATE TABLE events ("
-  "  id     INTEGER PRIMARY KEY,"
-  "  call   INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
-  "  time   INTEGER NOT NULL,"
-  "  kind   TEXT NOT NULL,"
-  "  detail TEXT"
-  ");"
-  "CREATE INDEX events_by_call ON events (call, time);",
-
-  /* 2: the diary order (newest first; the index ends in the rowid, which
-   * breaks ties), and a change counter so the window can update the rows
-   * that changed instead of reloading. (A trigger-kept row count was tried:
-   * it makes every INSERT keep a statement journal, ~10 µs a row.) */
-  "ALTER TABLE calls ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
-  "UPDATE calls SET seq = id;"
-  "CREATE INDEX calls_by_start ON calls (start_time);"
-  "CREATE INDEX calls_by_seq ON calls (seq);",
-};
-
-#define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
-
-/* The UstCallData fields in the order bind_call() and read_call() use. */
-#define CALL_FIELDS \
-  "call_id, caller, caller_name, callee, caller_addr, callee_addr, start_time, ring_time, " \
-  "answer_time, end_time, state, final_code, final_reason, orig_reason, ended_by, video, " \
-  "video_now, on_hold, transfer_to, transfer_result, related_call_id, caller_ua, callee_ua"
-#define N_CALL_FIELDS 23
-#define CALL_PARAMS \
-  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, " \
-  "?20, ?21, ?22, ?23"
 /* Every change to a row gives it the next change number (see migration 2). */
 #define NEXT_SEQ "(SELECT IFNULL(MAX(seq), 0) + 1 FROM calls)"
 
 static const char upsert_call_sql[] =
-  "INSERT INTO calls (" CALL_FIELDS ", seq) VALUES (" CALL_PARAMS ", " NEXT_SEQ ") "
+  "INSERT INTO calls (" UST_CALL_DB_FIELDS ", seq) "
+  "VALUES (" UST_CALL_DB_PARAMS ", " NEXT_SEQ ") "
   "ON CONFLICT (call_id, start_time) DO UPDATE SET "
   "caller = excluded.caller, caller_name = excluded.caller_name, callee = excluded.callee, "
   "caller_addr = excluded.caller_addr, callee_addr = excluded.callee_addr, "
@@ -110,7 +47,8 @@ static const char upsert_call_sql[] =
 /* An event needs its call's row; if the call was never saved, the snapshot
  * that came with the event makes one, but never overwrites a saved row. */
 static const char ensure_call_sql[] =
-  "INSERT INTO calls (" CALL_FIELDS ", seq) VALUES (" CALL_PARAMS ", " NEXT_SEQ ") "
+  "INSERT INTO calls (" UST_CALL_DB_FIELDS ", seq) "
+  "VALUES (" UST_CALL_DB_PARAMS ", " NEXT_SEQ ") "
   "ON CONFLICT (call_id, start_time) DO NOTHING";
 
 /* An event, on the row of its call (which the statement before made sure of):
@@ -291,162 +229,6 @@ job_free (Job *job)
   g_free (job);
 }
 
-/* Errors that concern the file as a whole (locked, read-only, damaged, full):
- * the batch is kept and tried again later. Anything else is about one row,
- * which is dropped so it cannot hold the rest back forever. */
-static gboolean
-is_storage_error (int rc)
-{
-  switch (rc & 0xff)
-    {
-    case SQLITE_CONSTRAINT:
-    case SQLITE_TOOBIG:
-    case SQLITE_MISMATCH:
-    case SQLITE_RANGE:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
-/* One message per kind of trouble, naming the file and what to do about it. */
-static void
-set_storage_error (GError     **error,
-                   const char  *path,
-                   int          rc,
-                   const char  *detail)
-{
-  switch (rc & 0xff)
-    {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   _("The call diary “%s” is locked by another program (another Ústredňa "
-                     "using the same data folder?). Calls are kept in memory and written "
-                     "as soon as it is free."), path);
-      break;
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
-                   _("The call diary “%s” is read-only. Check the permissions of the file "
-                     "and its folder; calls are kept in memory until it can be written."),
-                   path);
-      break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The call diary “%s” is damaged or is not a call diary. Move it aside "
-                     "(rename it) and a new diary will be started; calls are kept in "
-                     "memory until then."), path);
-      break;
-    case SQLITE_FULL:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("The disk holding the call diary “%s” is full. Free some space; calls "
-                     "are kept in memory until then."), path);
-      break;
-    case SQLITE_CANTOPEN:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The call diary “%s” cannot be opened (%s). Check that its folder "
-                     "exists and can be written; calls are kept in memory until then."),
-                   path, detail);
-      break;
-    default:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The call diary “%s” cannot be written (%s). Calls are kept in memory "
-                     "and written when it becomes possible."), path, detail);
-      break;
-    }
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-/* Binds ?1 … ?23 in CALL_FIELDS order. The texts are not copied: the caller
- * keeps @data alive until the statement is reset. */
-static void
-bind_call (sqlite3_stmt      *stmt,
-           const UstCallData *data)
-{
-  bind_text (stmt, 1, data->call_id);
-  bind_text (stmt, 2, data->caller);
-  bind_text (stmt, 3, data->caller_name);
-  bind_text (stmt, 4, data->callee);
-  bind_text (stmt, 5, data->caller_addr);
-  bind_text (stmt, 6, data->callee_addr);
-  sqlite3_bind_int64 (stmt, 7, data->start_time);
-  sqlite3_bind_int64 (stmt, 8, data->ring_time);
-  sqlite3_bind_int64 (stmt, 9, data->answer_time);
-  sqlite3_bind_int64 (stmt, 10, data->end_time);
-  bind_text (stmt, 11, ust_call_state_to_string (data->state));
-  sqlite3_bind_int64 (stmt, 12, data->final_code);
-  bind_text (stmt, 13, data->final_reason);
-  bind_text (stmt, 14, data->orig_reason);
-  bind_text (stmt, 15, ust_ended_by_to_string (data->ended_by));
-  sqlite3_bind_int (stmt, 16, data->video ? 1 : 0);
-  sqlite3_bind_int (stmt, 17, data->video_now ? 1 : 0);
-  sqlite3_bind_int (stmt, 18, data->on_hold ? 1 : 0);
-  bind_text (stmt, 19, data->transfer_to);
-  bind_text (stmt, 20, data->transfer_result);
-  bind_text (stmt, 21, data->related_call_id);
-  bind_text (stmt, 22, data->caller_ua);
-  bind_text (stmt, 23, data->callee_ua);
-}
-
-static char *
-column_strdup (sqlite3_stmt *stmt,
-               int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
-/* Reads "id, CALL_FIELDS" starting at column @first. */
-static void
-read_call (sqlite3_stmt *stmt,
-           int           first,
-           UstCallData  *data)
-{
-  int c = first;
-
-  memset (data, 0, sizeof *data);
-  data->id = sqlite3_column_int64 (stmt, c++);
-  data->call_id = column_strdup (stmt, c++);
-  data->caller = column_strdup (stmt, c++);
-  data->caller_name = column_strdup (stmt, c++);
-  data->callee = column_strdup (stmt, c++);
-  data->caller_addr = column_strdup (stmt, c++);
-  data->callee_addr = column_strdup (stmt, c++);
-  data->start_time = sqlite3_column_int64 (stmt, c++);
-  data->ring_time = sqlite3_column_int64 (stmt, c++);
-  data->answer_time = sqlite3_column_int64 (stmt, c++);
-  data->end_time = sqlite3_column_int64 (stmt, c++);
-  /* A state this version does not know (written by a newer one) still
-   * shows as an outcome rather than as a call in progress. */
-  if (!ust_call_state_from_string ((const char *) sqlite3_column_text (stmt, c++), &data->state))
-    data->state = UST_CALL_FAILED;
-  data->final_code = (guint) sqlite3_column_int64 (stmt, c++);
-  data->final_reason = column_strdup (stmt, c++);
-  data->orig_reason = column_strdup (stmt, c++);
-  data->ended_by = ust_ended_by_from_string ((const char *) sqlite3_column_text (stmt, c++));
-  data->video = sqlite3_column_int (stmt, c++) != 0;
-  data->video_now = sqlite3_column_int (stmt, c++) != 0;
-  data->on_hold = sqlite3_column_int (stmt, c++) != 0;
-  data->transfer_to = column_strdup (stmt, c++);
-  data->transfer_result = column_strdup (stmt, c++);
-  data->related_call_id = column_strdup (stmt, c++);
-  data->caller_ua = column_strdup (stmt, c++);
-  data->callee_ua = column_strdup (stmt, c++);
-  g_assert (c == first + 1 + N_CALL_FIELDS);
-}
-
 static UstCallRecord *
 record_from_row (sqlite3_stmt *stmt,
                  int           first)
@@ -454,72 +236,10 @@ record_from_row (sqlite3_stmt *stmt,
   UstCallData data;
   UstCallRecord *record;
 
-  read_call (stmt, first, &data);
+  ust_call_db_read_call (stmt, first, &data);
   record = ust_call_record_new (&data);
   ust_call_data_clear (&data);
   return record;
-}
-
-/* Brings the schema to SCHEMA_VERSION in one transaction: a migration that
- * fails half way leaves the file as it was. */
-static int
-migrate (sqlite3     *db,
-         const char  *path,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int version = 0;
-  int rc;
-
-  rc = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-  if (rc != SQLITE_OK)
-    return rc;
-
-  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      version = sqlite3_column_int (stmt, 0);
-      rc = SQLITE_OK;
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_OK)
-    goto failed;
-
-  if (version > SCHEMA_VERSION)
-    {
-      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("The call diary “%s” was written by a newer version of Ústredňa "
-                     "(schema %d; this version knows up to %d). Use the newer version, or "
-                     "move the file aside to start a new diary. Calls are kept in memory "
-                     "meanwhile."), path, version, SCHEMA_VERSION);
-      return SQLITE_ERROR;
-    }
-
-  for (int v = version; v < SCHEMA_VERSION; v++)
-    {
-      g_debug ("Migrating %s from schema %d to %d", path, v, v + 1);
-      rc = sqlite3_exec (db, migrations[v], NULL, NULL, NULL);
-      if (rc != SQLITE_OK)
-        goto failed;
-    }
-  if (version < SCHEMA_VERSION)
-    {
-      g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %d", SCHEMA_VERSION);
-
-      rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
-      if (rc != SQLITE_OK)
-        goto failed;
-    }
-
-  rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
-  if (rc == SQLITE_OK)
-    return SQLITE_OK;
-
-failed:
-  set_storage_error (error, path, rc, sqlite3_errmsg (db));
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-  return rc;
 }
 
 static void
@@ -585,7 +305,7 @@ writer_open (const char  *path,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     goto failed;
-  sqlite3_busy_timeout (writer->db, BUSY_TIMEOUT_MS);
+  sqlite3_busy_timeout (writer->db, UST_CALL_DB_BUSY_TIMEOUT_MS);
 
   /* SQLite falls back to read-only without an error when the file cannot be
    * opened for writing; only this tells. */
@@ -596,7 +316,9 @@ writer_open (const char  *path,
     }
 
   /* The first statement reads the header: a file that is not a database
-   * fails here with SQLITE_NOTADB and is left untouched. */
+   * fails here with SQLITE_NOTADB and is left untouched. TECH-NOTES §7: WAL
+   * with synchronous=NORMAL survives a crash of the process (a commit is in
+   * the WAL file once COMMIT returns) and costs ~20 µs a row. */
   rc = sqlite3_exec (writer->db,
                      "PRAGMA journal_mode = WAL;"
                      "PRAGMA synchronous = NORMAL;"
@@ -605,7 +327,7 @@ writer_open (const char  *path,
   if (rc != SQLITE_OK)
     goto failed;
 
-  if (migrate (writer->db, path, error) != SQLITE_OK)
+  if (ust_call_db_migrate (writer->db, path, error) != SQLITE_OK)
     return NULL;
 
   if (!writer_prepare (writer, &rc))
@@ -614,8 +336,9 @@ writer_open (const char  *path,
   return g_steal_pointer (&writer);
 
 failed:
-  set_storage_error (error, path, rc,
-                     writer->db != NULL ? sqlite3_errmsg (writer->db) : sqlite3_errstr (rc));
+  ust_call_db_set_storage_error (error, path, rc,
+                                 writer->db != NULL ? sqlite3_errmsg (writer->db)
+                                                    : sqlite3_errstr (rc));
   return NULL;
 }
 
@@ -637,11 +360,11 @@ insert_event (Writer *writer,
   sqlite3_stmt *stmt = writer->insert_event;
   int rc;
 
-  bind_text (stmt, 1, job->call.call_id);
+  ust_call_db_bind_text (stmt, 1, job->call.call_id);
   sqlite3_bind_int64 (stmt, 2, job->call.start_time);
   sqlite3_bind_int64 (stmt, 3, job->time_us);
-  bind_text (stmt, 4, job->event_kind);
-  bind_text (stmt, 5, job->detail);
+  ust_call_db_bind_text (stmt, 4, job->event_kind);
+  ust_call_db_bind_text (stmt, 5, job->detail);
   rc = step_done (stmt);
   /* No row for the call: the statement before was refused. */
   if (rc == SQLITE_OK && sqlite3_changes (writer->db) != 1)
@@ -658,16 +381,16 @@ run_job (Writer *writer,
   switch (job->kind)
     {
     case JOB_SAVE:
-      bind_call (writer->upsert_call, &job->call);
+      ust_call_db_bind_call (writer->upsert_call, &job->call);
       return step_done (writer->upsert_call);
 
     case JOB_EVENT:
-      bind_call (writer->ensure_call, &job->call);
+      ust_call_db_bind_call (writer->ensure_call, &job->call);
       rc = step_done (writer->ensure_call);
       return rc == SQLITE_OK ? insert_event (writer, job) : rc;
 
     case JOB_STEP:
-      bind_call (writer->upsert_call, &job->call);
+      ust_call_db_bind_call (writer->upsert_call, &job->call);
       rc = step_done (writer->upsert_call);
       return rc == SQLITE_OK ? insert_event (writer, job) : rc;
 
@@ -900,7 +623,7 @@ write_pending (UstCallStore  *self,
           rc = run_job (*writer, job);
           if (rc == SQLITE_OK)
             continue;
-          if (is_storage_error (rc))
+          if (ust_call_db_is_storage_error (rc))
             goto rollback;
           g_warning ("The call diary %s refused call %s (%s); it is left out",
                      self->path, job->call.call_id, sqlite3_errmsg ((*writer)->db));
@@ -920,13 +643,13 @@ write_pending (UstCallStore  *self,
   return TRUE;
 
 rollback:
-  set_storage_error (error, self->path, rc, sqlite3_errmsg ((*writer)->db));
+  ust_call_db_set_storage_error (error, self->path, rc, sqlite3_errmsg ((*writer)->db));
   sqlite3_exec ((*writer)->db, "ROLLBACK", NULL, NULL, NULL);
   g_clear_pointer (writer, writer_close);
   return FALSE;
 
 failed:
-  set_storage_error (error, self->path, rc, sqlite3_errmsg ((*writer)->db));
+  ust_call_db_set_storage_error (error, self->path, rc, sqlite3_errmsg ((*writer)->db));
   g_clear_pointer (writer, writer_close);
   return FALSE;
 }
@@ -1079,16 +802,6 @@ reader_close (UstCallStore *self)
   self->snapshot_count = -1;
 }
 
-static void
-set_read_error (GError     **error,
-                const char  *path,
-                sqlite3     *db,
-                int          rc)
-{
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot read the call diary “%s”: %s"),
-               path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-}
-
 /* Starts the read transaction and reads once: a deferred BEGIN takes its
  * snapshot at the first read, not at BEGIN. */
 static int
@@ -1139,12 +852,12 @@ ensure_reader (UstCallStore  *self,
   rc = sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_busy_timeout (self->reader, BUSY_TIMEOUT_MS);
+      sqlite3_busy_timeout (self->reader, UST_CALL_DB_BUSY_TIMEOUT_MS);
       rc = reader_pin (self);
     }
   if (rc != SQLITE_OK)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       reader_close (self);
       return FALSE;
     }
@@ -1168,14 +881,14 @@ reader_statement (UstCallStore  *self,
   rc = sqlite3_prepare_v3 (self->reader, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
   if (rc != SQLITE_OK)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return NULL;
     }
   return *slot;
 }
 
-/* Runs a statement that returns call rows ("id, CALL_FIELDS" from column
- * @first) into an array of UstCallRecord. Always resets it: an active
+/* Runs a statement that returns call rows ("id, UST_CALL_DB_FIELDS" from
+ * column @first) into an array of UstCallRecord. Always resets it: an active
  * statement would stop reader_renew() from ending the transaction. */
 static GPtrArray *
 collect_records (UstCallStore  *self,
@@ -1196,7 +909,7 @@ collect_records (UstCallStore  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return NULL;
     }
   return g_steal_pointer (&records);
@@ -1588,11 +1301,11 @@ ust_call_store_fetch (UstCallStore  *self,
 
   if (backwards)
     stmt = reader_statement (self, &self->page_asc_stmt,
-                             "SELECT id, " CALL_FIELDS " FROM calls "
+                             "SELECT id, " UST_CALL_DB_FIELDS " FROM calls "
                              "ORDER BY start_time ASC, id ASC LIMIT ?1 OFFSET ?2", error);
   else
     stmt = reader_statement (self, &self->page_desc_stmt,
-                             "SELECT id, " CALL_FIELDS " FROM calls "
+                             "SELECT id, " UST_CALL_DB_FIELDS " FROM calls "
                              "ORDER BY start_time DESC, id DESC LIMIT ?1 OFFSET ?2", error);
   if (stmt == NULL)
     return NULL;
@@ -1644,15 +1357,15 @@ ust_call_store_fetch_events (UstCallStore  *self,
       UstCallEvent *event = g_new0 (UstCallEvent, 1);
 
       event->time_us = sqlite3_column_int64 (stmt, 0);
-      event->kind = column_strdup (stmt, 1);
-      event->detail = column_strdup (stmt, 2);
+      event->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      event->detail = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       g_ptr_array_add (events, event);
     }
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
   if (rc != SQLITE_DONE)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return NULL;
     }
   return g_steal_pointer (&events);
@@ -1688,7 +1401,7 @@ ust_call_store_get_marks (UstCallStore  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return FALSE;
     }
   return TRUE;
@@ -1710,7 +1423,7 @@ ust_call_store_fetch_changed (UstCallStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   stmt = reader_statement (self, &self->changed_stmt,
-                           "SELECT seq, id, " CALL_FIELDS " FROM calls "
+                           "SELECT seq, id, " UST_CALL_DB_FIELDS " FROM calls "
                            "WHERE seq > ?1 ORDER BY seq LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
@@ -1784,9 +1497,9 @@ ust_call_store_export_csv (const char  *db_path,
   rc = sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+      sqlite3_busy_timeout (db, UST_CALL_DB_BUSY_TIMEOUT_MS);
       rc = sqlite3_prepare_v2 (db,
-                               "SELECT id, " CALL_FIELDS " FROM calls "
+                               "SELECT id, " UST_CALL_DB_FIELDS " FROM calls "
                                "WHERE start_time >= ?1 AND (?2 = 0 OR start_time < ?2) "
                                "ORDER BY start_time, id", -1, &stmt, NULL);
     }
@@ -1812,7 +1525,7 @@ ust_call_store_export_csv (const char  *db_path,
           UstCallData data;
           gboolean written;
 
-          read_call (stmt, 0, &data);
+          ust_call_db_read_call (stmt, 0, &data);
           written = ust_csv_writer_write_call (writer, &data, NULL, &local_error);
           ust_call_data_clear (&data);
           if (!written)
@@ -1820,7 +1533,7 @@ ust_call_store_export_csv (const char  *db_path,
         }
       if (local_error == NULL && rc != SQLITE_DONE)
         {
-          set_read_error (error, db_path, db, rc);
+          ust_call_db_set_read_error (error, db_path, db, rc);
           g_clear_pointer (&writer, ust_csv_writer_free);
           ust_csv_close_file (stream, csv_path, FALSE, NULL);
           goto out;
