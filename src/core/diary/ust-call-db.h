@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* calls.db as a file, for every connection to it (the writer thread's, the
- * store's reader and the CSV export's): its schema and the migrations that
- * bring an older file up to date, the calls table's columns mapped to a
- * UstCallData and back (here only, so all connections agree on them), and
- * the messages for what can go wrong with the file. Private to the diary
- * part. */
+/* calls.db as a file, for every connection to it (the writer thread's in
+ * ust-diary-writer.c, the store's reader and the CSV export's): its schema
+ * and the migrations that bring an older file up to date, the calls table's
+ * columns mapped to a UstCallData and back (here only, so all connections
+ * agree on them), and the messages for what can go wrong with the file.
+ * Private to the diary part. */
 
 #include <gio/gio.h>
 #include <sqlite3.h>
