@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -789,74 +788,4 @@ ust_call_store_position_of (UstCallStore *self,
     position = (guint) sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return position;
-}
-
-/* Parses a --since/--until value: a date, or a date and a time to the
- * minute or second ('T' or a space between), with an optional offset (Z,
- * +01:00, +0100, +01). Without an offset it is local time. */
-gboolean
-ust_parse_time_arg (const char  *text,
-                    gint64      *time_us,
-                    GError     **error)
-{
-  static GRegex *regex;
-  g_autoptr (GMatchInfo) match = NULL;
-  g_autoptr (GTimeZone) tz = NULL;
-  g_autoptr (GDateTime) when = NULL;
-  g_autofree char *offset = NULL;
-  g_autofree char *trimmed = NULL;
-  int field[6] = { 0 };
-
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (time_us != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (g_once_init_enter (&regex))
-    {
-      GRegex *compiled = g_regex_new ("^(\\d{4})-(\\d{2})-(\\d{2})"
-                                      "(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2}))?)?"
-                                      "(Z|[+-]\\d{2}(?::?\\d{2})?)?$",
-                                      G_REGEX_OPTIMIZE, 0, NULL);
-      g_once_init_leave (&regex, compiled);
-    }
-
-  trimmed = g_strstrip (g_strdup (text));
-  if (g_regex_match (regex, trimmed, 0, &match))
-    {
-      for (int i = 0; i < 6; i++)
-        {
-          g_autofree char *digits = g_match_info_fetch (match, i + 1);
-
-          field[i] = digits != NULL && digits[0] != '\0' ? atoi (digits) : 0;
-        }
-      offset = g_match_info_fetch (match, 7);
-      if (offset != NULL && offset[0] != '\0')
-        {
-          /* "+0100" and "+01" are not identifiers GLib knows; make them "+01:00". */
-          if (offset[0] != 'Z' && strchr (offset, ':') == NULL)
-            {
-              g_autofree char *bare = g_steal_pointer (&offset);
-
-              offset = g_strdup_printf ("%.3s:%s", bare, bare[3] != '\0' ? bare + 3 : "00");
-            }
-          tz = g_time_zone_new_identifier (offset);
-        }
-      else
-        tz = g_time_zone_new_local ();
-
-      if (tz != NULL)
-        when = g_date_time_new (tz, field[0], field[1], field[2], field[3], field[4], field[5]);
-    }
-
-  if (when == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a date or time. Use 2026-11-24, 2026-11-24T18:40 or "
-                     "2026-11-24 18:40:22, optionally followed by an offset such as "
-                     "+01:00 or Z."), text);
-      return FALSE;
-    }
-
-  *time_us = g_date_time_to_unix (when) * G_USEC_PER_SEC;
-  return TRUE;
 }

@@ -96,8 +96,4 @@ gboolean      ust_call_store_export_csv         (const char         *db_path,
                                                  gboolean            excel,
                                                  GError            **error);
 
-gboolean      ust_parse_time_arg                (const char         *text,
-                                                 gint64             *time_us,
-                                                 GError            **error);
-
 G_END_DECLS
