@@ -24,44 +24,10 @@
 #include "ust-platform.h"
 #include "ust-protocol.h"
 #include "ust-proxy.h"
+#include "ust-server-options.h"
 #include "ust-server-os.h"
 #include "ust-sip.h"
 #include "ust-sqlite.h"
-
-typedef struct {
-  char     *listen;
-  char     *domain;
-  char    **reasons;
-  gboolean  relay_reasons;
-  gboolean  open;
-  char     *data_dir;
-  int       min_expires;
-  int       timer_t1;
-  gboolean  quiet;
-  char     *export_csv;
-  char     *since;
-  char     *until;
-  gboolean  excel;
-  char     *pcap;
-  int       trace_ring;
-  char     *transport;
-  int       tls_port;
-  guint     protocols;
-} Options;
-
-static void
-options_clear (Options *options)
-{
-  g_free (options->listen);
-  g_free (options->domain);
-  g_strfreev (options->reasons);
-  g_free (options->data_dir);
-  g_free (options->export_csv);
-  g_free (options->since);
-  g_free (options->until);
-  g_free (options->pcap);
-  g_free (options->transport);
-}
 
 /* Piped output is written in blocks, a few times a second, rather than one
  * write(2) per line: at thousands of calls a second the log would cost more
@@ -112,139 +78,9 @@ store_error_cb (UstCallStore *store,
   g_printerr ("ustredna-server: %s\n", message);
 }
 
-/* "udp,tcp,tls" in any order and case; UDP is on whatever the list says
- * (RFC 3261 §18: every element serves it). */
-static gboolean
-parse_transports (Options  *options,
-                  GError  **error)
-{
-  g_auto(GStrv) names = NULL;
-
-  if (options->tls_port < 0 || options->tls_port > 65535)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("--tls-port must be a port number, 1 to 65535"));
-      return FALSE;
-    }
-  options->protocols = UST_CORE_ALL_PROTOCOLS;
-  if (options->transport == NULL)
-    return TRUE;
-  options->protocols = UST_CORE_UDP;
-  names = g_strsplit (options->transport, ",", -1);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      UstProtocol protocol;
-
-      if (!ust_protocol_from_text (g_strstrip (names[i]), &protocol))
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       _("Unknown transport “%s”: choose from udp, tcp and tls, e.g. "
-                         "--transport udp,tcp"),
-                       names[i]);
-          return FALSE;
-        }
-      options->protocols |= 1u << protocol;
-    }
-  return TRUE;
-}
-
-static gboolean
-parse_options (int      *argc,
-               char   ***argv,
-               Options  *options,
-               GError  **error)
-{
-  GOptionEntry entries[] = {
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &options->listen,
-      N_("Address and UDP port to serve phones on, e.g. 192.168.1.10:5060 or [fd00::2]:5060; "
-         "0.0.0.0:5060 or [::]:5060 for all addresses (port 0 picks a free one)"),
-      N_("ADDR:PORT") },
-    { "domain", 'd', 0, G_OPTION_ARG_STRING, &options->domain,
-      N_("Domain name phones may use instead of the address"), N_("DOMAIN") },
-    { "reason", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &options->reasons,
-      N_("Custom reason phrase for a status code, e.g. 200=POHODKA (repeatable)"),
-      N_("CODE=TEXT") },
-    { "relay-reasons", 0, 0, G_OPTION_ARG_NONE, &options->relay_reasons,
-      N_("Apply the custom reason phrases to relayed responses too"), NULL },
-    { "open", 0, 0, G_OPTION_ARG_NONE, &options->open,
-      N_("Let unregistered callers make calls (by default they get 403)"), NULL },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->data_dir,
-      N_("Folder for registrations and the call diary"), N_("DIR") },
-    { "min-expires", 0, 0, G_OPTION_ARG_INT, &options->min_expires,
-      N_("Shortest registration accepted, in seconds (default 60); shorter ones get 423"),
-      N_("SECONDS") },
-    { "timer-t1", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->timer_t1,
-      N_("SIP timer T1 in milliseconds (default 500); for tests"), N_("MS") },
-    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &options->pcap,
-      N_("Write every datagram received and sent to a capture file for Wireshark (pcap)"),
-      N_("FILE") },
-    { "trace-ring", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &options->trace_ring,
-      N_("Record every datagram in a ring of N messages nobody reads; for measuring what "
-         "the trace costs (build-aux/bench-trace.sh)"), N_("N") },
-    { "transport", 't', 0, G_OPTION_ARG_STRING, &options->transport,
-      N_("Transports phones may use, from udp, tcp and tls (default udp,tcp,tls); UDP is always "
-         "on, TCP shares its port, TLS takes the next one"), N_("LIST") },
-    { "tls-port", 0, 0, G_OPTION_ARG_INT, &options->tls_port,
-      N_("Port for TLS (default: the UDP port + 1, e.g. 5061)"), N_("PORT") },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
-      N_("Do not print a line per SIP event"), NULL },
-    { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options->export_csv,
-      N_("Write the call diary to a CSV file and exit (works while an exchange is running)"),
-      N_("FILE") },
-    { "since", 0, 0, G_OPTION_ARG_STRING, &options->since,
-      N_("With --export-csv: only calls that started at or after this time, "
-         "e.g. 2026-11-24 or 2026-11-24T18:00"), N_("TIME") },
-    { "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
-      N_("With --export-csv: only calls that started before this time"), N_("TIME") },
-    { "excel", 0, 0, G_OPTION_ARG_NONE, &options->excel,
-      N_("With --export-csv: UTF-8 with BOM and “;” between cells, as Excel expects"), NULL },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = NULL;
-
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context,
-                                _("Ústredňa: a SIP registrar and proxy for phones on a LAN.\n\n"
-                                  "Phones register with any user name and no password, with "
-                                  "this computer's address as server and domain."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, argc, argv, error))
-    return FALSE;
-
-  if (options->export_csv == NULL && (options->since != NULL || options->until != NULL
-                                      || options->excel))
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("--since, --until and --excel go with --export-csv FILE"));
-      return FALSE;
-    }
-  if (options->listen == NULL && options->export_csv == NULL)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("Say where to listen, e.g. --listen 192.168.1.10:5060"));
-      return FALSE;
-    }
-  if (!parse_transports (options, error))
-    return FALSE;
-  if (options->min_expires < 0 || options->min_expires > UST_MAX_EXPIRES)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--min-expires must be between 0 and %d seconds"), UST_MAX_EXPIRES);
-      return FALSE;
-    }
-  if (options->timer_t1 != 0 && (options->timer_t1 < 10 || options->timer_t1 > 60000))
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("--timer-t1 must be between 10 and 60000 milliseconds"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static UstReasonTable *
-load_reasons (Options  *options,
-              GError  **error)
+load_reasons (UstServerOptions  *options,
+              GError           **error)
 {
   g_autoptr(UstReasonTable) reasons = ust_reason_table_new ();
   g_autofree char *path = ust_reason_table_default_path ();
@@ -260,7 +96,7 @@ load_reasons (Options  *options,
 }
 
 static char *
-data_dir_of (Options *options)
+data_dir_of (UstServerOptions *options)
 {
   return options->data_dir != NULL
            ? g_strdup (options->data_dir)
@@ -270,7 +106,7 @@ data_dir_of (Options *options)
 /* --export-csv: read the diary through its own read-only connection, so an
  * exchange may keep running on the same data directory. */
 static int
-export_csv (Options *options)
+export_csv (UstServerOptions *options)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = data_dir_of (options);
@@ -326,7 +162,7 @@ print_listening (UstCore    *core,
 }
 
 static int
-run (Options *options)
+run (UstServerOptions *options)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetSocketAddress) address = NULL;
@@ -452,7 +288,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  Options options = { 0 };
+  UstServerOptions options = { 0 };
   int status;
 
   setlocale (LC_ALL, "");
@@ -460,11 +296,11 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  if (!parse_options (&argc, &argv, &options, &error))
+  if (!ust_server_options_parse (&options, &argc, &argv, &error))
     {
       g_printerr ("ustredna-server: %s\n", error->message);
       g_printerr (_("Run “ustredna-server --help” to see the options.\n"));
-      options_clear (&options);
+      ust_server_options_clear (&options);
       return 2;
     }
 
@@ -473,6 +309,6 @@ main (int   argc,
   ust_sip_init ();
   ust_sqlite_init ();
   status = options.export_csv != NULL ? export_csv (&options) : run (&options);
-  options_clear (&options);
+  ust_server_options_clear (&options);
   return status;
 }

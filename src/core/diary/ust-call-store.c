@@ -3,213 +3,47 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "ust-call-db.h"
 #include "ust-call-store.h"
+#include "ust-diary-writer.h"
 
 /* How often readers hear of committed rows. */
 #define NOTIFY_INTERVAL_MS 100
-#include "ust-csv.h"
-
-/* TECH-NOTES §7: WAL with synchronous=NORMAL survives a crash of the process
- * (a commit is in the WAL file once COMMIT returns) and costs ~20 µs a row. */
-#define BUSY_TIMEOUT_MS    2000
 #define DEFAULT_RETRY_MS   2000
-/* One transaction holds at most this many rows, so a long backlog after an
- * outage is written in steps and the readers see progress. */
-#define MAX_BATCH          2000
-/* While the disk refuses writes, rows wait in memory; beyond this many the
- * oldest are given up so a week-long outage cannot eat the memory. */
-#define MAX_PENDING        200000
-
-/* Each entry brings the schema from version i to i + 1 (PRAGMA user_version).
- * Append a step to change the schema; never edit one that has shipped, since
- * databases out there have already run it. */
-static const char *const migrations[] = {
-  /* 1: the calls, and the events of each call. */
-  "CREATE TABLE calls ("
-  "  id              INTEGER PRIMARY KEY,"
-  "  call_id         TEXT NOT NULL,"
-  "  caller          TEXT,"
-  "  caller_name     TEXT,"
-  "  callee          TEXT,"
-  "  caller_addr     TEXT,"
-  "  callee_addr     TEXT,"
-  "  start_time      INTEGER NOT NULL DEFAULT 0,"
-  "  ring_time       INTEGER NOT NULL DEFAULT 0,"
-  "  answer_time     INTEGER NOT NULL DEFAULT 0,"
-  "  end_time        INTEGER NOT NULL DEFAULT 0,"
-  "  state           TEXT NOT NULL DEFAULT 'setup',"
-  "  final_code      INTEGER NOT NULL DEFAULT 0,"
-  "  final_reason    TEXT,"
-  "  orig_reason     TEXT,"
-  "  ended_by        TEXT NOT NULL DEFAULT '',"
-  "  video           INTEGER NOT NULL DEFAULT 0,"
-  "  video_now       INTEGER NOT NULL DEFAULT 0,"
-  "  on_hold         INTEGER NOT NULL DEFAULT 0,"
-  "  transfer_to     TEXT,"
-  "  transfer_result TEXT,"
-  "  related_call_id TEXT,"
-  "  caller_ua       TEXT,"
-  "  callee_ua       TEXT,"
-  "  UNIQUE (call_id, start_time)"
-  ");"
-  "CREATE TABLE events ("
-  "  id     INTEGER PRIMARY KEY,"
-  "  call   INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
-  "  time   INTEGER NOT NULL,"
-  "  kind   TEXT NOT NULL,"
-  "  detail TEXT"
-  ");"
-  "CREATE INDEX events_by_call ON events (call, time);",
-
-  /* 2: the diary order (newest first; the index ends in the rowid, which
-   * breaks ties), and a change counter so the window can update the rows
-   * that changed instead of reloading. (A trigger-kept row count was tried:
-   * it makes every INSERT keep a statement journal, ~10 µs a row.) */
-  "ALTER TABLE calls ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
-  "UPDATE calls SET seq = id;"
-  "CREATE INDEX calls_by_start ON calls (start_time);"
-  "CREATE INDEX calls_by_seq ON calls (seq);",
-};
-
-#define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
-
-/* The UstCallData fields in the order bind_call() and read_call() use. */
-#define CALL_FIELDS \
-  "call_id, caller, caller_name, callee, caller_addr, callee_addr, start_time, ring_time, " \
-  "answer_time, end_time, state, final_code, final_reason, orig_reason, ended_by, video, " \
-  "video_now, on_hold, transfer_to, transfer_result, related_call_id, caller_ua, callee_ua"
-#define N_CALL_FIELDS 23
-#define CALL_PARAMS \
-  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, " \
-  "?20, ?21, ?22, ?23"
-/* Every change to a row gives it the next change number (see migration 2). */
-#define NEXT_SEQ "(SELECT IFNULL(MAX(seq), 0) + 1 FROM calls)"
-
-static const char upsert_call_sql[] =
-  "INSERT INTO calls (" CALL_FIELDS ", seq) VALUES (" CALL_PARAMS ", " NEXT_SEQ ") "
-  "ON CONFLICT (call_id, start_time) DO UPDATE SET "
-  "caller = excluded.caller, caller_name = excluded.caller_name, callee = excluded.callee, "
-  "caller_addr = excluded.caller_addr, callee_addr = excluded.callee_addr, "
-  "ring_time = excluded.ring_time, answer_time = excluded.answer_time, "
-  "end_time = excluded.end_time, state = excluded.state, final_code = excluded.final_code, "
-  "final_reason = excluded.final_reason, orig_reason = excluded.orig_reason, "
-  "ended_by = excluded.ended_by, video = excluded.video, video_now = excluded.video_now, "
-  "on_hold = excluded.on_hold, transfer_to = excluded.transfer_to, "
-  "transfer_result = excluded.transfer_result, related_call_id = excluded.related_call_id, "
-  "caller_ua = excluded.caller_ua, callee_ua = excluded.callee_ua, seq = excluded.seq";
-
-/* An event needs its call's row; if the call was never saved, the snapshot
- * that came with the event makes one, but never overwrites a saved row. */
-static const char ensure_call_sql[] =
-  "INSERT INTO calls (" CALL_FIELDS ", seq) VALUES (" CALL_PARAMS ", " NEXT_SEQ ") "
-  "ON CONFLICT (call_id, start_time) DO NOTHING";
-
-/* An event, on the row of its call (which the statement before made sure of):
- * one statement rather than a lookup and an insert. */
-static const char insert_event_sql[] =
-  "INSERT INTO events (call, time, kind, detail) "
-  "SELECT id, ?3, ?4, ?5 FROM calls WHERE call_id = ?1 AND start_time = ?2";
-
-typedef enum {
-  JOB_SAVE,
-  JOB_EVENT,
-  JOB_STEP,    /* a save and an event of the same snapshot */
-  JOB_CLEAR,
-  JOB_QUIT,
-  JOB_BATCH,
-} JobKind;
-
-/* A job and every text it carries are one block (job_new): a step of a
- * call costs its producer one malloc and the writer one free, where a copy
- * of each string cost some thirty of each. The texts are never freed on
- * their own. */
-typedef struct {
-  JobKind      kind;
-  guint        refs;       /* writer thread: its row and its text line */
-  UstCallData  call;
-  gint64       time_us;
-  char        *event_kind;
-  char        *detail;
-  char        *text_line;
-  GPtrArray   *batch;      /* JOB_BATCH: Job*, held by one producer for a loop turn */
-} Job;
-
-/* The texts job_new() packs after the Job. */
-static const gsize job_texts[] = {
-  G_STRUCT_OFFSET (Job, call.call_id),
-  G_STRUCT_OFFSET (Job, call.caller),
-  G_STRUCT_OFFSET (Job, call.caller_name),
-  G_STRUCT_OFFSET (Job, call.callee),
-  G_STRUCT_OFFSET (Job, call.caller_addr),
-  G_STRUCT_OFFSET (Job, call.callee_addr),
-  G_STRUCT_OFFSET (Job, call.final_reason),
-  G_STRUCT_OFFSET (Job, call.orig_reason),
-  G_STRUCT_OFFSET (Job, call.transfer_to),
-  G_STRUCT_OFFSET (Job, call.transfer_result),
-  G_STRUCT_OFFSET (Job, call.related_call_id),
-  G_STRUCT_OFFSET (Job, call.caller_ua),
-  G_STRUCT_OFFSET (Job, call.callee_ua),
-  G_STRUCT_OFFSET (Job, event_kind),
-  G_STRUCT_OFFSET (Job, detail),
-  G_STRUCT_OFFSET (Job, text_line),
-};
-
-/* The writer thread's connection and its statements, prepared once. */
-typedef struct {
-  sqlite3      *db;
-  sqlite3_stmt *upsert_call;
-  sqlite3_stmt *ensure_call;
-  sqlite3_stmt *insert_event;
-  sqlite3_stmt *begin;
-  sqlite3_stmt *commit;
-} Writer;
 
 struct _UstCallStore {
-  GObject       parent_instance;
+  GObject         parent_instance;
 
-  char         *path;
-  char         *text_path;
-  GMainContext *context;        /* signals are emitted here */
-  guint         retry_ms;       /* atomic */
+  char           *path;
+  char           *text_path;
+  GMainContext   *context;          /* signals are emitted here */
 
-  GAsyncQueue  *queue;          /* Job*, to the writer thread */
-  GThread      *thread;
-  Writer       *writer;         /* handed from open() to the thread */
-  gboolean      open_failed;
-  gboolean      closed;         /* atomic */
-  gint          ready;          /* atomic: the database has the current schema */
-  GThread      *owner;          /* the thread that reads */
+  UstDiaryWriter *writer;           /* its thread owns the disk */
+  gboolean        closed;           /* atomic */
+  GThread        *owner;            /* the thread that reads */
 
-  GMutex        lock;           /* guards the fields down to the reader */
-  GCond         written_cond;
-  guint64       submitted;
-  GPtrArray    *held;          /* Job*, between begin_batch and end_batch */
-  guint64       written;        /* jobs committed or given up, in queue order */
-  GSource      *notify_source;
-  gboolean      notify_changed;
-  GPtrArray    *notify_errors;  /* char*: messages for the "error" signal */
+  GMutex          lock;             /* guards the notify fields */
+  GSource        *notify_source;
+  gboolean        notify_changed;
+  GPtrArray      *notify_errors;    /* char*: messages for the "error" signal */
 
   /* The reader stays inside one read transaction, renewed just before
    * "calls-changed": the owner thread sees the diary change only when told,
    * so a model's count, its pages and its positions always agree. */
-  sqlite3      *reader;
-  sqlite3_stmt *count_stmt;
-  sqlite3_stmt *page_desc_stmt;
-  sqlite3_stmt *page_asc_stmt;
-  sqlite3_stmt *events_stmt;
-  sqlite3_stmt *marks_stmt;
-  sqlite3_stmt *changed_stmt;
-  sqlite3_stmt *position_stmt;
-  gint64        snapshot_count;  /* count(*) in the current snapshot; -1 = not yet */
+  sqlite3        *reader;
+  sqlite3_stmt   *count_stmt;
+  sqlite3_stmt   *page_desc_stmt;
+  sqlite3_stmt   *page_asc_stmt;
+  sqlite3_stmt   *events_stmt;
+  sqlite3_stmt   *marks_stmt;
+  sqlite3_stmt   *changed_stmt;
+  sqlite3_stmt   *position_stmt;
+  gint64          snapshot_count;   /* count(*) in the current snapshot; -1 = not yet */
 };
 
 enum {
@@ -240,213 +74,6 @@ ust_call_event_free (UstCallEvent *event)
   g_free (event);
 }
 
-static Job *
-job_new (JobKind            kind,
-         const UstCallData *call,
-         const char        *event_kind,
-         const char        *detail,
-         const char        *text_line)
-{
-  Job head = { .kind = kind, .refs = 1 };
-  gsize lengths[G_N_ELEMENTS (job_texts)];
-  gsize size = sizeof (Job);
-  Job *job;
-  char *next;
-
-  if (call != NULL)
-    head.call = *call;
-  head.event_kind = (char *) event_kind;
-  head.detail = (char *) detail;
-  head.text_line = (char *) text_line;
-  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
-    {
-      const char *text = G_STRUCT_MEMBER (const char *, &head, job_texts[i]);
-
-      lengths[i] = text != NULL ? strlen (text) + 1 : 0;
-      size += lengths[i];
-    }
-
-  job = g_malloc (size);
-  *job = head;
-  next = (char *) (job + 1);
-  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
-    {
-      if (lengths[i] == 0)
-        continue;
-      memcpy (next, G_STRUCT_MEMBER (const char *, &head, job_texts[i]), lengths[i]);
-      G_STRUCT_MEMBER (char *, job, job_texts[i]) = next;
-      next += lengths[i];
-    }
-  return job;
-}
-
-static void
-job_free (Job *job)
-{
-  if (job == NULL)
-    return;  /* a batch's entries are taken out one by one */
-  if (--job->refs > 0)
-    return;
-  g_clear_pointer (&job->batch, g_ptr_array_unref);
-  g_free (job);
-}
-
-/* Errors that concern the file as a whole (locked, read-only, damaged, full):
- * the batch is kept and tried again later. Anything else is about one row,
- * which is dropped so it cannot hold the rest back forever. */
-static gboolean
-is_storage_error (int rc)
-{
-  switch (rc & 0xff)
-    {
-    case SQLITE_CONSTRAINT:
-    case SQLITE_TOOBIG:
-    case SQLITE_MISMATCH:
-    case SQLITE_RANGE:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
-/* One message per kind of trouble, naming the file and what to do about it. */
-static void
-set_storage_error (GError     **error,
-                   const char  *path,
-                   int          rc,
-                   const char  *detail)
-{
-  switch (rc & 0xff)
-    {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   _("The call diary “%s” is locked by another program (another Ústredňa "
-                     "using the same data folder?). Calls are kept in memory and written "
-                     "as soon as it is free."), path);
-      break;
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
-                   _("The call diary “%s” is read-only. Check the permissions of the file "
-                     "and its folder; calls are kept in memory until it can be written."),
-                   path);
-      break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The call diary “%s” is damaged or is not a call diary. Move it aside "
-                     "(rename it) and a new diary will be started; calls are kept in "
-                     "memory until then."), path);
-      break;
-    case SQLITE_FULL:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("The disk holding the call diary “%s” is full. Free some space; calls "
-                     "are kept in memory until then."), path);
-      break;
-    case SQLITE_CANTOPEN:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The call diary “%s” cannot be opened (%s). Check that its folder "
-                     "exists and can be written; calls are kept in memory until then."),
-                   path, detail);
-      break;
-    default:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The call diary “%s” cannot be written (%s). Calls are kept in memory "
-                     "and written when it becomes possible."), path, detail);
-      break;
-    }
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-/* Binds ?1 … ?23 in CALL_FIELDS order. The texts are not copied: the caller
- * keeps @data alive until the statement is reset. */
-static void
-bind_call (sqlite3_stmt      *stmt,
-           const UstCallData *data)
-{
-  bind_text (stmt, 1, data->call_id);
-  bind_text (stmt, 2, data->caller);
-  bind_text (stmt, 3, data->caller_name);
-  bind_text (stmt, 4, data->callee);
-  bind_text (stmt, 5, data->caller_addr);
-  bind_text (stmt, 6, data->callee_addr);
-  sqlite3_bind_int64 (stmt, 7, data->start_time);
-  sqlite3_bind_int64 (stmt, 8, data->ring_time);
-  sqlite3_bind_int64 (stmt, 9, data->answer_time);
-  sqlite3_bind_int64 (stmt, 10, data->end_time);
-  bind_text (stmt, 11, ust_call_state_to_string (data->state));
-  sqlite3_bind_int64 (stmt, 12, data->final_code);
-  bind_text (stmt, 13, data->final_reason);
-  bind_text (stmt, 14, data->orig_reason);
-  bind_text (stmt, 15, ust_ended_by_to_string (data->ended_by));
-  sqlite3_bind_int (stmt, 16, data->video ? 1 : 0);
-  sqlite3_bind_int (stmt, 17, data->video_now ? 1 : 0);
-  sqlite3_bind_int (stmt, 18, data->on_hold ? 1 : 0);
-  bind_text (stmt, 19, data->transfer_to);
-  bind_text (stmt, 20, data->transfer_result);
-  bind_text (stmt, 21, data->related_call_id);
-  bind_text (stmt, 22, data->caller_ua);
-  bind_text (stmt, 23, data->callee_ua);
-}
-
-static char *
-column_strdup (sqlite3_stmt *stmt,
-               int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
-/* Reads "id, CALL_FIELDS" starting at column @first. */
-static void
-read_call (sqlite3_stmt *stmt,
-           int           first,
-           UstCallData  *data)
-{
-  int c = first;
-
-  memset (data, 0, sizeof *data);
-  data->id = sqlite3_column_int64 (stmt, c++);
-  data->call_id = column_strdup (stmt, c++);
-  data->caller = column_strdup (stmt, c++);
-  data->caller_name = column_strdup (stmt, c++);
-  data->callee = column_strdup (stmt, c++);
-  data->caller_addr = column_strdup (stmt, c++);
-  data->callee_addr = column_strdup (stmt, c++);
-  data->start_time = sqlite3_column_int64 (stmt, c++);
-  data->ring_time = sqlite3_column_int64 (stmt, c++);
-  data->answer_time = sqlite3_column_int64 (stmt, c++);
-  data->end_time = sqlite3_column_int64 (stmt, c++);
-  /* A state this version does not know (written by a newer one) still
-   * shows as an outcome rather than as a call in progress. */
-  if (!ust_call_state_from_string ((const char *) sqlite3_column_text (stmt, c++), &data->state))
-    data->state = UST_CALL_FAILED;
-  data->final_code = (guint) sqlite3_column_int64 (stmt, c++);
-  data->final_reason = column_strdup (stmt, c++);
-  data->orig_reason = column_strdup (stmt, c++);
-  data->ended_by = ust_ended_by_from_string ((const char *) sqlite3_column_text (stmt, c++));
-  data->video = sqlite3_column_int (stmt, c++) != 0;
-  data->video_now = sqlite3_column_int (stmt, c++) != 0;
-  data->on_hold = sqlite3_column_int (stmt, c++) != 0;
-  data->transfer_to = column_strdup (stmt, c++);
-  data->transfer_result = column_strdup (stmt, c++);
-  data->related_call_id = column_strdup (stmt, c++);
-  data->caller_ua = column_strdup (stmt, c++);
-  data->callee_ua = column_strdup (stmt, c++);
-  g_assert (c == first + 1 + N_CALL_FIELDS);
-}
-
 static UstCallRecord *
 record_from_row (sqlite3_stmt *stmt,
                  int           first)
@@ -454,244 +81,25 @@ record_from_row (sqlite3_stmt *stmt,
   UstCallData data;
   UstCallRecord *record;
 
-  read_call (stmt, first, &data);
+  ust_call_db_read_call (stmt, first, &data);
   record = ust_call_record_new (&data);
   ust_call_data_clear (&data);
   return record;
 }
 
-/* Brings the schema to SCHEMA_VERSION in one transaction: a migration that
- * fails half way leaves the file as it was. */
-static int
-migrate (sqlite3     *db,
-         const char  *path,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int version = 0;
-  int rc;
-
-  rc = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-  if (rc != SQLITE_OK)
-    return rc;
-
-  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      version = sqlite3_column_int (stmt, 0);
-      rc = SQLITE_OK;
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_OK)
-    goto failed;
-
-  if (version > SCHEMA_VERSION)
-    {
-      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("The call diary “%s” was written by a newer version of Ústredňa "
-                     "(schema %d; this version knows up to %d). Use the newer version, or "
-                     "move the file aside to start a new diary. Calls are kept in memory "
-                     "meanwhile."), path, version, SCHEMA_VERSION);
-      return SQLITE_ERROR;
-    }
-
-  for (int v = version; v < SCHEMA_VERSION; v++)
-    {
-      g_debug ("Migrating %s from schema %d to %d", path, v, v + 1);
-      rc = sqlite3_exec (db, migrations[v], NULL, NULL, NULL);
-      if (rc != SQLITE_OK)
-        goto failed;
-    }
-  if (version < SCHEMA_VERSION)
-    {
-      g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %d", SCHEMA_VERSION);
-
-      rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
-      if (rc != SQLITE_OK)
-        goto failed;
-    }
-
-  rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
-  if (rc == SQLITE_OK)
-    return SQLITE_OK;
-
-failed:
-  set_storage_error (error, path, rc, sqlite3_errmsg (db));
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-  return rc;
-}
-
-static void
-writer_close (Writer *writer)
-{
-  if (writer == NULL)
-    return;
-  sqlite3_finalize (writer->upsert_call);
-  sqlite3_finalize (writer->ensure_call);
-  sqlite3_finalize (writer->insert_event);
-  sqlite3_finalize (writer->begin);
-  sqlite3_finalize (writer->commit);
-  sqlite3_close (writer->db);
-  g_free (writer);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Writer, writer_close)
-
-static gboolean
-writer_prepare (Writer  *writer,
-                int     *rc)
-{
-  unsigned int flags = SQLITE_PREPARE_PERSISTENT;
-
-  return (*rc = sqlite3_prepare_v3 (writer->db, upsert_call_sql, -1, flags,
-                                    &writer->upsert_call, NULL)) == SQLITE_OK
-         && (*rc = sqlite3_prepare_v3 (writer->db, ensure_call_sql, -1, flags,
-                                       &writer->ensure_call, NULL)) == SQLITE_OK
-         && (*rc = sqlite3_prepare_v3 (writer->db, insert_event_sql, -1, flags,
-                                       &writer->insert_event, NULL)) == SQLITE_OK
-         && (*rc = sqlite3_prepare_v3 (writer->db, "BEGIN IMMEDIATE", -1, flags,
-                                       &writer->begin, NULL)) == SQLITE_OK
-         && (*rc = sqlite3_prepare_v3 (writer->db, "COMMIT", -1, flags,
-                                       &writer->commit, NULL)) == SQLITE_OK;
-}
-
-/* Creates the folder and the database if needed, sets the connection up and
- * brings the schema up to date. Runs on the thread that calls open() and, on
- * later retries, on the writer thread. */
-static Writer *
-writer_open (const char  *path,
-             GError     **error)
-{
-  g_autoptr (Writer) writer = g_new0 (Writer, 1);
-  g_autofree char *dir = g_path_get_dirname (path);
-  int rc;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot create the folder “%s” for the call diary: %s. Check the "
-                     "data folder setting; calls are kept in memory until then."),
-                   dir, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  /* NOMUTEX: one thread at a time uses the connection (the one that opens it,
-   * then the writer thread), so SQLite need not lock it on every call: a
-   * row binds 23 values and each bind took the lock. */
-  rc = sqlite3_open_v2 (path, &writer->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    goto failed;
-  sqlite3_busy_timeout (writer->db, BUSY_TIMEOUT_MS);
-
-  /* SQLite falls back to read-only without an error when the file cannot be
-   * opened for writing; only this tells. */
-  if (sqlite3_db_readonly (writer->db, "main") == 1)
-    {
-      rc = SQLITE_READONLY;
-      goto failed;
-    }
-
-  /* The first statement reads the header: a file that is not a database
-   * fails here with SQLITE_NOTADB and is left untouched. */
-  rc = sqlite3_exec (writer->db,
-                     "PRAGMA journal_mode = WAL;"
-                     "PRAGMA synchronous = NORMAL;"
-                     "PRAGMA foreign_keys = ON;",
-                     NULL, NULL, NULL);
-  if (rc != SQLITE_OK)
-    goto failed;
-
-  if (migrate (writer->db, path, error) != SQLITE_OK)
-    return NULL;
-
-  if (!writer_prepare (writer, &rc))
-    goto failed;
-
-  return g_steal_pointer (&writer);
-
-failed:
-  set_storage_error (error, path, rc,
-                     writer->db != NULL ? sqlite3_errmsg (writer->db) : sqlite3_errstr (rc));
-  return NULL;
-}
-
-/* Every statement has all its parameters bound before each step, so the
- * bindings are not cleared (that costs a pass over the 23 of a call). */
-static int
-step_done (sqlite3_stmt *stmt)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
-
-static int
-insert_event (Writer *writer,
-              Job    *job)
-{
-  sqlite3_stmt *stmt = writer->insert_event;
-  int rc;
-
-  bind_text (stmt, 1, job->call.call_id);
-  sqlite3_bind_int64 (stmt, 2, job->call.start_time);
-  sqlite3_bind_int64 (stmt, 3, job->time_us);
-  bind_text (stmt, 4, job->event_kind);
-  bind_text (stmt, 5, job->detail);
-  rc = step_done (stmt);
-  /* No row for the call: the statement before was refused. */
-  if (rc == SQLITE_OK && sqlite3_changes (writer->db) != 1)
-    return SQLITE_CONSTRAINT;
-  return rc;
-}
-
-static int
-run_job (Writer *writer,
-         Job    *job)
-{
-  int rc;
-
-  switch (job->kind)
-    {
-    case JOB_SAVE:
-      bind_call (writer->upsert_call, &job->call);
-      return step_done (writer->upsert_call);
-
-    case JOB_EVENT:
-      bind_call (writer->ensure_call, &job->call);
-      rc = step_done (writer->ensure_call);
-      return rc == SQLITE_OK ? insert_event (writer, job) : rc;
-
-    case JOB_STEP:
-      bind_call (writer->upsert_call, &job->call);
-      rc = step_done (writer->upsert_call);
-      return rc == SQLITE_OK ? insert_event (writer, job) : rc;
-
-    case JOB_CLEAR:
-      return sqlite3_exec (writer->db, "DELETE FROM events; DELETE FROM calls;", NULL, NULL,
-                           NULL);
-
-    case JOB_QUIT:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
 static gboolean notify_cb (gpointer user_data);
 static void reader_renew (UstCallStore *self);
 
-/* Hands a change or an error to the thread that owns the store. One idle
- * source at a time carries whatever has piled up, so a busy writer does not
- * flood the main loop. */
+/* The writer thread hands a change or an error to the thread that owns the
+ * store. One idle source at a time carries whatever has piled up, so a busy
+ * writer does not flood the main loop. */
 static void
-queue_notify (UstCallStore *self,
-              gboolean      changed,
-              const char   *message)
+writer_notify_cb (gboolean    changed,
+                  const char *message,
+                  gpointer    user_data)
 {
+  UstCallStore *self = user_data;
+
   g_mutex_lock (&self->lock);
   self->notify_changed |= changed;
   if (message != NULL)
@@ -737,335 +145,6 @@ notify_cb (gpointer user_data)
 }
 
 static void
-mark_written (UstCallStore *self,
-              guint         n)
-{
-  if (n == 0)
-    return;
-  g_mutex_lock (&self->lock);
-  self->written += n;
-  g_cond_broadcast (&self->written_cond);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Takes one job from the queue into the writer's lists. Returns TRUE for the
- * job that asks the thread to stop. */
-static gboolean
-take_job (UstCallStore *self,
-          Job          *job,
-          GQueue       *pending,
-          GQueue       *pending_text)
-{
-  if (job->kind == JOB_QUIT)
-    {
-      job_free (job);
-      return TRUE;
-    }
-  if (job->kind == JOB_BATCH)
-    {
-      gboolean quit = FALSE;
-
-      for (guint i = 0; i < job->batch->len; i++)
-        quit = take_job (self, g_steal_pointer (&job->batch->pdata[i]), pending, pending_text)
-               || quit;
-      job_free (job);
-      return quit;
-    }
-
-  /* The text line goes its own way: the text diary is written even while
-   * the database refuses, and the other way round. */
-  if (job->text_line != NULL)
-    {
-      job->refs++;
-      g_queue_push_tail (pending_text, job);
-      if (pending_text->length > MAX_PENDING)
-        job_free (g_queue_pop_head (pending_text));
-    }
-
-  g_queue_push_tail (pending, job);
-  if (pending->length > MAX_PENDING)
-    {
-      job_free (g_queue_pop_head (pending));
-      mark_written (self, 1);
-      g_debug ("Call diary backlog full: dropped the oldest row");
-    }
-  return FALSE;
-}
-
-static gboolean
-take_available (UstCallStore *self,
-                GQueue       *pending,
-                GQueue       *pending_text)
-{
-  Job *job;
-
-  while ((job = g_async_queue_try_pop (self->queue)) != NULL)
-    if (take_job (self, job, pending, pending_text))
-      return TRUE;
-  return FALSE;
-}
-
-/* Collects jobs until @deadline (monotonic µs): the wait between retries. */
-static gboolean
-take_until (UstCallStore *self,
-            gint64        deadline,
-            GQueue       *pending,
-            GQueue       *pending_text)
-{
-  for (;;)
-    {
-      gint64 remaining = deadline - g_get_monotonic_time ();
-      Job *job;
-
-      if (remaining <= 0)
-        return FALSE;
-      job = g_async_queue_timeout_pop (self->queue, (guint64) remaining);
-      if (job != NULL && take_job (self, job, pending, pending_text))
-        return TRUE;
-    }
-}
-
-static gboolean
-write_text (UstCallStore  *self,
-            FILE         **file,
-            GQueue        *lines,
-            GError       **error)
-{
-  int saved_errno;
-
-  if (*file == NULL)
-    {
-      *file = g_fopen (self->text_path, "ab");
-      if (*file == NULL)
-        goto failed;
-    }
-
-  while (lines->length > 0)
-    {
-      const Job *job = g_queue_peek_head (lines);
-
-      if (fputs (job->text_line, *file) < 0 || fputc ('\n', *file) == EOF)
-        goto failed;
-      job_free (g_queue_pop_head (lines));
-    }
-  /* Per batch, like the database commit: the lines are with the OS when
-   * the batch is done, so a killed process does not lose them. */
-  if (fflush (*file) == 0)
-    return TRUE;
-
-failed:
-  saved_errno = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _("The text diary “%s” cannot be written: %s. Check that its folder exists "
-                 "and can be written; lines are kept in memory until then."),
-               self->text_path, g_strerror (saved_errno));
-  g_clear_pointer (file, fclose);
-  return FALSE;
-}
-
-/* Writes everything pending, MAX_BATCH rows per transaction, and commits
- * each at once. On a storage error the transaction is rolled back, the rows
- * stay pending and the connection is dropped: the retry opens the file
- * afresh, which also picks up a damaged file the user has moved aside. */
-static gboolean
-write_pending (UstCallStore  *self,
-               Writer       **writer,
-               GQueue        *pending,
-               gboolean      *committed,
-               GError       **error)
-{
-  int rc = SQLITE_OK;
-
-  if (*writer == NULL)
-    {
-      *writer = writer_open (self->path, error);
-      if (*writer == NULL)
-        return FALSE;
-      g_atomic_int_set (&self->ready, 1);
-    }
-
-  while (pending->length > 0)
-    {
-      guint n = MIN (pending->length, MAX_BATCH);
-      GList *link = pending->head;
-
-      rc = step_done ((*writer)->begin);
-      if (rc != SQLITE_OK)
-        goto failed;
-
-      for (guint i = 0; i < n; i++, link = link->next)
-        {
-          Job *job = link->data;
-
-          rc = run_job (*writer, job);
-          if (rc == SQLITE_OK)
-            continue;
-          if (is_storage_error (rc))
-            goto rollback;
-          g_warning ("The call diary %s refused call %s (%s); it is left out",
-                     self->path, job->call.call_id, sqlite3_errmsg ((*writer)->db));
-        }
-
-      rc = step_done ((*writer)->commit);
-      if (rc != SQLITE_OK)
-        goto rollback;
-
-      for (guint i = 0; i < n; i++)
-        job_free (g_queue_pop_head (pending));
-      mark_written (self, n);
-      /* Even a batch of events only: the reader's snapshot must move on for
-       * a call's history to show them. */
-      *committed = TRUE;
-    }
-  return TRUE;
-
-rollback:
-  set_storage_error (error, self->path, rc, sqlite3_errmsg ((*writer)->db));
-  sqlite3_exec ((*writer)->db, "ROLLBACK", NULL, NULL, NULL);
-  g_clear_pointer (writer, writer_close);
-  return FALSE;
-
-failed:
-  set_storage_error (error, self->path, rc, sqlite3_errmsg ((*writer)->db));
-  g_clear_pointer (writer, writer_close);
-  return FALSE;
-}
-
-/* The writer thread: waits for jobs, takes everything queued, writes it as
- * one transaction and commits. While the disk refuses, it keeps the rows,
- * reports the trouble once, and tries again every retry interval. The store
- * outlives the thread: close() joins it. */
-static gpointer
-writer_thread_func (gpointer user_data)
-{
-  UstCallStore *self = user_data;
-  Writer *writer = g_steal_pointer (&self->writer);
-  GQueue pending = G_QUEUE_INIT;
-  GQueue pending_text = G_QUEUE_INIT;
-  FILE *text = NULL;
-  gboolean db_failing = self->open_failed;
-  gboolean text_failing = FALSE;
-  gint64 retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
-  gboolean quit = FALSE;
-
-  while (!quit)
-    {
-      g_autoptr (GError) db_error = NULL;
-      g_autoptr (GError) text_error = NULL;
-      gboolean committed = FALSE;
-
-      if ((db_failing && pending.length > 0) || (text_failing && pending_text.length > 0))
-        quit = take_until (self, retry_at, &pending, &pending_text);
-      else
-        quit = take_job (self, g_async_queue_pop (self->queue), &pending, &pending_text);
-      if (!quit)
-        quit = take_available (self, &pending, &pending_text);
-
-      /* With nothing to write, nothing is learnt about a file. */
-      if (pending_text.length > 0)
-        {
-          if (write_text (self, &text, &pending_text, &text_error))
-            text_failing = FALSE;
-          else if (!text_failing)
-            {
-              text_failing = TRUE;
-              queue_notify (self, FALSE, text_error->message);
-            }
-        }
-
-      if (pending.length > 0)
-        {
-          if (write_pending (self, &writer, &pending, &committed, &db_error))
-            {
-              if (db_failing)
-                g_debug ("The call diary %s is writable again", self->path);
-              db_failing = FALSE;
-            }
-          else if (!db_failing)
-            {
-              db_failing = TRUE;
-              queue_notify (self, FALSE, db_error->message);
-            }
-          else
-            g_debug ("Call diary still failing: %s", db_error->message);
-        }
-
-      if (committed)
-        queue_notify (self, TRUE, NULL);
-      if (db_failing || text_failing)
-        retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
-    }
-
-  /* Stopping: what could not be written is given up; flush() waiters learn
-   * it through the written count. */
-  mark_written (self, pending.length);
-  g_queue_clear_full (&pending, (GDestroyNotify) job_free);
-  g_queue_clear_full (&pending_text, (GDestroyNotify) job_free);
-  g_clear_pointer (&text, fclose);
-  writer_close (writer);
-  return NULL;
-}
-
-static void
-submit (UstCallStore *self,
-        Job          *job)
-{
-  /* After close() nobody would write it. */
-  if (g_atomic_int_get (&self->closed))
-    {
-      g_debug ("Call diary closed: %s dropped", job->call.call_id);
-      job_free (job);
-      return;
-    }
-  /* A held job is counted when its batch is handed over (end_batch). */
-  if (self->held != NULL)
-    {
-      g_ptr_array_add (self->held, job);
-      return;
-    }
-  g_mutex_lock (&self->lock);
-  self->submitted++;
-  g_mutex_unlock (&self->lock);
-  g_async_queue_push (self->queue, job);
-}
-
-/* Between begin and end, what one producer thread submits is held and then
- * handed to the writer in one piece: the proxy's thread pays one queue push
- * (and at most one wake-up of the writer) per main-loop turn, not several
- * per call. Only for a single producer thread. */
-void
-ust_call_store_begin_batch (UstCallStore *self)
-{
-  g_return_if_fail (UST_IS_CALL_STORE (self));
-
-  if (self->held == NULL)
-    self->held = g_ptr_array_new ();
-}
-
-void
-ust_call_store_end_batch (UstCallStore *self)
-{
-  Job *job;
-
-  g_return_if_fail (UST_IS_CALL_STORE (self));
-
-  if (self->held == NULL)
-    return;
-  if (self->held->len == 0)
-    {
-      g_clear_pointer (&self->held, g_ptr_array_unref);
-      return;
-    }
-  g_mutex_lock (&self->lock);
-  self->submitted += self->held->len;
-  g_mutex_unlock (&self->lock);
-  job = job_new (JOB_BATCH, NULL, NULL, NULL, NULL);
-  job->batch = g_steal_pointer (&self->held);
-  g_ptr_array_set_free_func (job->batch, (GDestroyNotify) job_free);
-  g_async_queue_push (self->queue, job);
-}
-
-static void
 reader_close (UstCallStore *self)
 {
   g_clear_pointer (&self->count_stmt, sqlite3_finalize);
@@ -1077,16 +156,6 @@ reader_close (UstCallStore *self)
   g_clear_pointer (&self->position_stmt, sqlite3_finalize);
   g_clear_pointer (&self->reader, sqlite3_close);
   self->snapshot_count = -1;
-}
-
-static void
-set_read_error (GError     **error,
-                const char  *path,
-                sqlite3     *db,
-                int          rc)
-{
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot read the call diary “%s”: %s"),
-               path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
 }
 
 /* Starts the read transaction and reads once: a deferred BEGIN takes its
@@ -1129,7 +198,7 @@ ensure_reader (UstCallStore  *self,
   if (self->reader != NULL)
     return TRUE;
 
-  if (g_atomic_int_get (&self->closed) || !g_atomic_int_get (&self->ready))
+  if (g_atomic_int_get (&self->closed) || !ust_diary_writer_is_ready (self->writer))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
                    _("The call diary “%s” is not open."), self->path);
@@ -1139,12 +208,12 @@ ensure_reader (UstCallStore  *self,
   rc = sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_busy_timeout (self->reader, BUSY_TIMEOUT_MS);
+      sqlite3_busy_timeout (self->reader, UST_CALL_DB_BUSY_TIMEOUT_MS);
       rc = reader_pin (self);
     }
   if (rc != SQLITE_OK)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       reader_close (self);
       return FALSE;
     }
@@ -1168,14 +237,14 @@ reader_statement (UstCallStore  *self,
   rc = sqlite3_prepare_v3 (self->reader, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
   if (rc != SQLITE_OK)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return NULL;
     }
   return *slot;
 }
 
-/* Runs a statement that returns call rows ("id, CALL_FIELDS" from column
- * @first) into an array of UstCallRecord. Always resets it: an active
+/* Runs a statement that returns call rows ("id, UST_CALL_DB_FIELDS" from
+ * column @first) into an array of UstCallRecord. Always resets it: an active
  * statement would stop reader_renew() from ending the transaction. */
 static GPtrArray *
 collect_records (UstCallStore  *self,
@@ -1196,7 +265,7 @@ collect_records (UstCallStore  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return NULL;
     }
   return g_steal_pointer (&records);
@@ -1261,6 +330,9 @@ ust_call_store_constructed (GObject *object)
     }
   else
     self->text_path = g_strconcat (self->path, ".txt", NULL);
+
+  self->writer = ust_diary_writer_new (self->path, self->text_path, DEFAULT_RETRY_MS,
+                                       writer_notify_cb, self);
 }
 
 static void
@@ -1287,17 +359,10 @@ ust_call_store_finalize (GObject *object)
 {
   UstCallStore *self = UST_CALL_STORE (object);
 
-  writer_close (self->writer);
-  if (self->held != NULL)
-    {
-      g_ptr_array_set_free_func (self->held, (GDestroyNotify) job_free);
-      g_ptr_array_unref (self->held);
-    }
-  g_async_queue_unref (self->queue);
+  ust_diary_writer_free (self->writer);
   g_ptr_array_unref (self->notify_errors);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->written_cond);
   g_free (self->path);
   g_free (self->text_path);
 
@@ -1335,14 +400,11 @@ ust_call_store_class_init (UstCallStoreClass *klass)
 static void
 ust_call_store_init (UstCallStore *self)
 {
-  self->retry_ms = DEFAULT_RETRY_MS;
   self->context = g_main_context_ref_thread_default ();
   self->owner = g_thread_self ();
   self->snapshot_count = -1;
-  self->queue = g_async_queue_new_full ((GDestroyNotify) job_free);
   self->notify_errors = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&self->lock);
-  g_cond_init (&self->written_cond);
 }
 
 /* @path is the database file, e.g. ~/.local/share/ustredna/calls.db; the
@@ -1376,7 +438,7 @@ ust_call_store_get_retry_interval (UstCallStore *self)
 {
   g_return_val_if_fail (UST_IS_CALL_STORE (self), 0);
 
-  return (guint) g_atomic_int_get (&self->retry_ms);
+  return ust_diary_writer_get_retry_interval (self->writer);
 }
 
 /* How long the writer waits before trying again a file that refused. */
@@ -1388,7 +450,7 @@ ust_call_store_set_retry_interval (UstCallStore *self,
 
   if (ust_call_store_get_retry_interval (self) == retry_ms)
     return;
-  g_atomic_int_set (&self->retry_ms, retry_ms);
+  ust_diary_writer_set_retry_interval (self->writer, retry_ms);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_INTERVAL]);
 }
 
@@ -1400,27 +462,11 @@ gboolean
 ust_call_store_open (UstCallStore  *self,
                      GError       **error)
 {
-  g_autoptr (GError) local_error = NULL;
-
   g_return_val_if_fail (UST_IS_CALL_STORE (self), FALSE);
-  g_return_val_if_fail (self->thread == NULL && !g_atomic_int_get (&self->closed), FALSE);
+  g_return_val_if_fail (!g_atomic_int_get (&self->closed), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  self->writer = writer_open (self->path, &local_error);
-  self->open_failed = self->writer == NULL;
-  if (self->writer != NULL)
-    g_atomic_int_set (&self->ready, 1);
-  else
-    queue_notify (self, FALSE, local_error->message);
-
-  self->thread = g_thread_new ("ust-call-store", writer_thread_func, self);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return TRUE;
+  return ust_diary_writer_start (self->writer, error);
 }
 
 /* Writes what is queued (one last try if the file is refusing), stops the
@@ -1432,14 +478,8 @@ ust_call_store_close (UstCallStore *self)
 
   if (g_atomic_int_get (&self->closed))
     return;
-  ust_call_store_end_batch (self);
   g_atomic_int_set (&self->closed, TRUE);
-
-  if (self->thread != NULL)
-    {
-      g_async_queue_push (self->queue, job_new (JOB_QUIT, NULL, NULL, NULL, NULL));
-      g_thread_join (g_steal_pointer (&self->thread));
-    }
+  ust_diary_writer_stop (self->writer);
   reader_close (self);
 }
 
@@ -1449,21 +489,11 @@ gboolean
 ust_call_store_flush (UstCallStore *self,
                       guint         timeout_ms)
 {
-  gint64 deadline;
-  guint64 target;
   gboolean done;
 
   g_return_val_if_fail (UST_IS_CALL_STORE (self), FALSE);
 
-  ust_call_store_end_batch (self);
-  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  g_mutex_lock (&self->lock);
-  target = self->submitted;
-  while (self->written < target && self->thread != NULL)
-    if (!g_cond_wait_until (&self->written_cond, &self->lock, deadline))
-      break;
-  done = self->written >= target;
-  g_mutex_unlock (&self->lock);
+  done = ust_diary_writer_flush (self->writer, timeout_ms);
 
   /* Whoever flushed wants to read what was written. A model still gets its
    * "calls-changed", already on its way. */
@@ -1482,7 +512,7 @@ ust_call_store_save_call (UstCallStore      *self,
   g_return_if_fail (UST_IS_CALL_STORE (self));
   g_return_if_fail (data != NULL && data->call_id != NULL);
 
-  submit (self, job_new (JOB_SAVE, data, NULL, NULL, NULL));
+  ust_diary_writer_save_call (self->writer, data);
 }
 
 /* Adds a line to @call's history, and @text_line (if not NULL) to the
@@ -1495,15 +525,11 @@ ust_call_store_add_event (UstCallStore      *self,
                           const char        *detail,
                           const char        *text_line)
 {
-  Job *job;
-
   g_return_if_fail (UST_IS_CALL_STORE (self));
   g_return_if_fail (call != NULL && call->call_id != NULL);
   g_return_if_fail (kind != NULL);
 
-  job = job_new (JOB_EVENT, call, kind, detail, text_line);
-  job->time_us = time_us;
-  submit (self, job);
+  ust_diary_writer_add_event (self->writer, call, time_us, kind, detail, text_line);
 }
 
 /* Both of the above for one step of a call: its row as it is now, the event
@@ -1516,15 +542,11 @@ ust_call_store_save_step (UstCallStore      *self,
                           const char        *detail,
                           const char        *text_line)
 {
-  Job *job;
-
   g_return_if_fail (UST_IS_CALL_STORE (self));
   g_return_if_fail (call != NULL && call->call_id != NULL);
   g_return_if_fail (kind != NULL);
 
-  job = job_new (JOB_STEP, call, kind, detail, text_line);
-  job->time_us = time_us;
-  submit (self, job);
+  ust_diary_writer_save_step (self->writer, call, time_us, kind, detail, text_line);
 }
 
 /* Deletes every call and event. The text diary is a log and is kept. */
@@ -1533,7 +555,26 @@ ust_call_store_clear (UstCallStore *self)
 {
   g_return_if_fail (UST_IS_CALL_STORE (self));
 
-  submit (self, job_new (JOB_CLEAR, NULL, NULL, NULL, NULL));
+  ust_diary_writer_clear (self->writer);
+}
+
+/* Between begin and end, what this thread saves is held and then handed to
+ * the writer in one piece (one queue push per main-loop turn, not several
+ * per call). Only for a single producer thread. */
+void
+ust_call_store_begin_batch (UstCallStore *self)
+{
+  g_return_if_fail (UST_IS_CALL_STORE (self));
+
+  ust_diary_writer_begin_batch (self->writer);
+}
+
+void
+ust_call_store_end_batch (UstCallStore *self)
+{
+  g_return_if_fail (UST_IS_CALL_STORE (self));
+
+  ust_diary_writer_end_batch (self->writer);
 }
 
 /* The number of calls in the diary, as of the last "calls-changed"; 0 when
@@ -1588,11 +629,11 @@ ust_call_store_fetch (UstCallStore  *self,
 
   if (backwards)
     stmt = reader_statement (self, &self->page_asc_stmt,
-                             "SELECT id, " CALL_FIELDS " FROM calls "
+                             "SELECT id, " UST_CALL_DB_FIELDS " FROM calls "
                              "ORDER BY start_time ASC, id ASC LIMIT ?1 OFFSET ?2", error);
   else
     stmt = reader_statement (self, &self->page_desc_stmt,
-                             "SELECT id, " CALL_FIELDS " FROM calls "
+                             "SELECT id, " UST_CALL_DB_FIELDS " FROM calls "
                              "ORDER BY start_time DESC, id DESC LIMIT ?1 OFFSET ?2", error);
   if (stmt == NULL)
     return NULL;
@@ -1644,15 +685,15 @@ ust_call_store_fetch_events (UstCallStore  *self,
       UstCallEvent *event = g_new0 (UstCallEvent, 1);
 
       event->time_us = sqlite3_column_int64 (stmt, 0);
-      event->kind = column_strdup (stmt, 1);
-      event->detail = column_strdup (stmt, 2);
+      event->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      event->detail = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       g_ptr_array_add (events, event);
     }
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
   if (rc != SQLITE_DONE)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return NULL;
     }
   return g_steal_pointer (&events);
@@ -1688,7 +729,7 @@ ust_call_store_get_marks (UstCallStore  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW)
     {
-      set_read_error (error, self->path, self->reader, rc);
+      ust_call_db_set_read_error (error, self->path, self->reader, rc);
       return FALSE;
     }
   return TRUE;
@@ -1710,7 +751,7 @@ ust_call_store_fetch_changed (UstCallStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   stmt = reader_statement (self, &self->changed_stmt,
-                           "SELECT seq, id, " CALL_FIELDS " FROM calls "
+                           "SELECT seq, id, " UST_CALL_DB_FIELDS " FROM calls "
                            "WHERE seq > ?1 ORDER BY seq LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
@@ -1747,170 +788,4 @@ ust_call_store_position_of (UstCallStore *self,
     position = (guint) sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return position;
-}
-
-/* Writes the calls that started in [@since_us, @until_us) to @csv_path,
- * oldest first, as a spreadsheet reads a diary. 0 leaves a bound open. It
- * opens its own read-only connection, so it works beside a running exchange
- * on the same data folder (WAL lets readers in while the writer writes), and
- * one SELECT reads one consistent snapshot. */
-gboolean
-ust_call_store_export_csv (const char  *db_path,
-                           const char  *csv_path,
-                           gint64       since_us,
-                           gint64       until_us,
-                           gboolean     excel,
-                           GError     **error)
-{
-  g_autoptr (UstCsvWriter) writer = NULL;
-  g_autoptr (GError) local_error = NULL;
-  GOutputStream *stream;
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok = FALSE;
-  int rc;
-
-  g_return_val_if_fail (db_path != NULL, FALSE);
-  g_return_val_if_fail (csv_path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!g_file_test (db_path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("There is no call diary at “%s”."), db_path);
-      return FALSE;
-    }
-
-  rc = sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-      rc = sqlite3_prepare_v2 (db,
-                               "SELECT id, " CALL_FIELDS " FROM calls "
-                               "WHERE start_time >= ?1 AND (?2 = 0 OR start_time < ?2) "
-                               "ORDER BY start_time, id", -1, &stmt, NULL);
-    }
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("“%s” cannot be read as a call diary: %s"), db_path,
-                   db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-      goto out;
-    }
-  sqlite3_bind_int64 (stmt, 1, since_us);
-  sqlite3_bind_int64 (stmt, 2, until_us);
-
-  stream = ust_csv_create_file (csv_path, error);
-  if (stream == NULL)
-    goto out;
-
-  writer = ust_csv_writer_new (stream, excel);
-  if (ust_csv_writer_write_header (writer, NULL, &local_error))
-    {
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          UstCallData data;
-          gboolean written;
-
-          read_call (stmt, 0, &data);
-          written = ust_csv_writer_write_call (writer, &data, NULL, &local_error);
-          ust_call_data_clear (&data);
-          if (!written)
-            break;
-        }
-      if (local_error == NULL && rc != SQLITE_DONE)
-        {
-          set_read_error (error, db_path, db, rc);
-          g_clear_pointer (&writer, ust_csv_writer_free);
-          ust_csv_close_file (stream, csv_path, FALSE, NULL);
-          goto out;
-        }
-    }
-  if (local_error == NULL)
-    ust_csv_writer_finish (writer, NULL, &local_error);
-  g_clear_pointer (&writer, ust_csv_writer_free);
-
-  if (local_error != NULL)
-    {
-      ust_csv_close_file (stream, csv_path, FALSE, NULL);
-      g_set_error (error, local_error->domain, local_error->code,
-                   _("Cannot write the file “%s”: %s"), csv_path, local_error->message);
-      goto out;
-    }
-  ok = ust_csv_close_file (stream, csv_path, TRUE, error);
-
-out:
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return ok;
-}
-
-/* Parses a --since/--until value: a date, or a date and a time to the
- * minute or second ('T' or a space between), with an optional offset (Z,
- * +01:00, +0100, +01). Without an offset it is local time. */
-gboolean
-ust_parse_time_arg (const char  *text,
-                    gint64      *time_us,
-                    GError     **error)
-{
-  static GRegex *regex;
-  g_autoptr (GMatchInfo) match = NULL;
-  g_autoptr (GTimeZone) tz = NULL;
-  g_autoptr (GDateTime) when = NULL;
-  g_autofree char *offset = NULL;
-  g_autofree char *trimmed = NULL;
-  int field[6] = { 0 };
-
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (time_us != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (g_once_init_enter (&regex))
-    {
-      GRegex *compiled = g_regex_new ("^(\\d{4})-(\\d{2})-(\\d{2})"
-                                      "(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2}))?)?"
-                                      "(Z|[+-]\\d{2}(?::?\\d{2})?)?$",
-                                      G_REGEX_OPTIMIZE, 0, NULL);
-      g_once_init_leave (&regex, compiled);
-    }
-
-  trimmed = g_strstrip (g_strdup (text));
-  if (g_regex_match (regex, trimmed, 0, &match))
-    {
-      for (int i = 0; i < 6; i++)
-        {
-          g_autofree char *digits = g_match_info_fetch (match, i + 1);
-
-          field[i] = digits != NULL && digits[0] != '\0' ? atoi (digits) : 0;
-        }
-      offset = g_match_info_fetch (match, 7);
-      if (offset != NULL && offset[0] != '\0')
-        {
-          /* "+0100" and "+01" are not identifiers GLib knows; make them "+01:00". */
-          if (offset[0] != 'Z' && strchr (offset, ':') == NULL)
-            {
-              g_autofree char *bare = g_steal_pointer (&offset);
-
-              offset = g_strdup_printf ("%.3s:%s", bare, bare[3] != '\0' ? bare + 3 : "00");
-            }
-          tz = g_time_zone_new_identifier (offset);
-        }
-      else
-        tz = g_time_zone_new_local ();
-
-      if (tz != NULL)
-        when = g_date_time_new (tz, field[0], field[1], field[2], field[3], field[4], field[5]);
-    }
-
-  if (when == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a date or time. Use 2026-11-24, 2026-11-24T18:40 or "
-                     "2026-11-24 18:40:22, optionally followed by an offset such as "
-                     "+01:00 or Z."), text);
-      return FALSE;
-    }
-
-  *time_us = g_date_time_to_unix (when) * G_USEC_PER_SEC;
-  return TRUE;
 }

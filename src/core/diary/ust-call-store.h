@@ -87,15 +87,13 @@ guint         ust_call_store_position_of        (UstCallStore       *self,
                                                  gint64              start_time,
                                                  gint64              id);
 
+/* The diary file as CSV, through a read-only connection of its own: it
+ * needs no store and works beside a running exchange (ust-csv-export.c). */
 gboolean      ust_call_store_export_csv         (const char         *db_path,
                                                  const char         *csv_path,
                                                  gint64              since_us,
                                                  gint64              until_us,
                                                  gboolean            excel,
-                                                 GError            **error);
-
-gboolean      ust_parse_time_arg                (const char         *text,
-                                                 gint64             *time_us,
                                                  GError            **error);
 
 G_END_DECLS
