@@ -452,9 +452,10 @@ stream_note_cb (UstStreamServer *server,
       break;
     case UST_STREAM_NOTE_TLS_UNTRUSTED:
       what = "tls-untrusted";
-      text = g_strdup_printf (_("%s does not trust the exchange's certificate: set the phone's "
-                                "transport to TCP or UDP, or turn off its check of server "
-                                "certificates (the phone setup code does that)."),
+      text = g_strdup_printf (_("%s broke off the TLS handshake, most likely because it does "
+                                "not trust the exchange's certificate: set the phone's transport "
+                                "to TCP or UDP, or turn off its check of server certificates "
+                                "(the phone setup code does that)."),
                               host);
       break;
     case UST_STREAM_NOTE_TLS_FAILED:
