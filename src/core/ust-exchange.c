@@ -35,6 +35,7 @@ typedef struct {
   UstCallStore   *store;          /* thread-safe for writes */
   UstTrace       *trace;          /* thread-safe; the window reads what the core records */
   gboolean        open;
+  guint           protocols;
   GPtrArray      *reasons;        /* "CODE=TEXT" assignments to start with */
   gboolean        relay_reasons;
 
@@ -44,6 +45,9 @@ typedef struct {
   gboolean        started;
   GError         *error;
   guint           bound_port;
+  guint           ports[UST_N_PROTOCOLS];   /* 0: that transport is off */
+  char           *tls_fingerprint;
+  char           *tls_problem;
 
   /* the core thread's */
   GMainContext   *context;
@@ -93,7 +97,18 @@ struct _UstExchange {
   char           *address;
   guint           port;
   guint64         calls_handled;
+  guint           protocols;
+  guint           ports[UST_N_PROTOCOLS];
+  char           *tls_fingerprint;
+  char           *tls_problem;
 };
+
+enum {
+  ADVICE,
+  N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
@@ -363,6 +378,51 @@ call_event_cb (UstCallTracker *tracker,
   g_hash_table_replace (core->changed_calls, copy->call_id, copy);
 }
 
+/* The transport doctor's advice, carried to the window's thread. */
+typedef struct {
+  Link  *link;
+  guint  generation;
+  char  *host;
+  char  *text;
+} Advice;
+
+static void
+advice_free (Advice *advice)
+{
+  g_atomic_rc_box_release (advice->link);
+  g_free (advice->host);
+  g_free (advice->text);
+  g_free (advice);
+}
+
+static gboolean
+apply_advice_cb (gpointer user_data)
+{
+  Advice *advice = user_data;
+  UstExchange *self = advice->link->exchange;
+
+  if (self != NULL && self->core != NULL && advice->generation == self->generation)
+    g_signal_emit (self, signals[ADVICE], 0, advice->host, advice->text);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+advice_cb (UstTransport *transport,
+           const char   *host,
+           const char   *text,
+           gpointer      user_data)
+{
+  Core *core = user_data;
+  Advice *advice = g_new0 (Advice, 1);
+
+  advice->link = g_atomic_rc_box_acquire (core->link);
+  advice->generation = core->generation;
+  advice->host = g_strdup (host);
+  advice->text = g_strdup (text);
+  g_main_context_invoke_full (core->gui_context, G_PRIORITY_DEFAULT, apply_advice_cb, advice,
+                              (GDestroyNotify) advice_free);
+}
+
 static void
 core_report (Core     *core,
              gboolean  started,
@@ -393,6 +453,7 @@ core_build (Core    *core,
   config.store = core->store;
   config.trace = core->trace;
   config.open = core->open;
+  config.protocols = core->protocols;
   core->running = ust_core_new (&config, error);
   if (core->running == NULL)
     return FALSE;
@@ -401,9 +462,17 @@ core_build (Core    *core,
                     G_CALLBACK (registrar_changed_cb), core);
   g_signal_connect (ust_core_get_tracker (core->running), "call-event",
                     G_CALLBACK (call_event_cb), core);
+  g_signal_connect (ust_core_get_transport (core->running), "advice", G_CALLBACK (advice_cb),
+                    core);
   core->phones_dirty = TRUE;
   core->bound_port = g_inet_socket_address_get_port (
     ust_transport_get_local_address (ust_core_get_transport (core->running)));
+  for (UstProtocol protocol = 0; protocol < UST_N_PROTOCOLS; protocol++)
+    if (ust_transport_has_protocol (ust_core_get_transport (core->running), protocol))
+      core->ports[protocol] = ust_transport_get_port (ust_core_get_transport (core->running),
+                                                      protocol);
+  core->tls_fingerprint = g_strdup (ust_core_get_tls_fingerprint (core->running));
+  core->tls_problem = g_strdup (ust_core_get_tls_problem (core->running));
   return TRUE;
 }
 
@@ -465,6 +534,8 @@ core_free (Core *core)
   g_mutex_clear (&core->lock);
   g_cond_clear (&core->cond);
   g_clear_error (&core->error);
+  g_free (core->tls_fingerprint);
+  g_free (core->tls_problem);
   g_main_loop_unref (core->loop);
   g_main_context_unref (core->context);
   g_hash_table_unref (core->changed_calls);
@@ -603,6 +674,7 @@ ust_exchange_start (UstExchange  *self,
   core->store = g_object_ref (self->store);
   core->trace = g_object_ref (self->trace);
   core->open = self->open;
+  core->protocols = self->protocols;
   core->reasons = reason_assignments (self->reasons);
   core->relay_reasons = ust_reason_table_get_relay (self->reasons);
   core->context = g_main_context_new ();
@@ -637,6 +709,11 @@ ust_exchange_start (UstExchange  *self,
     }
 
   self->core = core;
+  memcpy (self->ports, core->ports, sizeof self->ports);
+  g_free (self->tls_fingerprint);
+  self->tls_fingerprint = g_strdup (core->tls_fingerprint);
+  g_free (self->tls_problem);
+  self->tls_problem = g_strdup (core->tls_problem);
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);
   self->port = core->bound_port;
@@ -862,6 +939,8 @@ ust_exchange_finalize (GObject *object)
   g_array_unref (self->row_versions);
   g_free (self->data_dir);
   g_free (self->address);
+  g_free (self->tls_fingerprint);
+  g_free (self->tls_problem);
 
   G_OBJECT_CLASS (ust_exchange_parent_class)->finalize (object);
 }
@@ -886,6 +965,12 @@ ust_exchange_class_init (UstExchangeClass *klass)
   properties[PROP_CALLS_HANDLED] = g_param_spec_uint64 ("calls-handled", NULL, NULL, 0,
                                                         G_MAXUINT64, 0, read_only);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The transport doctor: a phone (the first string, its address) knocked
+   * on a door that is closed; the second says, translated, what to change on
+   * it. At most once a minute per phone and problem. On the window's thread. */
+  signals[ADVICE] = g_signal_new ("advice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -898,6 +983,7 @@ ust_exchange_init (UstExchange *self)
   self->row_versions = g_array_new (FALSE, TRUE, sizeof (guint64));
   self->link = g_atomic_rc_box_new0 (Link);
   self->link->exchange = self;
+  self->protocols = UST_CORE_ALL_PROTOCOLS;
 }
 
 /* @data_dir holds registrations.db and the diary (calls.db, calls.txt).
@@ -929,4 +1015,56 @@ ust_exchange_new (const char *data_dir)
   g_signal_connect (self->reasons, "changed", G_CALLBACK (reasons_changed_cb), self);
   g_signal_connect (self->reasons, "notify::relay", G_CALLBACK (reasons_relay_cb), self);
   return self;
+}
+
+/* Which transports the next start serves: UST_CORE_UDP | UST_CORE_TCP |
+ * UST_CORE_TLS (UDP is always on). A running exchange keeps what it has
+ * until it is started again. */
+guint
+ust_exchange_get_protocols (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), 0);
+  return self->protocols;
+}
+
+void
+ust_exchange_set_protocols (UstExchange *self,
+                            guint        protocols)
+{
+  g_return_if_fail (UST_IS_EXCHANGE (self));
+  self->protocols = protocols | UST_CORE_UDP;
+}
+
+/* Whether the running exchange serves @protocol (TLS may be off although
+ * asked for: ust_exchange_get_tls_problem() says why). */
+gboolean
+ust_exchange_has_protocol (UstExchange *self,
+                           UstProtocol  protocol)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), FALSE);
+  return self->core != NULL && self->ports[protocol] != 0;
+}
+
+/* The port phones use for @protocol, or 0. */
+guint
+ust_exchange_get_protocol_port (UstExchange *self,
+                                UstProtocol  protocol)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), 0);
+  return self->core != NULL ? self->ports[protocol] : 0;
+}
+
+const char *
+ust_exchange_get_tls_fingerprint (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
+  return self->core != NULL ? self->tls_fingerprint : NULL;
+}
+
+/* Why TLS is off although it was asked for, as a sentence for the user. */
+const char *
+ust_exchange_get_tls_problem (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
+  return self->core != NULL ? self->tls_problem : NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "ust-call-store.h"
 #include "ust-phone.h"
+#include "ust-protocol.h"
 #include "ust-reason-table.h"
 #include "ust-trace.h"
 
@@ -37,6 +38,15 @@ gboolean        ust_exchange_get_open           (UstExchange     *self);
 void            ust_exchange_set_open           (UstExchange     *self,
                                                  gboolean         open);
 guint64         ust_exchange_get_calls_handled  (UstExchange     *self);
+guint           ust_exchange_get_protocols      (UstExchange     *self);
+void            ust_exchange_set_protocols      (UstExchange     *self,
+                                                 guint            protocols);
+gboolean        ust_exchange_has_protocol       (UstExchange     *self,
+                                                 UstProtocol      protocol);
+guint           ust_exchange_get_protocol_port  (UstExchange     *self,
+                                                 UstProtocol      protocol);
+const char     *ust_exchange_get_tls_fingerprint (UstExchange    *self);
+const char     *ust_exchange_get_tls_problem    (UstExchange     *self);
 const char     *ust_exchange_get_data_dir       (UstExchange     *self);
 
 G_END_DECLS
