@@ -1656,6 +1656,237 @@ def t_diary_export(ctx):
 
 
 # --------------------------------------------------------------------------
+# SIP over TCP (RFC 3261 §18): phones whose transport is TCP, alone and calling UDP phones
+
+def expect_tcp_hop(inv, srv, want_rr):
+    """The exchange's Via on a request it sent over TCP says TCP; its Record-Route
+    entries are want_rr (the outgoing one first)."""
+    vias = inv.values('via')
+    if not vias or not re.match(r'SIP/2\.0/TCP 127\.0\.0\.1:%d;' % srv.port, vias[0]):
+        fail('callee INVITE: expected the exchange\'s Via "SIP/2.0/TCP 127.0.0.1:%d" on top, '
+             'got %r' % (srv.port, vias), inv)
+    rr = inv.values('record-route')
+    if rr != want_rr:
+        fail('callee INVITE: expected Record-Route %r, got %r' % (want_rr, rr), inv)
+
+
+def rr_entry(srv, transport):
+    return ('<sip:127.0.0.1:%d;lr>' % srv.port if transport == 'udp'
+            else '<sip:127.0.0.1:%d;transport=tcp;lr>' % srv.port)
+
+
+@test('sipp-tcp-register')
+def t_tcp_register(ctx):
+    srv = ctx.server()
+    p = ctx.port()
+    reg = ctx.register(srv, 'bob', p, expires=600, transport='tcp')
+    expect_bindings(last_response(reg, 'REGISTER', 200), {(IP, p): 600})
+    srv.wait_stdout(r'REGISTER bob from 127\.0\.0\.1:%d: 1 binding' % p, 'the REGISTER over TCP')
+
+
+def transport_call(ctx, uas_transport, uac_transport):
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml',
+                         uas_transport=uas_transport, uac_transport=uac_transport)
+    inv = requests(uas, 'INVITE')[0]
+    out = 'tcp' if uas_transport.startswith('tcp') else 'udp'
+    inn = 'tcp' if uac_transport.startswith('tcp') else 'udp'
+    # RFC 5658 §3.2: a call between two transports is record-routed once per side, the
+    # outgoing one on top, so that each phone reaches the exchange the way it talks.
+    want_rr = [rr_entry(srv, out)] + ([rr_entry(srv, inn)] if inn != out else [])
+    if out == 'tcp':
+        expect_tcp_hop(inv, srv, want_rr)
+    elif inv.values('record-route') != want_rr:
+        fail('callee INVITE: expected Record-Route %r, got %r'
+             % (want_rr, inv.values('record-route')), inv)
+    answer = last_response(uac, 'INVITE', 200)
+    if answer.values('record-route') != want_rr:
+        fail('caller 200: expected Record-Route %r, got %r'
+             % (want_rr, answer.values('record-route')), answer)
+    for method in ('ACK', 'BYE'):
+        got = requests(uas, method)
+        if not got:
+            fail('callee got no %s' % method)
+        if got[0].values('route'):
+            fail('callee %s still carries Route %r' % (method, got[0].values('route')), got[0])
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
+
+
+@test('sipp-tcp-call')
+def t_tcp_call(ctx):
+    transport_call(ctx, 'tcp', 'tcp')
+
+
+@test('sipp-udp-calls-tcp')
+def t_udp_calls_tcp(ctx):
+    transport_call(ctx, 'tcp', 'udp')
+
+
+@test('sipp-tcp-calls-udp')
+def t_tcp_calls_udp(ctx):
+    transport_call(ctx, 'udp', 'tcp')
+
+
+@test('sipp-tcp-call-connection-per-call')
+def t_tcp_call_tn(ctx):
+    """The caller opens a new connection for each of three calls (sipp -t tn)."""
+    srv = ctx.server()
+    pb, pa = ctx.port(), ctx.port()
+    ctx.register(srv, 'bob', pb, transport='tcp')
+    ctx.register(srv, 'alice', pa, transport='tcp')
+    uas = ctx.start('uas-bob', 'uas_call.xml', pb, keys={'me': 'bob'}, calls=3, transport='tcp')
+    uac = ctx.run('uac-alice', 'uac_call.xml', srv, pa, keys={'me': 'alice'}, service='bob',
+                  calls=3, extra=['-r', '1', '-rp', '300'], transport='tcp-tn')
+    ctx.finish(uas)
+    diary = stopped_diary(srv, 3)
+    for call in diary.calls:
+        if call['state'] != 'ended' or not call['caller_addr'].endswith(' (TCP)'):
+            fail('call %s: state %r, caller_addr %r; expected an ended call from a TCP phone'
+                 % (call['call_id'], call['state'], call['caller_addr']))
+
+
+@test('sipp-tcp-cancel')
+def t_tcp_cancel(ctx):
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_cancel.xml', 'uac_cancel.xml',
+                         uas_transport='tcp', uac_transport='tcp')
+    expect_hop_by_hop(uas, 'CANCEL')
+    expect_hop_by_hop(uas, 'ACK')
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0],
+                ['calling', 'ringing', ('cancelled', '487 Request Terminated')],
+                state='cancelled', final_code=487, final_reason='Request Terminated',
+                orig_reason='Request Terminated', ended_by='caller', video=0,
+                related_call_id=None, **call_fields(uac, uas))
+
+
+@test('sipp-tcp-reinvite-hold')
+def t_tcp_reinvite_hold(ctx):
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_reinvite_hold.xml', 'uac_reinvite_hold.xml',
+                         uas_transport='tcp', uac_transport='tcp')
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', 'ringing', 'started', 'hold', 'resume', 'ended'],
+                **dict(call_fields(uac, uas), **ANSWERED))
+
+
+class TcpPhone:
+    """A phone in this process on one TCP connection to the exchange, as Linphone does:
+    its Contact names the connection's own ephemeral port, where nothing listens."""
+
+    def __init__(self, srv, user):
+        self.user = user
+        self.sock = socket.create_connection((IP, srv.port), timeout=5)
+        self.port = self.sock.getsockname()[1]
+        self.buffer = b''
+        self.tag = 'tcp-%s' % user
+
+    def send(self, text):
+        self.sock.sendall(text.replace('\n', '\r\n').encode())
+
+    def receive(self, timeout=5):
+        """The next whole message (framed by Content-Length), as text."""
+        deadline = time.monotonic() + timeout
+        while True:
+            head, sep, rest = self.buffer.partition(b'\r\n\r\n')
+            if sep:
+                m = re.search(rb'(?im)^(?:content-length|l)\s*:\s*(\d+)', head)
+                length = int(m.group(1)) if m else 0
+                if len(rest) >= length:
+                    self.buffer = rest[length:]
+                    return (head + sep + rest[:length]).decode()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                fail('%s got no message over TCP within %d s' % (self.user, timeout))
+            self.sock.settimeout(left)
+            data = self.sock.recv(65536)
+            if not data:
+                fail('%s: the exchange closed the connection' % self.user)
+            self.buffer += data
+
+    def register(self):
+        self.send('REGISTER sip:%s SIP/2.0\n'
+                  'Via: SIP/2.0/TCP %s:%d;branch=z9hG4bK-reg-%s;alias\n'
+                  'From: <sip:%s@%s>;tag=%s\nTo: <sip:%s@%s>\nCall-ID: reg-%s\n'
+                  'CSeq: 1 REGISTER\nContact: <sip:%s@%s:%d;transport=tcp>\nExpires: 600\n'
+                  'Max-Forwards: 70\nContent-Length: 0\n\n'
+                  % (DOM, IP, self.port, self.user, self.user, DOM, self.tag, self.user, DOM,
+                     self.user, self.user, IP, self.port))
+        answer = self.receive()
+        if not answer.startswith('SIP/2.0 200 '):
+            fail('%s REGISTER over TCP: expected 200, got %r' % (self.user, answer.split('\r\n')[0]))
+
+    def answer(self, request, code, phrase):
+        """A response to @request as a phone builds it (§8.2.6)."""
+        lines = request.split('\r\n')
+        keep = [l for l in lines[1:] if re.match(r'(?i)(via|from|call-id|cseq|record-route)\s*:', l)]
+        to = [l for l in lines if re.match(r'(?i)to\s*:', l)][0]
+        if ';tag=' not in to:
+            to += ';tag=%s' % self.tag
+        self.send('SIP/2.0 %d %s\n%s\n%s\nContact: <sip:%s@%s:%d;transport=tcp>\n'
+                  'Content-Length: 0\n\n'
+                  % (code, phrase, '\n'.join(keep), to, self.user, IP, self.port))
+
+    def close(self):
+        self.sock.close()
+
+
+@test('sipp-tcp-callee-gone')
+def t_tcp_callee_gone(ctx):
+    """The callee answers over its TCP connection, then its app is killed: the connection
+    closes and nothing listens at its Contact. The caller's BYE gets 503 at once (RFC 3261
+    §18.4: a transport error), not a 408 after timer F, and the diary has the call."""
+    srv = ctx.server()
+    bob = TcpPhone(srv, 'bob')
+    try:
+        bob.register()
+        pa = ctx.port()
+        ctx.register(srv, 'alice', pa)
+        uac = Sipp(ctx, ctx._label('uac-alice'), 'uac_call_bye_503.xml', pa, remote=srv.addr,
+                   keys={'me': 'alice'}, service='bob')
+        invite = bob.receive()
+        if not invite.startswith('INVITE sip:bob@'):
+            fail('bob expected an INVITE over TCP, got %r' % invite.split('\r\n')[0])
+        bob.answer(invite, 180, 'Ringing')
+        bob.answer(invite, 200, 'OK')
+        ack = bob.receive()
+        if not ack.startswith('ACK '):
+            fail('bob expected the ACK, got %r' % ack.split('\r\n')[0])
+    finally:
+        bob.close()
+    uac.check()
+    diary = stopped_diary(srv, 1)
+    call = diary.calls[0]
+    if call['state'] != 'ended' or call['callee_addr'] != '%s:%d (TCP)' % (IP, bob.port):
+        fail('diary: state %r, callee_addr %r; expected an ended call to %s:%d (TCP)'
+             % (call['state'], call['callee_addr'], IP, bob.port))
+
+
+LARGE_INVITE = 4000         # bytes: a video offer from Linphone is 3-4 KB
+
+
+@test('sipp-tcp-large-invite')
+def t_tcp_large_invite(ctx):
+    """RFC 3261 §18.1.1: a 4 KB INVITE to a phone registered over TCP goes over TCP, whole
+    (the callee's sipp listens on TCP only)."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call_large.xml',
+                         uas_transport='tcp', uac_transport='udp')
+    inv = requests(uas, 'INVITE')[0]
+    sent = [m for m in uac.sent() if m.method == 'INVITE'][0]
+    if len(inv.text.encode()) < LARGE_INVITE:
+        fail('callee INVITE is %d bytes, expected over %d' % (len(inv.text.encode()), LARGE_INVITE),
+             inv)
+    body_sent = sent.text.split('\r\n\r\n', 1)[1]
+    body_got = inv.text.split('\r\n\r\n', 1)[1]
+    if body_got != body_sent:
+        fail('callee INVITE body differs from what the caller sent (%d vs %d bytes)'
+             % (len(body_got), len(body_sent)), inv)
+    expect_tcp_hop(inv, srv, [rr_entry(srv, 'tcp'), rr_entry(srv, 'udp')])
+
+
+# --------------------------------------------------------------------------
 # runner
 
 def run_one(name, fn, args):

@@ -285,6 +285,28 @@ ust_proxy_start_client (UstProxy     *self,
     ust_timer_start (self->timers, &client->timer_c, self->timer_c, client_timer_c_cb, client);
 }
 
+/* RFC 3261 §18.4 and §16.9: a connection we opened to a phone never came
+ * up, so what we sent on it is lost: each branch that got no answer on it
+ * ends as a 503 at once rather than after timer B or F. */
+void
+ust_proxy_connection_failed (UstProxy *self,
+                             guint64   connection)
+{
+  g_autoptr(GPtrArray) clients = ust_client_txns_on_connection (self->transactions, connection);
+
+  for (guint i = 0; i < clients->len; i++)
+    {
+      UstClientTxn *client = g_ptr_array_index (clients, i);
+
+      if (client->state != UST_TXN_TRYING)
+        continue;
+      ust_proxy_emit_event (self, "Connection to branch %s failed: 503", client->key);
+      if (!client->local_cancel)
+        branch_final (self, client, 503, NULL, 0, NULL);
+      ust_client_txn_destroy (self->transactions, client);
+    }
+}
+
 /* Timers A and E: double the interval each time; E is capped at T2, A keeps
  * doubling until timer B ends it. */
 static void

@@ -115,6 +115,8 @@ void     ust_proxy_start_client      (UstProxy         *self,
 void     ust_proxy_cancel_branches   (UstProxy         *self,
                                       UstServerTxn     *server,
                                       UstClientTxn     *except);
+void     ust_proxy_connection_failed (UstProxy         *self,
+                                      guint64           connection);
 void     ust_proxy_handle_response   (UstProxy         *self,
                                       osip_message_t   *response,
                                       const UstSipText *text,

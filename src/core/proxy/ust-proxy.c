@@ -930,6 +930,13 @@ message_cb (UstTransport  *transport,
     ust_proxy_handle_response (self, message, &text, peer);
 }
 
+static void
+connection_failed_cb (guint64  connection,
+                      gpointer user_data)
+{
+  ust_proxy_connection_failed (user_data, connection);
+}
+
 /* An idle TCP or TLS connection stays open while a phone is registered on
  * it: the phone (behind NAT) is reached by no other way. */
 static gboolean
@@ -1000,6 +1007,7 @@ ust_proxy_dispose (GObject *object)
     {
       ust_transport_set_receiver (self->transport, NULL, NULL);
       ust_transport_set_connection_keeper (self->transport, NULL, NULL);
+      ust_transport_set_connection_failed (self->transport, NULL, NULL);
     }
   g_clear_pointer (&self->transactions, ust_transaction_table_free);
   g_clear_pointer (&self->timers, ust_timer_queue_free);
@@ -1091,6 +1099,7 @@ ust_proxy_new (UstTransport   *transport,
 
   ust_transport_set_receiver (transport, message_cb, self);
   ust_transport_set_connection_keeper (transport, keep_connection_cb, self);
+  ust_transport_set_connection_failed (transport, connection_failed_cb, self);
   return self;
 }
 

@@ -220,3 +220,19 @@ ust_client_txn_destroy (UstTransactionTable *table,
 {
   g_hash_table_remove (table->client, txn->key);
 }
+
+/* The client transactions sent on a TCP or TLS connection (borrowed). */
+GPtrArray *
+ust_client_txns_on_connection (UstTransactionTable *table,
+                               guint64              connection)
+{
+  GPtrArray *found = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table->client);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((UstClientTxn *) value)->connection == connection)
+      g_ptr_array_add (found, value);
+  return found;
+}

@@ -114,5 +114,7 @@ UstClientTxn *ust_client_txn_new       (UstTransactionTable *table,
                                         gsize                len);
 void          ust_client_txn_destroy   (UstTransactionTable *table,
                                         UstClientTxn        *txn);
+GPtrArray    *ust_client_txns_on_connection (UstTransactionTable *table,
+                                        guint64              connection);
 
 G_END_DECLS

@@ -31,6 +31,7 @@ struct _UstStreamServer {
   gint64                idle_us;
   UstStreamMessageFunc  message;
   UstStreamNoteFunc     note;
+  UstStreamClosedFunc   closed;
   gpointer              handler_data;
   UstStreamKeepFunc     keep;
   gpointer              keep_data;
@@ -98,6 +99,9 @@ stream_closed_cb (UstStream *stream,
 
   forget_stream (self, stream);
   g_ptr_array_add (self->dead, stream);
+  if (self->closed != NULL)
+    self->closed (self, ust_stream_get_id (stream), ust_stream_get_established (stream),
+                  self->handler_data);
   if (self->free_source == NULL)
     {
       self->free_source = g_idle_source_new ();
@@ -367,10 +371,12 @@ void
 ust_stream_server_set_handlers (UstStreamServer      *self,
                                 UstStreamMessageFunc  message,
                                 UstStreamNoteFunc     note,
+                                UstStreamClosedFunc   closed,
                                 gpointer              user_data)
 {
   self->message = message;
   self->note = note;
+  self->closed = closed;
   self->handler_data = user_data;
 }
 

@@ -40,6 +40,11 @@ typedef void     (*UstStreamNoteFunc)    (UstStreamServer *server,
                                           UstStreamNote    note,
                                           const char      *detail,
                                           gpointer         user_data);
+/* Connection @id closed; @established FALSE: it never came up. */
+typedef void     (*UstStreamClosedFunc)  (UstStreamServer *server,
+                                          guint64          id,
+                                          gboolean         established,
+                                          gpointer         user_data);
 /* Whether connection @id is still needed (a phone registered on it). */
 typedef gboolean (*UstStreamKeepFunc)    (guint64          id,
                                           gpointer         user_data);
@@ -51,6 +56,7 @@ void             ust_stream_server_free        (UstStreamServer            *self
 void             ust_stream_server_set_handlers (UstStreamServer           *self,
                                                 UstStreamMessageFunc        message,
                                                 UstStreamNoteFunc           note,
+                                                UstStreamClosedFunc         closed,
                                                 gpointer                    user_data);
 void             ust_stream_server_set_keeper  (UstStreamServer            *self,
                                                 UstStreamKeepFunc           keep,

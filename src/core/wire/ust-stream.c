@@ -26,6 +26,7 @@ struct _UstStream {
   gboolean                  handshaking;
   gboolean                  close_when_sent;
   gboolean                  closed;
+  gboolean                  established;  /* connected (and for TLS, shaken hands) */
   GSource                  *in_source;
   GSource                  *out_source;
   GByteArray               *outq;
@@ -285,6 +286,7 @@ handshake_done_cb (GObject      *object,
     }
 
   self->handshaking = FALSE;
+  self->established = TRUE;
   if (!self->closed)
     {
       self->last_active = g_get_monotonic_time ();
@@ -490,6 +492,7 @@ ust_stream_new_accepted (GSocket                  *socket,
     self->certificate = g_object_ref (certificate);
 
   self->sniffing = TRUE;
+  self->established = TRUE;
   self->in_source = g_socket_create_source (socket, G_IO_IN, NULL);
   g_source_set_callback (self->in_source, G_SOURCE_FUNC (sniff_cb), self, NULL);
   g_source_attach (self->in_source, g_main_context_get_thread_default ());
@@ -522,6 +525,7 @@ connected_cb (GSocket      *socket,
         }
       else
         {
+          self->established = TRUE;
           start_reading (self);
           flush (self);
         }
@@ -633,6 +637,14 @@ ust_stream_close_when_sent (UstStream *self)
   self->close_when_sent = TRUE;
   drop_source (&self->in_source);
   flush (self);
+}
+
+/* FALSE for a connection the exchange opened that never came up: nothing
+ * sent on it arrived (RFC 3261 §18.4: a transport error). */
+gboolean
+ust_stream_get_established (UstStream *self)
+{
+  return self->established;
 }
 
 guint64

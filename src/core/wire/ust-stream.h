@@ -65,6 +65,7 @@ gboolean        ust_stream_send            (UstStream                *self,
                                             GError                  **error);
 void            ust_stream_close_when_sent (UstStream                *self);
 guint64         ust_stream_get_id          (UstStream                *self);
+gboolean        ust_stream_get_established (UstStream                *self);
 UstProtocol     ust_stream_get_protocol    (UstStream                *self);
 GSocketAddress *ust_stream_get_remote      (UstStream                *self);
 GSocketAddress *ust_stream_get_local       (UstStream                *self);

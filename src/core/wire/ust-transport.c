@@ -45,6 +45,8 @@ struct _UstTransport {
   GHashTable         *advised;       /* "host|what" -> gint64 time a phone was last told */
   UstConnectionKeepFunc keep;
   gpointer            keep_data;
+  UstConnectionFailedFunc failed;
+  gpointer            failed_data;
   UstTrace           *trace;         /* optional: every datagram in and out */
   UstTraceAddress     trace_local;   /* our address, converted once */
 
@@ -503,6 +505,18 @@ ust_transport_advise_cut_short (UstTransport   *self,
   advise (self, from, "udp-cut-short", text);
 }
 
+static void
+stream_closed_cb (UstStreamServer *server,
+                  guint64          id,
+                  gboolean         established,
+                  gpointer         user_data)
+{
+  UstTransport *self = user_data;
+
+  if (!established && self->failed != NULL)
+    self->failed (id, self->failed_data);
+}
+
 static gboolean
 keep_connection_cb (guint64  connection,
                     gpointer user_data)
@@ -643,7 +657,8 @@ listen_on_streams (UstTransport  *self,
       g_set_error_literal (error, G_IO_ERROR, local_error->code, message);
       return FALSE;
     }
-  ust_stream_server_set_handlers (self->streams, stream_message_cb, stream_note_cb, self);
+  ust_stream_server_set_handlers (self->streams, stream_message_cb, stream_note_cb,
+                                  stream_closed_cb, self);
   ust_stream_server_set_keeper (self->streams, keep_connection_cb, self);
   return TRUE;
 }
@@ -888,6 +903,17 @@ ust_transport_set_receiver (UstTransport   *self,
   self->receiver_data = user_data;
 }
 
+void
+ust_transport_set_connection_failed (UstTransport            *self,
+                                     UstConnectionFailedFunc  func,
+                                     gpointer                 user_data)
+{
+  g_return_if_fail (UST_IS_TRANSPORT (self));
+
+  self->failed = func;
+  self->failed_data = user_data;
+}
+
 /* @func says whether a connection that has been idle for a while is still
  * needed (a phone registered on it): one that is not gets closed. */
 void
@@ -935,10 +961,11 @@ send_from (UstTransport          *self,
 /* Sends @data to @to: over UDP from our address @to->local (where the
  * request being answered arrived; NULL lets the routes choose, as for a new
  * request), over TCP or TLS on connection @to->connection while it is open,
- * else on one to @to->address, opened if need be. */
+ * else on one to @to->address, opened if need be; @to->connection is then
+ * the connection used. */
 gboolean
 ust_transport_send (UstTransport   *self,
-                    const UstPeer  *to,
+                    UstPeer        *to,
                     const char     *data,
                     gsize           len,
                     GError        **error)
@@ -972,6 +999,7 @@ ust_transport_send (UstTransport   *self,
   else if (g_socket_send_to (self->socket, to->address, data, len, NULL, error) != (gssize) len)
     return FALSE;
 
+  to->connection = sent.connection;
   if (self->trace != NULL)
     record (self, UST_TRACE_SENT, &sent, from, data, len);
   return TRUE;

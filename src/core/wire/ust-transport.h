@@ -74,6 +74,10 @@ typedef void (*UstReceiveFunc) (UstTransport          *transport,
                                 gpointer               user_data);
 typedef gboolean (*UstConnectionKeepFunc) (guint64     connection,
                                            gpointer    user_data);
+/* A connection the exchange opened never came up: what was sent on it is
+ * lost (RFC 3261 §18.4: a transport error, 503 for its transactions). */
+typedef void     (*UstConnectionFailedFunc) (guint64   connection,
+                                             gpointer  user_data);
 
 void                ust_peer_copy                   (UstPeer             *dest,
                                                      const UstPeer       *src);
@@ -90,8 +94,11 @@ void                ust_transport_set_receiver      (UstTransport        *self,
 void                ust_transport_set_connection_keeper (UstTransport    *self,
                                                      UstConnectionKeepFunc func,
                                                      gpointer             user_data);
+void                ust_transport_set_connection_failed (UstTransport    *self,
+                                                     UstConnectionFailedFunc func,
+                                                     gpointer             user_data);
 gboolean            ust_transport_send              (UstTransport        *self,
-                                                     const UstPeer       *to,
+                                                     UstPeer             *to,
                                                      const char          *data,
                                                      gsize                len,
                                                      GError             **error);
