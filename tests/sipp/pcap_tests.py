@@ -148,6 +148,37 @@ def t_pcap_call(ctx):
         st.fail('the server says %r, but the capture has %d packets' % (line, len(packets)))
 
 
+@test('sipp-pcap-tcp-call')
+def t_pcap_tcp_call(ctx):
+    """A call between two phones over TCP through --pcap: Wireshark's dissector sees TCP
+    segments it can follow (no gaps, no retransmissions in its analysis) and SIP in each,
+    the same messages in the same order as the phones logged."""
+    path = os.path.join(ctx.dir, 'exchange.pcap')
+    srv = ctx.server(extra=['--pcap', path])
+    uas, uac = st.call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml',
+                            uas_transport='tcp', uac_transport='tcp')
+    srv.stop()
+    cmd = [ctx.tshark, '-n', '-r', path, '-d', 'tcp.port==%d,sip' % srv.port,
+           '-T', 'fields', '-E', 'separator=|', '-E', 'occurrence=f',
+           '-e', 'ip.proto', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'sip.Method',
+           '-e', 'sip.Status-Code', '-e', 'sip.CSeq', '-e', 'tcp.analysis.flags']
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=TSHARK_WALL)
+    if r.returncode != 0:
+        st.fail('tshark -r %s exited with status %d: %s' % (path, r.returncode, r.stderr))
+    rows = [line.split('|') for line in r.stdout.decode().splitlines() if line.strip()]
+    if not rows or any(row[0] != '6' for row in rows):
+        st.fail('expected only TCP packets (protocol 6) in the capture: %r' % rows)
+    flagged = [row for row in rows if row[6]]
+    if flagged:
+        st.fail('tshark\'s TCP analysis finds gaps or retransmissions: %r' % flagged)
+    for port in (uas.port, uac.port):
+        decoded = [(row[3] or row[4], row[5]) for row in rows if str(port) in (row[1], row[2])]
+        logged = [(m.method or str(m.status), m.header('cseq')) for m in phone_logs(ctx, port)]
+        if decoded != logged:
+            st.fail('port %d: tshark decodes %r, the phone logged %r' % (port, decoded, logged))
+
+
 def pcap_packet_count(path):
     """Whole packets in a classic pcap file (our writer: little-endian)."""
     try:

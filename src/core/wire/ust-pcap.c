@@ -24,8 +24,10 @@
 #define IPV4_HEADER          20
 #define IPV6_HEADER          40
 #define UDP_HEADER           8
+#define TCP_HEADER           20
 #define IP_PROTO_UDP         17
-#define PACKET_HEAD_MAX      (PCAP_RECORD_HEADER + IPV6_HEADER + UDP_HEADER)
+#define IP_PROTO_TCP         6
+#define PACKET_HEAD_MAX      (PCAP_RECORD_HEADER + IPV6_HEADER + TCP_HEADER)
 
 /* Other link types a capture opened in the window may have. */
 #define LINKTYPE_ETHERNET    1
@@ -127,11 +129,71 @@ to_ipv6 (const UstTraceAddress *address,
     }
 }
 
-/* The record header, the IP header and the UDP header of one entry, in
- * @head; returns their length and the payload length in @payload_len (cut to
- * what an IP packet can hold). */
+/* TCP and TLS messages go into the capture as TCP segments, so Wireshark
+ * follows the stream and dissects SIP over TCP as it came (TLS as the
+ * exchange read it, decrypted). Each direction of each connection numbers
+ * its bytes; the segments carry the numbers a real stream would have had
+ * since the capture began. */
+typedef struct {
+  GHashTable *next;   /* "src|dst" (the two trace addresses) -> guint32 next sequence number */
+} Streams;
+
+static void
+streams_init (Streams *streams)
+{
+  streams->next = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                         (GDestroyNotify) g_bytes_unref, NULL);
+}
+
+static void
+streams_clear (Streams *streams)
+{
+  g_clear_pointer (&streams->next, g_hash_table_unref);
+}
+
+static GBytes *
+flow_key (const UstTraceAddress *src,
+          const UstTraceAddress *dst)
+{
+  guint8 key[2 * (1 + 2 + 16)];
+
+  key[0] = src->family;
+  memcpy (key + 1, &src->port, 2);
+  memcpy (key + 3, src->bytes, 16);
+  key[19] = dst->family;
+  memcpy (key + 20, &dst->port, 2);
+  memcpy (key + 22, dst->bytes, 16);
+  return g_bytes_new (key, sizeof key);
+}
+
+/* The sequence number of this segment in its direction, and the one the
+ * other direction expects next (our acknowledgement); moves @len on. */
+static void
+streams_advance (Streams               *streams,
+                 const UstTraceAddress *src,
+                 const UstTraceAddress *dst,
+                 gsize                  len,
+                 guint32               *seq,
+                 guint32               *ack)
+{
+  GBytes *forward = flow_key (src, dst);
+  g_autoptr(GBytes) backward = flow_key (dst, src);
+  gpointer value;
+
+  /* Both directions start at 1: a stream seen from its middle. */
+  *seq = g_hash_table_lookup_extended (streams->next, forward, NULL, &value)
+           ? GPOINTER_TO_UINT (value) : 1;
+  *ack = g_hash_table_lookup_extended (streams->next, backward, NULL, &value)
+           ? GPOINTER_TO_UINT (value) : 1;
+  g_hash_table_replace (streams->next, forward, GUINT_TO_POINTER (*seq + (guint32) len));
+}
+
+/* The record header, the IP header and the UDP (or TCP) header of one
+ * entry, in @head; returns their length and the payload length in
+ * @payload_len (cut to what an IP packet can hold). */
 static gsize
 packet_head (const UstTraceEntry *entry,
+             Streams             *streams,
              guint8              *head,
              gsize               *payload_len)
 {
@@ -146,20 +208,41 @@ packet_head (const UstTraceEntry *entry,
   guint8 *udp = ip + ip_len;
   guint64 sum = 0;
   guint16 udp_check;
+  gboolean tcp = ust_protocol_is_stream (ust_trace_entry_get_protocol (entry));
+  gsize l4_len = tcp ? TCP_HEADER : UDP_HEADER;
+  guint8 proto = tcp ? IP_PROTO_TCP : IP_PROTO_UDP;
+  gsize checksum_at = tcp ? 16 : 6;
 
-  len = MIN (len, (gsize) G_MAXUINT16 - UDP_HEADER - (ipv6 ? 0 : IPV4_HEADER));
+  len = MIN (len, (gsize) G_MAXUINT16 - l4_len - (ipv6 ? 0 : IPV4_HEADER));
   *payload_len = len;
 
   put_le32 (head, (guint32) (time / G_USEC_PER_SEC));
   put_le32 (head + 4, (guint32) (time % G_USEC_PER_SEC));
-  put_le32 (head + 8, (guint32) (ip_len + UDP_HEADER + len));
-  put_le32 (head + 12, (guint32) (ip_len + UDP_HEADER + len));
+  put_le32 (head + 8, (guint32) (ip_len + l4_len + len));
+  put_le32 (head + 12, (guint32) (ip_len + l4_len + len));
 
-  /* RFC 768: ports, length, and a checksum over a pseudo-header. */
   put_be16 (udp, src->port);
   put_be16 (udp + 2, dst->port);
-  put_be16 (udp + 4, (guint16) (UDP_HEADER + len));
-  put_be16 (udp + 6, 0);
+  if (tcp)
+    {
+      guint32 seq, ack;
+
+      /* RFC 9293 §3.1: a 20-byte header, ACK and PSH set, a full window. */
+      streams_advance (streams, src, dst, len, &seq, &ack);
+      put_be32 (udp + 4, seq);
+      put_be32 (udp + 8, ack);
+      udp[12] = (TCP_HEADER / 4) << 4;
+      udp[13] = 0x18;
+      put_be16 (udp + 14, 65535);
+      put_be16 (udp + 16, 0);
+      put_be16 (udp + 18, 0);
+    }
+  else
+    {
+      /* RFC 768: ports, length, and a checksum over a pseudo-header. */
+      put_be16 (udp + 4, (guint16) (UDP_HEADER + len));
+      put_be16 (udp + 6, 0);
+    }
 
   if (ipv6)
     {
@@ -167,16 +250,16 @@ packet_head (const UstTraceEntry *entry,
 
       /* RFC 8200 §3: version 6, no traffic class or flow label. */
       put_be32 (ip, 6u << 28);
-      put_be16 (ip + 4, (guint16) (UDP_HEADER + len));
-      ip[6] = IP_PROTO_UDP;
+      put_be16 (ip + 4, (guint16) (l4_len + len));
+      ip[6] = proto;
       ip[7] = 64;
       to_ipv6 (src, ip + 8);
       to_ipv6 (dst, ip + 24);
 
       /* RFC 8200 §8.1: the UDP checksum is mandatory over IPv6. */
       memcpy (pseudo, ip + 8, 32);
-      put_be32 (pseudo + 32, (guint32) (UDP_HEADER + len));
-      pseudo[39] = IP_PROTO_UDP;
+      put_be32 (pseudo + 32, (guint32) (l4_len + len));
+      pseudo[39] = proto;
       sum = checksum_add (sum, pseudo, sizeof pseudo);
     }
   else
@@ -186,29 +269,30 @@ packet_head (const UstTraceEntry *entry,
       /* RFC 791: version 4, 20-byte header, Don't Fragment, TTL 64. */
       ip[0] = 0x45;
       ip[1] = 0;
-      put_be16 (ip + 2, (guint16) (IPV4_HEADER + UDP_HEADER + len));
+      put_be16 (ip + 2, (guint16) (IPV4_HEADER + l4_len + len));
       put_be16 (ip + 4, (guint16) ust_trace_entry_get_seq (entry));
       put_be16 (ip + 6, 0x4000);
       ip[8] = 64;
-      ip[9] = IP_PROTO_UDP;
+      ip[9] = proto;
       put_be16 (ip + 10, 0);
       memcpy (ip + 12, src->family == 4 ? src->bytes : (const guint8[4]) { 0 }, 4);
       memcpy (ip + 16, dst->family == 4 ? dst->bytes : (const guint8[4]) { 0 }, 4);
       put_be16 (ip + 10, checksum_fold (checksum_add (0, ip, IPV4_HEADER)));
 
       memcpy (pseudo, ip + 12, 8);
-      pseudo[9] = IP_PROTO_UDP;
-      put_be16 (pseudo + 10, (guint16) (UDP_HEADER + len));
+      pseudo[9] = proto;
+      put_be16 (pseudo + 10, (guint16) (l4_len + len));
       sum = checksum_add (sum, pseudo, sizeof pseudo);
     }
 
-  sum = checksum_add (sum, udp, UDP_HEADER);
+  sum = checksum_add (sum, udp, l4_len);
   sum = checksum_add (sum, (const guint8 *) data, len);
   udp_check = checksum_fold (sum);
-  /* RFC 768: a computed 0 is sent as all ones (0 means "no checksum"). */
-  put_be16 (udp + 6, udp_check == 0 ? 0xffff : udp_check);
+  /* RFC 768: a computed 0 is sent as all ones (0 means "no checksum");
+   * TCP has no such rule, and 0xffff is the same value there. */
+  put_be16 (udp + checksum_at, udp_check == 0 ? 0xffff : udp_check);
 
-  return PCAP_RECORD_HEADER + ip_len + UDP_HEADER;
+  return PCAP_RECORD_HEADER + ip_len + l4_len;
 }
 
 static void
@@ -225,11 +309,12 @@ file_header (guint8 *header)
 
 static gboolean
 write_entry (FILE                *file,
+             Streams             *streams,
              const UstTraceEntry *entry)
 {
   guint8 head[PACKET_HEAD_MAX];
   gsize payload_len;
-  gsize head_len = packet_head (entry, head, &payload_len);
+  gsize head_len = packet_head (entry, streams, head, &payload_len);
   const char *data = ust_trace_entry_get_data (entry, NULL);
 
   return fwrite (head, 1, head_len, file) == head_len
@@ -277,6 +362,7 @@ ust_pcap_write_entries (const char  *path,
 {
   FILE *file;
   gboolean ok = TRUE;
+  Streams streams;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (entries != NULL, FALSE);
@@ -284,8 +370,10 @@ ust_pcap_write_entries (const char  *path,
   file = open_capture (path, error);
   if (file == NULL)
     return FALSE;
+  streams_init (&streams);
   for (guint i = 0; i < entries->len && ok; i++)
-    ok = write_entry (file, g_ptr_array_index (entries, i));
+    ok = write_entry (file, &streams, g_ptr_array_index (entries, i));
+  streams_clear (&streams);
   if (!ok || fflush (file) != 0)
     {
       set_file_error (error, errno, path);
@@ -310,8 +398,9 @@ typedef struct {
   gsize           len;
 } Packet;
 
-/* Finds the UDP datagram in an IP packet. Fragments other than the first,
- * IPv6 extension headers and anything but UDP are skipped. */
+/* Finds the UDP datagram, or the TCP segment's payload, in an IP packet.
+ * Fragments other than the first, IPv6 extension headers, empty TCP
+ * segments and anything else are skipped. */
 static gboolean
 parse_ip (const guint8 *p,
           gsize         len,
@@ -319,6 +408,7 @@ parse_ip (const guint8 *p,
 {
   const guint8 *udp;
   gsize udp_len;
+  guint8 proto;
 
   if (len < 1)
     return FALSE;
@@ -328,8 +418,9 @@ parse_ip (const guint8 *p,
 
       if (len < IPV4_HEADER || ihl < IPV4_HEADER || len < ihl + UDP_HEADER
           || get_be16 (p + 2) < ihl + UDP_HEADER
-          || p[9] != IP_PROTO_UDP || (get_be16 (p + 6) & 0x1fff) != 0)
+          || (p[9] != IP_PROTO_UDP && p[9] != IP_PROTO_TCP) || (get_be16 (p + 6) & 0x1fff) != 0)
         return FALSE;
+      proto = p[9];
       packet->source.family = packet->destination.family = 4;
       memcpy (packet->source.bytes, p + 12, 4);
       memcpy (packet->destination.bytes, p + 16, 4);
@@ -338,8 +429,9 @@ parse_ip (const guint8 *p,
     }
   else if (p[0] >> 4 == 6)
     {
-      if (len < IPV6_HEADER + UDP_HEADER || p[6] != IP_PROTO_UDP)
+      if (len < IPV6_HEADER + UDP_HEADER || (p[6] != IP_PROTO_UDP && p[6] != IP_PROTO_TCP))
         return FALSE;
+      proto = p[6];
       packet->source.family = packet->destination.family = 6;
       memcpy (packet->source.bytes, p + 8, 16);
       memcpy (packet->destination.bytes, p + 24, 16);
@@ -353,6 +445,17 @@ parse_ip (const guint8 *p,
     return FALSE;
   packet->source.port = get_be16 (udp);
   packet->destination.port = get_be16 (udp + 2);
+  if (proto == IP_PROTO_TCP)
+    {
+      gsize offset = len >= 13 ? (gsize) (udp[12] >> 4) * 4 : 0;
+
+      if (offset < TCP_HEADER || len <= offset)
+        return FALSE;
+      packet->source.protocol = packet->destination.protocol = UST_PROTOCOL_TCP;
+      packet->payload = udp + offset;
+      packet->len = len - offset;
+      return TRUE;
+    }
   udp_len = get_be16 (udp + 4);
   if (udp_len < UDP_HEADER)
     return FALSE;
@@ -603,7 +706,9 @@ writer_thread_func (gpointer user_data)
 {
   UstPcapWriter *self = user_data;
   gboolean stop = FALSE;
+  Streams streams;
 
+  streams_init (&streams);
   while (!stop)
     {
       gpointer item = g_async_queue_pop (self->queue);
@@ -619,7 +724,7 @@ writer_thread_func (gpointer user_data)
               stop = TRUE;
               break;
             }
-          if (!writer_failed (self) && !write_entry (self->file, item))
+          if (!writer_failed (self) && !write_entry (self->file, &streams, item))
             writer_fail (self, errno);
           ust_trace_entry_unref (item);
           if (++pending == WRITER_FLUSH_EVERY)
@@ -631,6 +736,7 @@ writer_thread_func (gpointer user_data)
         }
       writer_flush (self, pending);
     }
+  streams_clear (&streams);
   return NULL;
 }
 
