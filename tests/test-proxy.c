@@ -708,6 +708,175 @@ test_diary_text_not_utf8 (Fixture       *fixture,
   ust_proxy_set_call_tracker (fixture->proxy, NULL);
 }
 
+/* Registers @user from @phone with @contact_params after the Contact URI
+ * (e.g. an instance) and @extra headers; returns the 200. */
+static char *
+register_with (Fixture      *fixture,
+               UstTestPhone *phone,
+               const char   *user,
+               const char   *call_id,
+               const char   *contact_host,
+               const char   *contact_params,
+               const char   *extra)
+{
+  g_autofree char *template = g_strdup_printf (
+    "REGISTER sip:127.0.0.1:PROXY SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKreg-%s;rport\r\n"
+    "From: <sip:%s@127.0.0.1>;tag=r-%s\r\nTo: <sip:%s@127.0.0.1>\r\n"
+    "Call-ID: %s\r\nCSeq: 1 REGISTER\r\n"
+    "Contact: <sip:%s@%s:%u>%s\r\n%sExpires: 600\r\nContent-Length: 0\r\n\r\n",
+    phone->port, call_id, user, call_id, user, call_id, user, contact_host, phone->port,
+    contact_params, extra);
+  g_autofree char *request = expand (fixture, template);
+  char *reply;
+
+  ust_test_phone_send (phone, request);
+  reply = ust_test_phone_receive (phone, 2000, NULL);
+  g_assert_nonnull (reply);
+  g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
+  return reply;
+}
+
+static guint
+count_lines (const char *text,
+             const char *prefix)
+{
+  g_auto(GStrv) lines = lines_of (text);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    n += g_str_has_prefix (lines[i], prefix);
+  return n;
+}
+
+/* RFC 3261 §16.6 (issue 12): two bindings of bob that lead to the same
+ * address and port (two instances behind one socket) get one INVITE, not
+ * two branches the phone would answer 482 Loop Detected. */
+static void
+test_one_branch_per_destination (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *first = register_with (fixture, &fixture->bob, "bob", "dup-a", "127.0.0.9",
+                                          ";+sip.instance=\"<urn:uuid:aaaa>\"", "");
+  g_autofree char *second = register_with (fixture, &fixture->bob, "bob", "dup-b", "127.0.0.1",
+                                           ";+sip.instance=\"<urn:uuid:bbbb>\"", "");
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKonce1;rport\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: once-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *to_bob = NULL;
+  g_autofree char *again = NULL;
+
+  /* Both bindings are there (two instances are two phones; the second took
+   * over the set-up's binding, which had the same Contact URI). */
+  g_assert_cmpuint (count_lines (second, "Contact: "), ==, 2);
+  ust_test_phone_send (&fixture->alice, invite);
+  to_bob = ust_test_phone_receive (&fixture->bob, 2000, NULL);
+  g_assert_nonnull (to_bob);
+  /* The newest binding's Contact is the Request-URI. */
+  g_assert_true (g_str_has_prefix (to_bob, "INVITE sip:bob@127.0.0.1:"));
+  /* Whatever else arrives is a retransmission of that one branch (timer A
+   * with the tests' short T1), never a second branch. */
+  while ((again = ust_test_phone_receive (&fixture->bob, 300, NULL)) != NULL)
+    {
+      g_auto(GStrv) first_lines = lines_of (to_bob);
+      g_auto(GStrv) again_lines = lines_of (again);
+
+      g_assert_cmpstr (again_lines[2], ==, first_lines[2]);  /* our Via: the same branch */
+      g_clear_pointer (&again, g_free);
+    }
+}
+
+/* §16.7 step 6 (issue 12): bob's desk phone says 482 (it got the INVITE
+ * twice), alice cancels, the mobile says 487: alice hears 487, the answer
+ * to what she did, not the 482. */
+static void
+test_cancelled_caller_gets_487 (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(UstCallTracker) tracker = ust_call_tracker_new ();
+  g_autofree char *invite = expand (fixture,
+    "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKcanc1;rport\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: canc-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *cancel = expand (fixture,
+    "CANCEL sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKcanc1;rport\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: canc-1\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *to_desk = NULL;
+  g_autofree char *to_mobile = NULL;
+  g_autofree char *loop = NULL;
+  g_autofree char *ringing = NULL;
+  g_autofree char *cancelled = NULL;
+  g_autofree char *cancel_at_mobile = NULL;
+  g_autofree char *final = NULL;
+  g_autoptr(GError) error = NULL;
+  UstTestPhone mobile;
+
+  ust_proxy_set_call_tracker (fixture->proxy, tracker);
+  ust_test_phone_init (&mobile, "127.0.0.1", fixture->proxy_address);
+  g_free (register_with (fixture, &mobile, "bob", "reg-mobile", "127.0.0.1", "", ""));
+
+  ust_test_phone_send (&fixture->alice, invite);
+  to_desk = ust_test_phone_receive (&fixture->bob, 2000, NULL);
+  to_mobile = ust_test_phone_receive (&mobile, 2000, NULL);
+  g_assert_nonnull (to_desk);
+  g_assert_nonnull (to_mobile);
+
+  ringing = fork_reply (to_mobile, "SIP/2.0 180 Ringing", "mobile", "");
+  g_socket_send_to (mobile.socket, fixture->proxy_address, ringing, strlen (ringing), NULL, &error);
+  g_assert_no_error (error);
+  loop = fork_reply (to_desk, "SIP/2.0 482 Loop Detected", "desk", "");
+  g_socket_send_to (fixture->bob.socket, fixture->proxy_address, loop, strlen (loop), NULL, &error);
+  g_assert_no_error (error);
+  ust_test_spin (100);
+
+  ust_test_phone_send (&fixture->alice, cancel);
+  cancel_at_mobile = phone_receive_other (&mobile, "ACK ", 2000);
+  g_assert_nonnull (cancel_at_mobile);
+  g_assert_true (g_str_has_prefix (cancel_at_mobile, "CANCEL "));
+  cancelled = fork_reply (to_mobile, "SIP/2.0 487 Request Terminated", "mobile", "");
+  g_socket_send_to (mobile.socket, fixture->proxy_address, cancelled, strlen (cancelled), NULL,
+                    &error);
+  g_assert_no_error (error);
+
+  /* alice: 100, 180, 200 (for the CANCEL), then the final for the INVITE. */
+  for (int i = 0; i < 6 && final == NULL; i++)
+    {
+      g_autofree char *got = ust_test_phone_receive (&fixture->alice, 2000, NULL);
+
+      g_assert_nonnull (got);
+      if (g_str_has_prefix (got, "SIP/2.0 4") || g_str_has_prefix (got, "SIP/2.0 5")
+          || g_str_has_prefix (got, "SIP/2.0 6"))
+        final = g_steal_pointer (&got);
+    }
+  g_assert_nonnull (final);
+  g_assert_true (g_str_has_prefix (final, "SIP/2.0 487 "));
+  g_assert_cmpint (ust_call_record_get_data (ust_call_tracker_lookup (tracker, "canc-1"))->state,
+                   ==, UST_CALL_CANCELLED);
+  ust_test_phone_clear (&mobile);
+}
+
+/* RFC 5626 §6: a phone that registers a flow (reg-id) and supports outbound
+ * hears that the registrar supports it too; without reg-id it does not. */
+static void
+test_require_outbound (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *with = register_with (fixture, &fixture->bob, "bob", "ob-1", "127.0.0.1",
+                                         ";+sip.instance=\"<urn:uuid:cccc>\";reg-id=1",
+                                         "Supported: outbound, path\r\n");
+  g_autofree char *without = register_with (fixture, &fixture->alice, "alice", "ob-2",
+                                            "127.0.0.1", ";+sip.instance=\"<urn:uuid:dddd>\"",
+                                            "Supported: outbound\r\n");
+
+  g_assert_cmpuint (count_lines (with, "Require: outbound"), ==, 1);
+  g_assert_cmpuint (count_lines (without, "Require: outbound"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -731,6 +900,12 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/ust/proxy/torture", Fixture, NULL, fixture_set_up, test_torture,
               fixture_tear_down);
+  g_test_add ("/ust/proxy/one-branch-per-destination", Fixture, NULL, fixture_set_up,
+              test_one_branch_per_destination, fixture_tear_down);
+  g_test_add ("/ust/proxy/cancelled-caller-gets-487", Fixture, NULL, fixture_set_up,
+              test_cancelled_caller_gets_487, fixture_tear_down);
+  g_test_add ("/ust/proxy/require-outbound", Fixture, NULL, fixture_set_up,
+              test_require_outbound, fixture_tear_down);
   g_test_add ("/ust/proxy/malformed-multipart-relayed", Fixture, NULL, fixture_set_up,
               test_malformed_multipart_relayed, fixture_tear_down);
   g_test_add ("/ust/proxy/large-datagram", Fixture, NULL, fixture_set_up, test_large_datagram,

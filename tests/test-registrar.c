@@ -9,6 +9,7 @@
 
 #include "ust-registrar.h"
 #include "ust-sip.h"
+#include "ust-test-phone.h"
 
 #define SOURCE_PORT 40000
 
@@ -100,6 +101,22 @@ do_register (UstRegistrar      *registrar,
              UstRegisterResult *result)
 {
   return do_register_from (registrar, SOURCE_PORT, user, call_id, cseq, headers, result);
+}
+
+/* Registers from 127.0.0.1:@port and expects a 200. */
+static void
+register_ok_from (UstRegistrar *registrar,
+                  guint         port,
+                  const char   *user,
+                  const char   *call_id,
+                  guint         cseq,
+                  const char   *headers)
+{
+  UstRegisterResult result;
+
+  g_assert_cmpuint (do_register_from (registrar, port, user, call_id, cseq, headers, &result), ==,
+                    200);
+  ust_register_result_clear (&result);
 }
 
 /* Registers and expects a 200, for the set-up steps of a test. */
@@ -634,16 +651,21 @@ test_lookup_order (void)
   g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
   g_autoptr(GPtrArray) bindings = NULL;
 
-  /* RFC 3261 §16.6: by q, highest first; equal q, the newest first. */
-  register_ok (registrar, "alice", "a", 1, "Contact: <sip:alice@127.0.0.1:5070>;q=0.5\r\n");
+  /* RFC 3261 §16.6: by q, highest first; equal q, the newest first. Five
+   * phones (five sockets: one socket is one phone). */
+  register_ok_from (registrar, 40001, "alice", "a", 1,
+                    "Contact: <sip:alice@127.0.0.1:5070>;q=0.5\r\n");
   g_usleep (2000);
-  register_ok (registrar, "alice", "b", 1, "Contact: <sip:alice@127.0.0.1:5072>;q=1.0\r\n");
+  register_ok_from (registrar, 40002, "alice", "b", 1,
+                    "Contact: <sip:alice@127.0.0.1:5072>;q=1.0\r\n");
   g_usleep (2000);
-  register_ok (registrar, "alice", "c", 1, "Contact: <sip:alice@127.0.0.1:5074>\r\n");
+  register_ok_from (registrar, 40003, "alice", "c", 1, "Contact: <sip:alice@127.0.0.1:5074>\r\n");
   g_usleep (2000);
-  register_ok (registrar, "alice", "d", 1, "Contact: <sip:alice@127.0.0.1:5076>;q=0.1\r\n");
+  register_ok_from (registrar, 40004, "alice", "d", 1,
+                    "Contact: <sip:alice@127.0.0.1:5076>;q=0.1\r\n");
   g_usleep (2000);
-  register_ok (registrar, "alice", "e", 1, "Contact: <sip:alice@127.0.0.1:5078>;q=0.7\r\n");
+  register_ok_from (registrar, 40005, "alice", "e", 1,
+                    "Contact: <sip:alice@127.0.0.1:5078>;q=0.7\r\n");
 
   bindings = ust_registrar_lookup (registrar, "alice");
   g_assert_nonnull (bindings);
@@ -663,7 +685,8 @@ test_lookup_order (void)
   /* Refreshing the older q=1 one makes it the newest. */
   g_clear_pointer (&bindings, g_ptr_array_unref);
   g_usleep (2000);
-  register_ok (registrar, "alice", "b", 2, "Contact: <sip:alice@127.0.0.1:5072>;q=1.0\r\n");
+  register_ok_from (registrar, 40002, "alice", "b", 2,
+                    "Contact: <sip:alice@127.0.0.1:5072>;q=1.0\r\n");
   bindings = ust_registrar_lookup (registrar, "alice");
   g_assert_cmpstr (((UstBinding *) g_ptr_array_index (bindings, 0))->contact_uri, ==,
                    "sip:alice@127.0.0.1:5072");
@@ -1000,6 +1023,149 @@ test_corrupt_store (void)
   remove_tree (dir);
 }
 
+static UstBinding *
+only_binding (UstRegistrar *registrar,
+              const char   *user)
+{
+  g_autoptr(GPtrArray) bindings = ust_registrar_lookup (registrar, user);
+
+  g_assert_nonnull (bindings);
+  g_assert_cmpuint (bindings->len, ==, 1);
+  return g_ptr_array_index (bindings, 0);
+}
+
+/* RFC 5626 §6, RFC 5627 §3 (issue 12): Linphone Android takes a new port on
+ * every start and is killed without unregistering; the same +sip.instance
+ * from a new port, with a new Contact, is the same phone: one binding, the
+ * newest, and the 200 lists only it. Its old address is remembered for the
+ * window's details. */
+static void
+test_instance_replaces (void)
+{
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
+  UstRegisterResult result;
+  UstBinding *binding;
+
+  register_ok_from (registrar, 40001, "alice", "start-1", 1,
+                    "Contact: <sip:alice@192.0.2.1:40001>;+sip.instance=\"<urn:uuid:a1>\"\r\n");
+  g_assert_cmpuint (do_register_from (registrar, 40002, "alice", "start-2", 1,
+                                      "Contact: <sip:alice@192.0.2.1:40002>"
+                                      ";+sip.instance=\"<urn:uuid:a1>\"\r\n", &result), ==, 200);
+  assert_contacts (&result, "<sip:alice@192.0.2.1:40002>;expires=3600", NULL);
+  ust_register_result_clear (&result);
+
+  binding = only_binding (registrar, "alice");
+  g_assert_cmpstr (binding->contact_uri, ==, "sip:alice@192.0.2.1:40002");
+  g_assert_cmpstr (binding->instance, ==, "<urn:uuid:a1>");
+  g_assert_cmpstr (binding->earlier, ==, "127.0.0.1:40001 (UDP)");
+  g_assert_null (ust_registrar_find_by_contact (registrar, "192.0.2.1", 40001));
+
+  /* Another instance is another phone of alice's. */
+  register_ok_from (registrar, 40003, "alice", "tablet", 1,
+                    "Contact: <sip:alice@192.0.2.3:5060>;+sip.instance=\"<urn:uuid:a2>\"\r\n");
+  g_assert_cmpuint (n_live (registrar, "alice"), ==, 2);
+}
+
+/* RFC 5626 §4.2: one instance, two reg-ids are two flows of one phone and
+ * stay two bindings; the same reg-id again replaces its flow. */
+static void
+test_instance_reg_id (void)
+{
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
+  UstRegisterResult result;
+
+  register_ok_from (registrar, 40001, "bob", "flow-1", 1,
+                    "Contact: <sip:bob@192.0.2.1:1111>;+sip.instance=\"<urn:uuid:b>\";reg-id=1\r\n");
+  register_ok_from (registrar, 40002, "bob", "flow-2", 1,
+                    "Contact: <sip:bob@192.0.2.1:2222>;+sip.instance=\"<urn:uuid:b>\";reg-id=2\r\n");
+  g_assert_cmpuint (n_live (registrar, "bob"), ==, 2);
+  register_ok_from (registrar, 40003, "bob", "flow-1b", 1,
+                    "Contact: <sip:bob@192.0.2.1:3333>;+sip.instance=\"<urn:uuid:b>\";reg-id=1\r\n");
+  g_assert_cmpuint (n_live (registrar, "bob"), ==, 2);
+  g_assert_null (ust_registrar_find_by_contact (registrar, "192.0.2.1", 1111));
+  g_assert_nonnull (ust_registrar_find_by_contact (registrar, "192.0.2.1", 3333));
+
+  g_assert_cmpuint (do_register_from (registrar, 40004, "bob", "bad", 1,
+                                      "Contact: <sip:bob@192.0.2.1:4444>;reg-id=x\r\n",
+                                      &result), ==, 400);
+  ust_register_result_clear (&result);
+}
+
+/* Issue 12: without an instance, one socket is one phone. Linphone Desktop
+ * re-registered with another adapter's address from the same address and
+ * port: the old binding goes, so calls are not forked twice to one phone.
+ * Two users from one socket (two lines of one phone) stay two. */
+static void
+test_same_flow_replaces (void)
+{
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
+  UstBinding *binding;
+
+  register_ok_from (registrar, 40001, "carol", "c-1", 1,
+                    "Contact: <sip:carol@10.0.0.5:5060>\r\n");
+  register_ok_from (registrar, 40001, "carol", "c-2", 1,
+                    "Contact: <sip:carol@192.168.1.5:5060>\r\n");
+  binding = only_binding (registrar, "carol");
+  g_assert_cmpstr (binding->contact_uri, ==, "sip:carol@192.168.1.5:5060");
+
+  register_ok_from (registrar, 40001, "dave", "d-1", 1, "Contact: <sip:dave@192.168.1.5:5060>\r\n");
+  g_assert_cmpuint (n_live (registrar, "carol"), ==, 1);
+  g_assert_cmpuint (n_live (registrar, "dave"), ==, 1);
+}
+
+/* The registrations file keeps the instance and reg-id; a file written by
+ * the previous version (no such columns) still loads. */
+static void
+test_instance_persists (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ust-registrar-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "registrations.db", NULL);
+  g_autofree char *old_path = g_build_filename (dir, "old.db", NULL);
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (path);
+  UstBinding *binding;
+  sqlite3 *db = NULL;
+  g_autofree char *insert = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (ust_registrar_load (registrar, &error));
+  register_ok_from (registrar, 40001, "erin", "e-1", 1,
+                    "Contact: <sip:erin@192.0.2.7:5060>;+sip.instance=\"<urn:uuid:e>\";reg-id=3\r\n");
+  g_assert_true (ust_registrar_flush (registrar, &error));
+  g_clear_object (&registrar);
+
+  registrar = ust_registrar_new (path);
+  g_assert_true (ust_registrar_load (registrar, &error));
+  g_assert_no_error (error);
+  binding = only_binding (registrar, "erin");
+  g_assert_cmpstr (binding->instance, ==, "<urn:uuid:e>");
+  g_assert_cmpuint (binding->reg_id, ==, 3);
+  g_clear_object (&registrar);
+
+  /* Version 1 of the file. */
+  g_assert_cmpint (sqlite3_open (old_path, &db), ==, SQLITE_OK);
+  insert = g_strdup_printf (
+    "CREATE TABLE users (aor TEXT PRIMARY KEY);"
+    "CREATE TABLE bindings (aor TEXT NOT NULL, contact TEXT NOT NULL, contact_key TEXT NOT NULL,"
+    " source TEXT NOT NULL, call_id TEXT, cseq INTEGER, expires INTEGER NOT NULL,"
+    " registered INTEGER, q REAL, user_agent TEXT, PRIMARY KEY (aor, contact));"
+    "INSERT INTO users VALUES ('fred');"
+    "INSERT INTO bindings VALUES ('fred', 'sip:fred@192.0.2.8:5060', '192.0.2.8:5060',"
+    " '127.0.0.1:40008', 'f-1', 1, %" G_GINT64_FORMAT ", 0, 1.0, 'old');"
+    "PRAGMA user_version = 1;", g_get_real_time () + 600 * G_USEC_PER_SEC);
+  g_assert_cmpint (sqlite3_exec (db, insert, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  registrar = ust_registrar_new (old_path);
+  g_assert_true (ust_registrar_load (registrar, &error));
+  g_assert_no_error (error);
+  binding = only_binding (registrar, "fred");
+  g_assert_null (binding->instance);
+  g_assert_cmpstr (binding->user_agent, ==, "old");
+  g_clear_object (&registrar);
+  ust_test_spin (50);
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1022,6 +1188,10 @@ main (int   argc,
   g_test_add_func ("/ust/registrar/shared-contact", test_shared_contact);
   g_test_add_func ("/ust/registrar/expiry", test_expiry);
   g_test_add_func ("/ust/registrar/persistence", test_persistence);
+  g_test_add_func ("/ust/registrar/instance-replaces", test_instance_replaces);
+  g_test_add_func ("/ust/registrar/instance-reg-id", test_instance_reg_id);
+  g_test_add_func ("/ust/registrar/same-flow-replaces", test_same_flow_replaces);
+  g_test_add_func ("/ust/registrar/instance-persists", test_instance_persists);
   g_test_add_func ("/ust/registrar/background-save", test_background_save);
   g_test_add_func ("/ust/registrar/corrupt-store", test_corrupt_store);
 

@@ -14,6 +14,9 @@ struct _UstPhone {
   char   *contact;
   char   *user_agent;
   gint64  expires_at;
+  char   *transport;
+  char   *instance;
+  char   *earlier;
 };
 
 enum {
@@ -23,6 +26,9 @@ enum {
   PROP_CONTACT,
   PROP_USER_AGENT,
   PROP_EXPIRES_AT,
+  PROP_TRANSPORT,
+  PROP_INSTANCE,
+  PROP_EARLIER,
   N_PROPS,
 };
 
@@ -55,6 +61,15 @@ ust_phone_get_property (GObject    *object,
     case PROP_EXPIRES_AT:
       g_value_set_int64 (value, self->expires_at);
       break;
+    case PROP_TRANSPORT:
+      g_value_set_string (value, self->transport);
+      break;
+    case PROP_INSTANCE:
+      g_value_set_string (value, self->instance);
+      break;
+    case PROP_EARLIER:
+      g_value_set_string (value, self->earlier);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -69,6 +84,9 @@ ust_phone_finalize (GObject *object)
   g_free (self->source);
   g_free (self->contact);
   g_free (self->user_agent);
+  g_free (self->transport);
+  g_free (self->instance);
+  g_free (self->earlier);
 
   G_OBJECT_CLASS (ust_phone_parent_class)->finalize (object);
 }
@@ -88,6 +106,12 @@ ust_phone_class_init (UstPhoneClass *klass)
   properties[PROP_USER_AGENT] = g_param_spec_string ("user-agent", NULL, NULL, NULL, flags);
   properties[PROP_EXPIRES_AT] = g_param_spec_int64 ("expires-at", NULL, NULL, 0, G_MAXINT64, 0,
                                                     flags);
+  /* "UDP", "TCP" or "TLS": how the phone registered. */
+  properties[PROP_TRANSPORT] = g_param_spec_string ("transport", NULL, NULL, NULL, flags);
+  /* Its +sip.instance (RFC 5626), or NULL: one phone, however often it moves. */
+  properties[PROP_INSTANCE] = g_param_spec_string ("instance", NULL, NULL, NULL, flags);
+  /* Where it registered from before, newest first ("addr:port (UDP), …"), or NULL. */
+  properties[PROP_EARLIER] = g_param_spec_string ("earlier", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -108,6 +132,9 @@ ust_phone_new_from_binding (const UstBinding *binding)
   self->contact = g_strdup (binding->contact_uri);
   self->user_agent = g_strdup (binding->user_agent);
   self->expires_at = binding->expires_at;
+  self->transport = g_strdup (ust_protocol_to_via (binding->protocol));
+  self->instance = g_strdup (binding->instance);
+  self->earlier = g_strdup (binding->earlier);
   return self;
 }
 
@@ -144,4 +171,25 @@ ust_phone_get_expires_at (UstPhone *self)
 {
   g_return_val_if_fail (UST_IS_PHONE (self), 0);
   return self->expires_at;
+}
+
+const char *
+ust_phone_get_transport (UstPhone *self)
+{
+  g_return_val_if_fail (UST_IS_PHONE (self), NULL);
+  return self->transport;
+}
+
+const char *
+ust_phone_get_instance (UstPhone *self)
+{
+  g_return_val_if_fail (UST_IS_PHONE (self), NULL);
+  return self->instance;
+}
+
+const char *
+ust_phone_get_earlier (UstPhone *self)
+{
+  g_return_val_if_fail (UST_IS_PHONE (self), NULL);
+  return self->earlier;
 }

@@ -16,5 +16,8 @@ const char *ust_phone_get_source      (UstPhone *self);
 const char *ust_phone_get_contact     (UstPhone *self);
 const char *ust_phone_get_user_agent  (UstPhone *self);
 gint64      ust_phone_get_expires_at  (UstPhone *self);  /* wall-clock µs */
+const char *ust_phone_get_transport   (UstPhone *self);
+const char *ust_phone_get_instance    (UstPhone *self);
+const char *ust_phone_get_earlier     (UstPhone *self);
 
 G_END_DECLS

@@ -896,12 +896,14 @@ def test(name):
 
 def call_pair(ctx, srv, uas_scen, uac_scen, callee='bob', caller='alice',
               uas_keys=None, uac_keys=None, register=True, uas_extra=(), uac_extra=(),
-              uas_transport='udp', uac_transport='udp'):
+              uas_transport='udp', uac_transport='udp', uas_port=None):
     """Register both phones, start the callee, run the caller, wait for the callee.
     Each phone registers and talks over its own transport ('udp', 'tcp' or 'tcp-tn')."""
-    pb, pa = ctx.port(), ctx.port()
+    pb, pa = uas_port or ctx.port(), ctx.port()
     if register:
         ctx.register(srv, callee, pb, transport=uas_transport)
+        ctx.register(srv, caller, pa, transport=uac_transport)
+    elif uas_port:                 # the callee registered itself: only the caller here
         ctx.register(srv, caller, pa, transport=uac_transport)
     uas = ctx.start('uas-' + callee, uas_scen, pb, keys=dict({'me': callee}, **(uas_keys or {})),
                     extra=uas_extra, transport=uas_transport)
@@ -1653,6 +1655,51 @@ def t_diary_export(ctx):
     bad = ['%s: %r, expected %r' % (k, row[k], want[k]) for k in CSV_HEADER if row[k] != want[k]]
     if bad:
         fail('CSV export cells differ from the database row:\n  ' + '\n  '.join(bad))
+
+
+# --------------------------------------------------------------------------
+# One phone, one binding (issue 12, RFC 5626 §6, RFC 5627 §3)
+
+@test('sipp-stale-contact')
+def t_stale_contact(ctx):
+    """A phone re-registers from the same socket with another Contact (Linphone Desktop
+    with another adapter's address): the call that follows reaches it once. Two bindings
+    would fork the INVITE twice to one socket; the callee's scenario fails on the second."""
+    srv = ctx.server()
+    pb = ctx.port()
+    ctx.register(srv, 'bob', pb, contact_host='127.0.0.77', label='reg-bob-old')
+    reg = ctx.register(srv, 'bob', pb, label='reg-bob-new')
+    expect_bindings(last_response(reg, 'REGISTER', 200), {(IP, pb): 3600})
+    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml', register=False,
+                         uas_port=pb)
+    if len(requests(uas, 'INVITE')) != 1:
+        fail('bob got %d INVITEs, expected 1' % len(requests(uas, 'INVITE')))
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
+
+
+@test('sipp-stale-contact-instance')
+def t_stale_contact_instance(ctx):
+    """Linphone Android takes a new port on each start and is killed without
+    unregistering: the same +sip.instance from a new port replaces the old binding, so
+    the call goes to the new port only (not forked to a dead one), and the 200 lists one
+    Contact."""
+    srv = ctx.server()
+    dead, pb = ctx.port(), ctx.port()
+    keys = {'me': 'bob', 'contact_host': IP, 'expires': 3600,
+            'instance': 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6'}
+    ctx.run('reg-bob-before', 'register_instance.xml', srv, dead,
+            keys=dict(keys, contact_port=dead))
+    reg = ctx.run('reg-bob-after', 'register_instance.xml', srv, pb,
+                  keys=dict(keys, contact_port=pb))
+    expect_bindings(last_response(reg, 'REGISTER', 200), {(IP, pb): 3600})
+    uas, uac = call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml', register=False,
+                         uas_port=pb)
+    forked = [l for l in srv.out_lines if re.search(r'INVITE .* → 127\.0\.0\.1:%d ' % dead, l)]
+    if forked:
+        fail('the INVITE was also sent to the dead port %d: %r' % (dead, forked))
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
 
 
 # --------------------------------------------------------------------------

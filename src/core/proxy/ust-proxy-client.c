@@ -149,12 +149,28 @@ server_is_open (UstServerTxn *server)
                             || server->state == UST_TXN_PROCEEDING);
 }
 
-/* §16.7 step 6: 6xx beats everything, then the lowest class; the first
- * response of a class is kept. */
+/* §16.7 step 6, which final response the caller gets when every branch
+ * failed: a 6xx beats everything, then the lowest class. Within the 4xx
+ * class, responses the caller's phone can act on come first (401, 407, 415,
+ * 420, 484, as §16.7 step 6 suggests); otherwise the first of a class is
+ * kept. A caller who cancelled gets 487 over any other 4xx: another
+ * branch's 482 or 480 would tell it something that did not happen to its
+ * call (the diary then says "cancelled"). Lower ranks win. */
 static int
-response_rank (guint code)
+response_rank (UstServerTxn *server,
+               guint         code)
 {
-  return code >= 600 ? 0 : (int) (code / 100);
+  if (code >= 600)
+    return 0;
+  if (code >= 400 && code < 500)
+    {
+      if (server->cancelled)
+        return code == 487 ? 40 : 42;
+      if (code == 401 || code == 407 || code == 415 || code == 420 || code == 484)
+        return 41;
+      return 42;
+    }
+  return (int) (code / 100) * 10 + 2;
 }
 
 static void
@@ -212,7 +228,8 @@ branch_final (UstProxy     *self,
   client->server = NULL;
   server->pending--;
 
-  if (server->best_code == 0 || response_rank (code) < response_rank (server->best_code))
+  if (server->best_code == 0
+      || response_rank (server, code) < response_rank (server, server->best_code))
     {
       g_free (server->best);
       server->best = data != NULL ? g_memdup2 (data, len) : NULL;

@@ -473,6 +473,21 @@ caller_is_registered (UstProxy       *self,
   return bindings != NULL;
 }
 
+static gboolean
+supports_outbound (osip_message_t *request)
+{
+  for (int i = 0; ; i++)
+    {
+      osip_header_t *header = NULL;
+
+      if (osip_message_header_get_byname (request, "supported", i, &header) < 0
+          || header == NULL)
+        return FALSE;
+      if (header->hvalue != NULL && strstr (header->hvalue, "outbound") != NULL)
+        return TRUE;
+    }
+}
+
 static void
 handle_register (UstProxy     *self,
                  Incoming     *in,
@@ -490,9 +505,15 @@ handle_register (UstProxy     *self,
     }
   else
     {
-      g_autofree char *extra = contact_lines (in, result.contacts);
+      g_autofree char *contacts = contact_lines (in, result.contacts);
+      g_autofree char *extra = NULL;
 
-      ust_proxy_respond (self, in, server, result.code, result.phrase, extra);
+      /* RFC 5626 §6: a registrar that supports outbound says so when the
+       * phone asked for it (Supported: outbound and a reg-id). */
+      if (result.code == 200 && result.outbound && supports_outbound (in->request))
+        extra = g_strdup_printf ("%sRequire: outbound%s", contacts, in->text->eol);
+      ust_proxy_respond (self, in, server, result.code, result.phrase,
+                         extra != NULL ? extra : contacts);
     }
 
   if (result.code == 200 && ust_proxy_wants_events (self))
@@ -503,6 +524,33 @@ handle_register (UstProxy     *self,
                             result.contacts != NULL ? result.contacts->len : 0);
     }
   ust_register_result_clear (&result);
+}
+
+/* §16.6: a request never goes twice to one place. Two bindings can lead to
+ * the same transport, address and port (a phone that changed its Contact
+ * behind one NAT, bindings kept from an older registrations file): the
+ * phone would get the same request twice on two branches and answer the
+ * second 482 (§8.2.2.2). The newest binding wins (@bindings are newest
+ * first within a q). */
+static gboolean
+leads_to_same_place (GArray     *targets,
+                     UstBinding *binding)
+{
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *target = &g_array_index (targets, Target, i);
+      char host[64], other_host[64];
+      guint port, other_port;
+
+      if (target->protocol != binding->protocol
+          || !ust_address_text_host (target->destination, host, sizeof host, &port, NULL)
+          || !ust_address_text_host (binding->source, other_host, sizeof other_host, &other_port,
+                                     NULL))
+        continue;
+      if (port == other_port && g_strcmp0 (host, other_host) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* §16.5: for our own domain, the targets are the user's live bindings. */
@@ -528,8 +576,11 @@ targets_from_registrar (UstProxy     *self,
   for (guint i = 0; i < bindings->len; i++)
     {
       UstBinding *binding = g_ptr_array_index (bindings, i);
-      Target target = { NULL, g_strdup (binding->contact_uri), UST_PROTOCOL_UDP, 0 };
+      Target target = { NULL, NULL, UST_PROTOCOL_UDP, 0 };
 
+      if (leads_to_same_place (targets, binding))
+        continue;
+      target.uri = g_strdup (binding->contact_uri);
       target_from_binding (&target, binding);
       g_array_append_val (targets, target);
     }

@@ -12,7 +12,7 @@
 #include "ust-binding-store.h"
 #include "ust-address-text.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS users ("
@@ -28,7 +28,14 @@ static const char schema_sql[] =
   "  registered INTEGER,"
   "  q REAL,"
   "  user_agent TEXT,"
+  "  instance TEXT,"
+  "  reg_id INTEGER,"
   "  PRIMARY KEY (aor, contact));";
+
+/* Version 1 had no instance and reg-id (RFC 5626). */
+static const char upgrade_1_sql[] =
+  "ALTER TABLE bindings ADD COLUMN instance TEXT;"
+  "ALTER TABLE bindings ADD COLUMN reg_id INTEGER;";
 
 typedef enum {
   OP_PUT,
@@ -58,8 +65,8 @@ struct _UstBindingStore {
 
 static const char *const op_sql[OP_STOP] = {
   [OP_PUT] = "INSERT OR REPLACE INTO bindings (aor, contact, contact_key, source, call_id, "
-             "cseq, expires, registered, q, user_agent) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             "cseq, expires, registered, q, user_agent, instance, reg_id) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
   [OP_REMOVE] = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
   [OP_USER] = "INSERT OR IGNORE INTO users (aor) VALUES (?1)",
 };
@@ -121,6 +128,8 @@ apply (UstBindingStore *self,
       sqlite3_bind_int64 (statement, 8, op->binding->registered_at);
       sqlite3_bind_double (statement, 9, op->binding->q);
       sqlite3_bind_text (statement, 10, op->binding->user_agent, -1, SQLITE_STATIC);
+      sqlite3_bind_text (statement, 11, op->binding->instance, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (statement, 12, op->binding->reg_id);
       break;
     case OP_REMOVE:
       sqlite3_bind_text (statement, 1, op->aor, -1, SQLITE_STATIC);
@@ -200,6 +209,8 @@ binding_from_row (sqlite3_stmt *row,
   binding->registered_at = sqlite3_column_int64 (row, 7);
   binding->q = sqlite3_column_double (row, 8);
   binding->user_agent = g_strdup ((const char *) sqlite3_column_text (row, 9));
+  binding->instance = g_strdup ((const char *) sqlite3_column_text (row, 10));
+  binding->reg_id = (guint) sqlite3_column_int64 (row, 11);
   return binding;
 }
 
@@ -222,7 +233,8 @@ load (UstBindingStore *self,
 
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT aor, contact, contact_key, source, call_id, cseq, expires, "
-                          "registered, q, user_agent FROM bindings", -1, &statement,
+                          "registered, q, user_agent, instance, reg_id FROM bindings", -1,
+                          &statement,
                           NULL) != SQLITE_OK)
     return FALSE;
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
@@ -260,8 +272,10 @@ prepare_schema (UstBindingStore *self)
 
   if (version > SCHEMA_VERSION)
     return FALSE;
+  if (version == 1 && sqlite3_exec (self->db, upgrade_1_sql, NULL, NULL, NULL) != SQLITE_OK)
+    return FALSE;
   return sqlite3_exec (self->db, schema_sql, NULL, NULL, NULL) == SQLITE_OK
-         && sqlite3_exec (self->db, "PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK;
+         && sqlite3_exec (self->db, "PRAGMA user_version = 2", NULL, NULL, NULL) == SQLITE_OK;
 }
 
 /* Opens (or creates) the store and returns what it holds: the known user

@@ -73,6 +73,8 @@ ust_binding_unref (UstBinding *self)
   g_free (self->contact_key);
   g_clear_object (&self->source);
   g_free (self->source_text);
+  g_free (self->instance);
+  g_free (self->earlier);
   g_free (self->call_id);
   g_free (self->user_agent);
   g_free (self);

@@ -27,6 +27,11 @@ typedef struct {
   gint64          registered_at;
   char           *user_agent;
   double          q;
+  char           *instance;     /* +sip.instance (RFC 5626 §4.1): the phone, whatever its
+                                 * Contact; NULL when it sent none */
+  guint           reg_id;       /* reg-id (RFC 5626 §4.2), 0 when none */
+  char           *earlier;      /* where this phone registered from before, newest first,
+                                 * "addr:port (UDP), …" (for the window's details), or NULL */
   /*< private >*/
   gatomicrefcount ref_count;
   gpointer        expiry_iter;

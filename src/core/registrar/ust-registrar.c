@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ust-address-text.h"
 #include "ust-binding-store.h"
 #include "ust-registrar.h"
 #include "ust-sip.h"
@@ -295,6 +296,8 @@ typedef struct {
   char   *key;
   guint   expires;
   double  q;
+  char   *instance;
+  guint   reg_id;
 } ContactRequest;
 
 static void
@@ -302,6 +305,25 @@ contact_request_clear (ContactRequest *contact)
 {
   g_free (contact->uri);
   g_free (contact->key);
+  g_free (contact->instance);
+}
+
+/* +sip.instance="<urn:uuid:…>" without its quotes (RFC 5626 §4.1). */
+static char *
+instance_of (osip_contact_t *contact)
+{
+  osip_generic_param_t *param = NULL;
+  const char *value;
+  gsize len;
+
+  if (osip_contact_param_get_byname (contact, "+sip.instance", &param) < 0 || param == NULL
+      || param->gvalue == NULL)
+    return NULL;
+  value = param->gvalue;
+  len = strlen (value);
+  if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+    return g_strndup (value + 1, len - 2);
+  return g_strdup (value);
 }
 
 static gboolean
@@ -432,9 +454,69 @@ collect_contacts (UstRegistrar      *self,
         entry.q = g_ascii_strtod (param->gvalue, NULL);
       entry.uri = ust_sip_uri_to_string (contact->url);
       entry.key = ust_contact_key (contact->url->host, ust_sip_uri_port (contact->url));
+      entry.instance = instance_of (contact);
+      if (osip_contact_param_get_byname (contact, "reg-id", &param) >= 0 && param != NULL)
+        {
+          guint64 reg_id;
+
+          if (!ust_sip_parse_uint (param->gvalue, G_MAXUINT32, &reg_id) || reg_id == 0)
+            {
+              contact_request_clear (&entry);
+              return fail (result, 400, "Bad reg-id parameter in Contact");
+            }
+          entry.reg_id = (guint) reg_id;
+          result->outbound = TRUE;
+        }
       g_array_append_val (contacts, entry);
     }
   return TRUE;
+}
+
+#define EARLIER_MAX 4
+
+/* RFC 5626 §6 and RFC 5627 §3: a Contact with +sip.instance (and reg-id)
+ * is the same phone as a binding with the same ones, whatever its URI.
+ * Without an instance, one socket is one phone: a REGISTER from the flow
+ * (transport, address and port) of a binding of the same AOR replaces it
+ * (Linphone re-registering with another adapter's address, or with a new
+ * port after a restart, leaves no stale binding to fork calls to). */
+static gboolean
+same_phone (UstBinding           *binding,
+            const ContactRequest *entry,
+            const char           *source_text,
+            UstProtocol           protocol)
+{
+  if (entry->instance != NULL)
+    return binding->instance != NULL && g_str_equal (binding->instance, entry->instance)
+           && binding->reg_id == entry->reg_id;
+  return binding->protocol == protocol && g_strcmp0 (binding->source_text, source_text) == 0;
+}
+
+/* "where it was before", newest first, for the window's details. */
+static void
+remember_earlier (GString    *earlier,
+                  UstBinding *old,
+                  const char *new_source)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *here = g_strdup_printf ("%s (%s)", old->source_text,
+                                           ust_protocol_to_via (old->protocol));
+  guint n = 0;
+
+  if (g_strcmp0 (old->source_text, new_source) != 0 && strstr (earlier->str, here) == NULL)
+    {
+      g_string_append_printf (earlier, "%s%s", earlier->len > 0 ? ", " : "", here);
+      n++;
+    }
+  if (old->earlier == NULL)
+    return;
+  parts = g_strsplit (old->earlier, ", ", -1);
+  for (guint i = 0; parts[i] != NULL && n < EARLIER_MAX; i++)
+    if (strstr (earlier->str, parts[i]) == NULL)
+      {
+        g_string_append_printf (earlier, "%s%s", earlier->len > 0 ? ", " : "", parts[i]);
+        n++;
+      }
 }
 
 static void
@@ -446,14 +528,30 @@ apply_contact (UstRegistrar   *self,
                UstProtocol     protocol,
                guint64         connection,
                const char     *call_id,
-               guint32         cseq)
+               guint32         cseq,
+               GPtrArray      *fresh)
 {
-  int index = find_binding (record, entry->uri);
+  g_autofree char *source_text = ust_address_text_format (source);
+  g_autoptr(GString) earlier = g_string_new (NULL);
   gint64 now = g_get_real_time ();
   UstBinding *binding;
 
-  if (index >= 0)
-    remove_binding_at (self, record, (guint) index);
+  /* The same Contact URI is the same binding (§10.3 step 7); a new binding
+   * of the same phone (above) replaces the phone's old one, while removing
+   * one Contact (expires 0) removes that one only. Bindings this REGISTER
+   * made stay: a phone may register several Contacts at once. */
+  for (guint i = record->bindings->len; i > 0; i--)
+    {
+      UstBinding *old = g_ptr_array_index (record->bindings, i - 1);
+
+      if (g_ptr_array_find (fresh, old, NULL))
+        continue;
+      if (g_ascii_strcasecmp (old->contact_uri, entry->uri) != 0
+          && (entry->expires == 0 || !same_phone (old, entry, source_text, protocol)))
+        continue;
+      remember_earlier (earlier, old, source_text);
+      remove_binding_at (self, record, i - 1);
+    }
   if (entry->expires == 0)
     return;
 
@@ -468,7 +566,11 @@ apply_contact (UstRegistrar   *self,
   binding->registered_at = now;
   binding->expires_at = now + (gint64) entry->expires * G_USEC_PER_SEC;
   binding->user_agent = g_strdup (ust_sip_header_value (request, "user-agent"));
+  binding->instance = g_strdup (entry->instance);
+  binding->reg_id = entry->reg_id;
+  binding->earlier = earlier->len > 0 ? g_strdup (earlier->str) : NULL;
   g_ptr_array_add (record->bindings, binding);
+  g_ptr_array_add (fresh, binding);
   index_binding (self, binding);
   store_put (self, binding);
 }
@@ -540,10 +642,12 @@ ust_registrar_handle_register (UstRegistrar      *self,
     }
   else if (contacts->len > 0)
     {
+      g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
+
       record = ensure_record (self, aor);
       for (guint i = 0; i < contacts->len; i++)
         apply_contact (self, record, &g_array_index (contacts, ContactRequest, i), request,
-                       source, protocol, connection, call_id, (guint32) cseq);
+                       source, protocol, connection, call_id, (guint32) cseq, fresh);
     }
   else if (record == NULL)
     {

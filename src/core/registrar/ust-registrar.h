@@ -23,6 +23,7 @@ typedef struct {
   const char *phrase;       /* a phrase naming the problem, or NULL for the standard one */
   guint       min_expires;  /* for 423 */
   GPtrArray  *contacts;     /* for 200: "<uri>;expires=N", one per live binding */
+  gboolean    outbound;     /* a Contact had reg-id: answer with Require: outbound */
 } UstRegisterResult;
 
 UstRegistrar *ust_registrar_new                (const char        *store_path);
