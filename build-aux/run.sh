@@ -6,8 +6,9 @@
 #   build-aux/run.sh [PROGRAM-ARGS...]
 #
 # Installs what is missing, builds into build/, then starts the exchange: the window
-# (build/src/ustredna) when it has been built, otherwise the headless server listening on
-# this machine's LAN address, port 5060. Extra arguments go to the program.
+# (build/src/ustredna) when there is a display to show it on, otherwise (a lab server over
+# SSH, a console) the headless server listening on this machine's LAN address, port 5060,
+# saying so in one line. Extra arguments go to the program.
 
 set -euo pipefail
 
@@ -23,8 +24,12 @@ else
 fi
 meson compile -C build
 
-if [ -x build/src/ustredna ]; then
+if [ -x build/src/ustredna ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
   exec build/src/ustredna "$@"
+fi
+if [ -x build/src/ustredna ]; then
+  echo "run.sh: no display here (DISPLAY and WAYLAND_DISPLAY are unset), so the exchange runs" \
+    "without its window."
 fi
 
 # The first non-loopback IPv4 address: the source address the kernel would pick for a route
@@ -52,7 +57,8 @@ done
 if [ "$has_listen" = 0 ]; then
   addr=$(lan_address)
   listen=(--listen "$addr:5060")
-  echo "run.sh: starting the exchange on $addr:5060; point the softphones at $addr (UDP 5060)."
+  echo "run.sh: starting the exchange on $addr; point the softphones at $addr (UDP or TCP" \
+    "port 5060, TLS 5061)."
 fi
 
 exec build/src/ustredna-server "${listen[@]}" "$@"

@@ -1729,6 +1729,10 @@ def main():
         ap.error('unknown test(s): %s (see --list)' % ', '.join(unknown))
     args.baresip = args.baresip or shutil.which('baresip')
     if not args.baresip or not os.access(args.baresip, os.X_OK) or not os.path.isdir(MODULE_PATH):
+        if os.environ.get('UST_TEST_REQUIRE_ALL') == '1':
+            print('FAIL: baresip is not installed (no baresip in PATH or no %s), although '
+                  'build-aux/install-deps.sh installs it' % MODULE_PATH)
+            return EXIT_FAIL
         print('SKIP: baresip is not installed (no baresip in PATH or no %s); '
               'build-aux/install-deps.sh installs it' % MODULE_PATH)
         return EXIT_SKIP

@@ -236,12 +236,10 @@ def main():
         ap.error('name a test (see --list)')
     args.sipp = args.sipp or shutil.which('sipp')
     if not args.sipp or not os.access(args.sipp, os.X_OK):
-        print('SKIP: sipp is not installed (not found in PATH)')
-        return st.EXIT_SKIP
+        return st.skip_or_fail('sipp is not installed (not found in PATH)')
     args.tshark = args.tshark or shutil.which('tshark')
     if not args.tshark or not os.access(args.tshark, os.X_OK):
-        print('SKIP: tshark is not installed (not found in PATH)')
-        return st.EXIT_SKIP
+        return st.skip_or_fail('tshark is not installed (not found in PATH)')
     if not args.server or not os.access(args.server, os.X_OK):
         st.write_err('FAIL: --server must name the ustredna-server executable\n')
         return st.EXIT_FAIL
