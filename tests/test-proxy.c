@@ -708,6 +708,32 @@ test_diary_text_not_utf8 (Fixture       *fixture,
   ust_proxy_set_call_tracker (fixture->proxy, NULL);
 }
 
+/* Issue 17, RFC 3261 §16.3 step 4 / §16.6: a Route that points at the
+ * exchange itself in a way it does not take off (a user part in it) would
+ * send the request round to the exchange: it is refused at once with 482,
+ * never sent to ourselves. */
+static void
+test_route_to_self_refused (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *request = expand (fixture,
+    "MESSAGE sip:bob@192.0.2.99 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKself1;rport\r\n"
+    "Route: <sip:loop@127.0.0.1:PROXY;lr>\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@192.0.2.99>\r\n"
+    "Call-ID: self-1\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *answer = NULL;
+  UstProxyStats stats;
+
+  ust_test_phone_send (&fixture->alice, request);
+  answer = ust_test_phone_receive (&fixture->alice, 2000, NULL);
+  g_assert_nonnull (answer);
+  g_assert_true (g_str_has_prefix (answer, "SIP/2.0 482 "));
+  ust_test_spin (100);
+  ust_proxy_get_stats (fixture->proxy, &stats);
+  g_assert_cmpuint (stats.requests_forwarded, ==, 0);
+}
+
 /* Registers @user from @phone with @contact_params after the Contact URI
  * (e.g. an instance) and @extra headers; returns the 200. */
 static char *
@@ -900,6 +926,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/ust/proxy/torture", Fixture, NULL, fixture_set_up, test_torture,
               fixture_tear_down);
+  g_test_add ("/ust/proxy/route-to-self-refused", Fixture, NULL, fixture_set_up,
+              test_route_to_self_refused, fixture_tear_down);
   g_test_add ("/ust/proxy/one-branch-per-destination", Fixture, NULL, fixture_set_up,
               test_one_branch_per_destination, fixture_tear_down);
   g_test_add ("/ust/proxy/cancelled-caller-gets-487", Fixture, NULL, fixture_set_up,

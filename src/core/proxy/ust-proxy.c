@@ -149,6 +149,20 @@ target_from_binding (Target     *target,
   target->connection = binding->connection;
 }
 
+/* One of our own sockets: a request sent there would come straight back
+ * (§16.3 step 4 would catch it one lap later; it is refused before). */
+static gboolean
+destination_is_ours (UstProxy *self,
+                     Target   *target)
+{
+  char host[64];
+  guint port;
+
+  return target->destination != NULL
+         && ust_address_text_host (target->destination, host, sizeof host, &port, NULL)
+         && ust_proxy_is_our_port (self, port) && ust_proxy_host_is_ours (self, host);
+}
+
 /* Where to send a request for @uri (a Route or the Request-URI): a
  * registered phone as above; anything else must be an IP address, as there
  * is no DNS here, reached by the URI's transport (§19.1.2). */
@@ -582,7 +596,20 @@ targets_from_registrar (UstProxy     *self,
         continue;
       target.uri = g_strdup (binding->contact_uri);
       target_from_binding (&target, binding);
+      if (destination_is_ours (self, &target))
+        {
+          /* A binding that leads back to us (registered by a third party
+           * with our own address): never a branch. */
+          target_clear (&target);
+          continue;
+        }
       g_array_append_val (targets, target);
+    }
+  if (targets->len == 0)
+    {
+      ust_proxy_respond (self, in, server, 482, "Loop: the request would come back to the exchange",
+                         NULL);
+      return FALSE;
     }
   return TRUE;
 }
@@ -656,6 +683,13 @@ route_request (UstProxy     *self,
       ust_proxy_respond (self, in, server, 404, "Unknown domain", NULL);
       return FALSE;
     }
+  if (destination_is_ours (self, &target))
+    {
+      target_clear (&target);
+      ust_proxy_respond (self, in, server, 482, "Loop: the request would come back to the exchange",
+                         NULL);
+      return FALSE;
+    }
   g_array_append_val (targets, target);
   return TRUE;
 }
@@ -713,7 +747,7 @@ handle_ack (UstProxy *self,
         target_from_binding (&target, g_ptr_array_index (bindings, 0));
     }
 
-  if (target.destination != NULL)
+  if (target.destination != NULL && !destination_is_ours (self, &target))
     forward_stateless (self, in, &target);
 }
 
@@ -752,7 +786,10 @@ handle_cancel (UstProxy     *self,
     next_hop (self, route->url, &target);
   else if (!uri_is_ours (self, in->request->req_uri))
     next_hop (self, in->request->req_uri, &target);
-  if (target.destination != NULL)
+  if (target.destination != NULL && destination_is_ours (self, &target))
+    ust_proxy_respond (self, in, NULL, 482, "Loop: the request would come back to the exchange",
+                       NULL);
+  else if (target.destination != NULL)
     forward_stateless (self, in, &target);
   else
     ust_proxy_respond (self, in, NULL, 481, "No such call", NULL);
