@@ -629,3 +629,64 @@ ust_sip_mentions_video (osip_message_t *message)
     return FALSE;
   return g_strstr_len (body->body, (gssize) body->length, "m=video") != NULL;
 }
+
+typedef int (*HeaderParser) (void *header, const char *value);
+
+typedef struct {
+  const char  *name;
+  char         compact;
+  const char  *problem;
+  int        (*init) (void **header);
+  HeaderParser parse;
+  void       (*free) (void *header);
+} HeaderCheck;
+
+#define CHECK(Name, compact, problem, type)                                             \
+  { Name, compact, problem, (int (*) (void **)) osip_##type##_init,                     \
+    (HeaderParser) osip_##type##_parse, (void (*) (void *)) osip_##type##_free }
+
+/* The header fields whose syntax matters to a proxy, with the phrase that
+ * names the problem (RFC 3261 §8.2, §16.3: a 400 says what is wrong). */
+static const HeaderCheck header_checks[] = {
+  CHECK ("Via", 'v', "Bad Via header", via),
+  CHECK ("From", 'f', "Bad From header", from),
+  CHECK ("To", 't', "Bad To header", to),
+  CHECK ("Call-ID", 'i', "Bad Call-ID header", call_id),
+  CHECK ("CSeq", '\0', "Bad CSeq header", cseq),
+  CHECK ("Contact", 'm', "Bad Contact header", contact),
+  CHECK ("Content-Type", 'c', "Bad Content-Type header", content_type),
+  CHECK ("Route", '\0', "Bad Route header", route),
+  CHECK ("Record-Route", '\0', "Bad Record-Route header", record_route),
+};
+
+/* Why libosip2 refused a message, as a reason phrase: the first header
+ * field it cannot read, else the start line, else in general terms. Each
+ * value is tried on its own with libosip2's parser for that header. */
+const char *
+ust_sip_diagnose (const UstSipText *text)
+{
+  UstSipField field;
+  gsize position = 0;
+
+  while (ust_sip_text_next_field (text, &position, &field))
+    for (guint i = 0; i < G_N_ELEMENTS (header_checks); i++)
+      {
+        const HeaderCheck *check = &header_checks[i];
+        g_autofree char *value = NULL;
+        void *header = NULL;
+        int rc;
+
+        if (!ust_sip_text_field_is (text, &field, check->name, check->compact))
+          continue;
+        value = g_strndup (text->data + field.value_start, field.value_end - field.value_start);
+        if (check->init (&header) != 0)
+          return "Malformed message";
+        rc = check->parse (header, value);
+        check->free (header);
+        if (rc != 0)
+          return check->problem;
+      }
+  if (memchr (text->data, '\0', text->headers_end) != NULL)
+    return "NUL byte in the header section";
+  return "Malformed request line or header section";
+}

@@ -38,6 +38,7 @@ osip_message_t *ust_sip_parse_text             (const UstSipText *text,
 osip_message_t *ust_sip_parse_head             (const UstSipText *text,
                                                 GError          **error);
 gsize           ust_sip_content_length         (const UstSipText *text);
+const char     *ust_sip_diagnose               (const UstSipText *text);
 char           *ust_sip_to_string              (osip_message_t  *message,
                                                 gsize           *len,
                                                 GError         **error);
