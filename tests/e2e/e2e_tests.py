@@ -419,10 +419,12 @@ class Phone:
 
     def __init__(self, ctx, srv, user, ip, register=True, regint=600, video=False, max_calls=4,
                  domain_with_port=False, display_name=None, label=None, exchange=None,
-                 transport='udp'):
+                 transport='udp', port=None, wait_register=True):
         # exchange: where the phone sends to ("IP:PORT"), when not srv.addr
         # transport 'tcp' or 'tls': the account is <sip:USER@127.0.0.1:PORT;transport=T>
-        # with the exchange's TCP or TLS port as the domain's port (no outbound proxy)
+        # with the exchange's TCP or TLS port as the domain's port (no outbound proxy),
+        # or port (a phone set up with the wrong port)
+        # wait_register: with register, wait until it has registered
         self.ctx = ctx
         self.srv = srv
         self.user = user                # the SIP user name it registers
@@ -432,7 +434,7 @@ class Phone:
         if transport == 'udp':
             self.aor = 'sip:%s@%s' % (user, srv.addr if domain_with_port else DOM)
         else:
-            port = srv.tcp_port if transport == 'tcp' else srv.tls_port
+            port = port or (srv.tcp_port if transport == 'tcp' else srv.tls_port)
             check(port, 'the exchange does not listen on %s' % transport)
             self.exchange_hostport = '%s:%d' % (EXCHANGE_IP, port)
             self.aor = 'sip:%s@%s' % (user, self.exchange_hostport)
@@ -488,7 +490,7 @@ class Phone:
             fail('baresip for %s could not bind its ports after %d attempts' % (self.name, ATTEMPTS))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        if register:
+        if register and wait_register:
             self.wait_registered()
 
     def _connect(self):
@@ -767,11 +769,11 @@ LINPHONEC_RC = """\
 [sip]
 sip_port={udp_port}
 sip_tcp_port={tcp_port}
-sip_tls_port=0
+sip_tls_port={tls_port}
 default_proxy=0
 register_only_when_network_is_up=0
-verify_server_certs=0
-verify_server_cn=0
+verify_server_certs={verify}
+verify_server_cn={verify}
 bind_address={ip}
 guess_hostname=0
 [proxy_0]
@@ -871,7 +873,10 @@ class Linphonec:
 
     ua_word = 'linphone'
 
-    def __init__(self, ctx, srv, user, ip, transport='udp', label=None):
+    def __init__(self, ctx, srv, user, ip, transport='udp', label=None, verify_certs=False, register=True):
+        # verify_certs: check the exchange's TLS certificate, as Linphone does by default
+        # (verify_server_certs=1); the tests turn it off, as the setup code would.
+        # register: wait until it has registered
         if not ctx.linphonec_path:
             fail('this test needs linphonec (Debian package linphone-cli, installed by '
                  'build-aux/install-deps.sh), and it is not installed')
@@ -905,7 +910,8 @@ class Linphonec:
                     ip=ip, user=user, dom=DOM, exchange=self.exchange_hostport, transport=transport,
                     udp_port=self.sip_port if transport == 'udp' else 0,
                     tcp_port=self.sip_port if transport == 'tcp' else 0,
-                    rtp_port=self.rtp_port, video_rtp_port=video))
+                    tls_port=self.sip_port if transport == 'tls' else 0,
+                    rtp_port=self.rtp_port, video_rtp_port=video, verify=int(verify_certs)))
             self.cmd = [ctx.linphonec_path, '-c', self.rc_path, '-d', '6', '-l', self.log_path]
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, cwd=self.dir)
@@ -932,7 +938,8 @@ class Linphonec:
         self.wait_for(r'Using wav files instead of soundcard', since=mark, timeout=COMMAND_WAIT,
                       what='that it uses WAV files instead of a sound card')
         self.send('play %s' % os.path.join(self.dir, 'tone.wav'))
-        self.wait_registered()
+        if register:
+            self.wait_registered()
 
     def _read(self):
         fd = self.proc.stdout.fileno()
@@ -1012,18 +1019,24 @@ class Linphonec:
         if m:
             fail('%s: linphonec unexpectedly printed %r' % (self.name, m.group(0)))
 
+    def registration(self):
+        """What "status register" says: 'registered, identity=…', 'registered=-1'
+        (in progress), 'registered=0' (none), or None when it does not answer."""
+        mark = self.mark()
+        self.send('status register')
+        m = self.wait_for(r'registered(=-?\d+|, identity=\S+)', since=mark, timeout=2, what=None)
+        return m.group(0) if m else None
+
     def wait_registered(self):
         deadline = time.monotonic() + REGISTER_WAIT
         want = r'registered, identity=%s\b' % re.escape(self.aor)
         while True:
-            mark = self.mark()
-            self.send('status register')
-            m = self.wait_for(r'registered(=-?\d+|, identity=\S+)', since=mark, timeout=2, what=None)
-            if m and re.match(want, m.group(0)):
+            m = self.registration()
+            if m and re.match(want, m):
                 return
             if time.monotonic() > deadline:
                 fail('%s (linphonec) did not register within %d s; "status register" says %r'
-                     % (self.name, REGISTER_WAIT, m.group(0) if m else None))
+                     % (self.name, REGISTER_WAIT, m))
             time.sleep(0.2)
 
     def call(self, uri):
@@ -2383,6 +2396,69 @@ def test_linphonec_udp_call(ctx):
                     'carol unregistering when linphonec quits')
 
 
+def test_linphonec_tls_call(ctx):
+    """#15: Linphone picks TLS by default.  linphonec registered over TLS to the
+    exchange's TLS port (its certificate check turned off, as the exchange's setup
+    code would) and a baresip on UDP call each other both ways, each side hanging
+    up; requests reach linphonec over its own TLS connection; the diary says "(TLS)"."""
+    srv = ctx.server()
+    l = ctx.linphonec(srv, 'carol', transport='tls')
+    b = ctx.phone(srv, 'bob')
+    expect_linphonec_registered(srv, l)
+    linphonec_calls_both_ways(ctx, srv, l, b)
+
+
+def test_linphonec_tls_untrusted(ctx):
+    """#15: linphonec on TLS with Linphone's default verify_server_certs=1 does not
+    trust the exchange's self-signed certificate and breaks off the handshake, again
+    and again.  It never registers, and the exchange prints the transport doctor's
+    line naming the phone's address once (not once per attempt)."""
+    srv = ctx.server()
+    l = ctx.linphonec(srv, 'carol', transport='tls', verify_certs=True, register=False)
+    doctor = r'^127\.0\.0\.1 broke off the TLS handshake\b.*\bcertificate\b'
+    srv.wait_stdout(doctor, 'the transport doctor\'s line about a phone that does not trust the certificate',
+                    timeout=REGISTER_WAIT)
+    # linphonec retries at once; wait until it has tried at least twice
+    deadline = time.monotonic() + REGISTER_WAIT
+    while len(re.findall(r'SSL handshake failed', l.log_text())) < 2:
+        check(time.monotonic() < deadline, '%s: linphonec did not retry its TLS handshake within %d s'
+              % (l.name, REGISTER_WAIT))
+        time.sleep(0.2)
+    time.sleep(0.5)                 # the exchange's stdout is flushed every 250 ms
+    state = l.registration()
+    check(state is not None and not state.startswith('registered,'),
+          '%s: linphonec says %r with an untrusted certificate' % (l.name, state))
+    check(not srv.stdout_lines(r'REGISTER carol'), 'the exchange got a REGISTER from carol: %s'
+          % srv.stdout_lines(r'REGISTER carol'))
+    lines = srv.stdout_lines(doctor)
+    check(len(lines) == 1, 'the transport doctor printed %d lines for one phone, expected one: %s'
+          % (len(lines), lines))
+
+
+def test_tls_wrong_port(ctx):
+    """#15: two phones set up with the wrong port for their transport: alice's account
+    says TLS with the exchange's UDP/TCP port, bob's says TCP with its TLS port.
+    Neither registers; the exchange prints one transport doctor line for each,
+    naming the address and the ports to use."""
+    srv = ctx.server()
+    a = ctx.phone(srv, 'alice', transport='tls', port=srv.port, wait_register=False)
+    b = ctx.phone(srv, 'bob', transport='tcp', port=srv.tls_port, wait_register=False)
+    tls_on_tcp = r'^127\.0\.0\.1 tried TLS on port %d\b.*\b%d\b' % (srv.port, srv.tls_port)
+    plain_on_tls = r'^127\.0\.0\.1 sent plain SIP to the TLS port %d\b.*\b%d\b' % (srv.tls_port, srv.port)
+    srv.wait_stdout(tls_on_tcp, 'the doctor\'s line about TLS on the UDP/TCP port', timeout=REGISTER_WAIT)
+    srv.wait_stdout(plain_on_tls, 'the doctor\'s line about plain SIP on the TLS port', timeout=REGISTER_WAIT)
+    for p in (a, b):
+        info = p.command('reginfo')
+        check(not re.search(r'%s\s+OK\b' % re.escape(p.aor), info),
+              '%s registered with the wrong port: %r' % (p.name, info))
+    check(not srv.stdout_lines(r'REGISTER (alice|bob)'), 'the exchange took a REGISTER: %s'
+          % srv.stdout_lines(r'REGISTER (alice|bob)'))
+    time.sleep(0.5)
+    for pat in (tls_on_tcp, plain_on_tls):
+        check(len(srv.stdout_lines(pat)) == 1, 'the doctor printed %r %d times'
+              % (pat, len(srv.stdout_lines(pat))))
+
+
 def read_binary(path):
     try:
         with open(path, 'rb') as f:
@@ -2426,6 +2502,9 @@ TESTS = [
     ('e2e-tls-to-udp-call', test_tls_to_udp_call, 120),
     ('e2e-linphonec-tcp-register-call', test_linphonec_tcp_register_call, 150),
     ('e2e-linphonec-udp-call', test_linphonec_udp_call, 150),
+    ('e2e-linphonec-tls-call', test_linphonec_tls_call, 150),
+    ('e2e-linphonec-tls-untrusted', test_linphonec_tls_untrusted, 120),
+    ('e2e-tls-wrong-port', test_tls_wrong_port, 120),
 ]
 
 
