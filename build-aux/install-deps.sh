@@ -23,6 +23,7 @@ packages=(
   sip-tester   # sipp, for the SIP scenario tests
   tshark       # reads the --pcap captures back in the capture tests
   baresip      # real softphones for the end-to-end tests (tests/e2e)
+  linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py
   xvfb         # xvfb-run gives the GUI tests a display
   xauth        # needed by xvfb-run

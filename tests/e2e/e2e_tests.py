@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""End-to-end tests: real baresip softphones calling each other through
-ustredna-server on loopback.
+"""End-to-end tests: real softphones (baresip, and linphonec from Debian's
+linphone-cli) calling each other through ustredna-server on loopback, over
+UDP, TCP and TLS.
 
 Usage:
     e2e_tests.py --server PATH/ustredna-server TESTNAME [TESTNAME...]
@@ -20,6 +21,12 @@ module (netstring-framed JSON commands; the phone answers and sends its call
 events on the same connection), and checks what the phones report and what
 the exchange wrote in its call diary (calls.db, calls.txt).
 
+Phones on TCP or TLS have the account <sip:USER@127.0.0.1:PORT;transport=tcp|tls>
+with the exchange's TCP port (its UDP port) or TLS port, read from its
+"Listening on tcp/tls" lines.  linphonec (the liblinphone of Linphone Desktop and
+Android) gets a private rc file in its own folder and is driven on its stdin;
+see the Linphonec class.
+
 Every wait is bounded.  The test stops the processes it started, by their PID
 only: a phone gets "quit" on its control connection (it unregisters), then
 SIGTERM, then SIGKILL; the exchange gets SIGTERM and must exit 0.
@@ -29,6 +36,7 @@ temporary directory is kept.
 
 Exit status: 0 pass, 1 fail, 77 skip (baresip is not installed; also the
 attended-transfer test when baresip lacks attended transfer, with the reason).
+A linphonec test without linphonec fails: build-aux/install-deps.sh installs it.
 Only the Python standard library is used.  All traffic stays on loopback.
 """
 
@@ -174,6 +182,54 @@ class Server:
                  '(exit status %s)' % (first, self.proc.poll()))
         self.port = int(m.group(1))
         self.addr = '%s:%d' % (EXCHANGE_IP, self.port)
+        self._stream_ports(listen, suffix, extra)
+
+    def _stream_ports(self, listen, suffix, extra):
+        """The "Listening on tcp/tls" lines that follow the UDP one (printed with it, in
+        one flush): self.tcp_port, self.tls_port and self.tls_fingerprint, None for a
+        transport not asked for."""
+        self.tcp_port = self.tls_port = self.tls_fingerprint = None
+        self.tls_problem = None     # why there is no TLS, in the exchange's words
+        wanted = ['tcp', 'tls']
+        extra = list(extra)
+        if '--transport' in extra:
+            wanted = [t for t in extra[extra.index('--transport') + 1].split(',') if t != 'udp']
+        pats = {'tcp': re.compile(r'Listening on tcp %s:(\d+)%s$' % (re.escape(listen), suffix)),
+                'tls': re.compile(r'Listening on tls %s:(\d+)%s \(certificate SHA-256 ([0-9A-F:]+)\)$'
+                                  % (re.escape(listen), suffix))}
+        deadline = time.monotonic() + SERVER_START_WAIT
+        while True:
+            found = {}
+            lines = [l.rstrip('\r\n') for l in list(self.out_lines)]
+            for line in lines:
+                for t in wanted:
+                    m = pats[t].match(line)
+                    if m:
+                        found[t] = m
+            if len(found) == len(wanted):
+                break
+            # Where TLS cannot start (no TLS backend) the exchange says why in one line
+            # after its "Listening on" lines, and serves UDP and TCP: tests that need TLS
+            # fail with that sentence, the others run.
+            last = max(i for i, l in enumerate(lines) if l.startswith('Listening on '))
+            if 'tls' in wanted and 'tls' not in found and ('tcp' in found or 'tcp' not in wanted) \
+                    and len(lines) > last + 1:
+                self.tls_problem = lines[last + 1]
+                wanted.remove('tls')
+                continue
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                fail('the exchange (%s) printed no "Listening on %s" line within %d s; its output: %r'
+                     % (' '.join(self.cmd), ' / '.join(t for t in wanted if t not in found),
+                        SERVER_START_WAIT, ''.join(self.out_lines)))
+            time.sleep(0.02)
+        if 'tcp' in found:
+            self.tcp_port = int(found['tcp'].group(1))
+            check(self.tcp_port == self.port,
+                  'the exchange listens on tcp port %d, not on its udp port %d' % (self.tcp_port, self.port))
+        if 'tls' in found:
+            self.tls_port = int(found['tls'].group(1))
+            self.tls_fingerprint = found['tls'].group(2)
+            check(self.tls_port != self.port, 'the exchange\'s tls port is its udp/tcp port %d' % self.port)
 
     def _read(self, stream, sink, signal_first):
         for raw in iter(stream.readline, b''):
@@ -370,15 +426,30 @@ MODULE_PATH = '/usr/lib/baresip/modules'
 class Phone:
     """One baresip process, driven over ctrl_tcp."""
 
+    ua_word = 'baresip'         # in its User-Agent header (the diary's caller_ua/callee_ua)
+
     def __init__(self, ctx, srv, user, ip, register=True, regint=600, video=False, max_calls=4,
-                 domain_with_port=False, display_name=None, label=None, exchange=None):
+                 domain_with_port=False, display_name=None, label=None, exchange=None,
+                 transport='udp', port=None, wait_register=True):
         # exchange: where the phone sends to ("IP:PORT"), when not srv.addr
+        # transport 'tcp' or 'tls': the account is <sip:USER@127.0.0.1:PORT;transport=T>
+        # with the exchange's TCP or TLS port as the domain's port (no outbound proxy),
+        # or port (a phone set up with the wrong port)
+        # wait_register: with register, wait until it has registered
         self.ctx = ctx
         self.srv = srv
         self.user = user                # the SIP user name it registers
         self.name = label or user       # for the logs (two phones may share a user)
         self.ip = ip
-        self.aor = 'sip:%s@%s' % (user, srv.addr if domain_with_port else DOM)
+        self.transport = transport
+        if transport == 'udp':
+            self.aor = 'sip:%s@%s' % (user, srv.addr if domain_with_port else DOM)
+        else:
+            port = port or (srv.tcp_port if transport == 'tcp' else srv.tls_port)
+            check(port, 'the exchange does not listen on %s%s'
+                  % (transport, ': ' + srv.tls_problem if transport == 'tls' and srv.tls_problem else ''))
+            self.exchange_hostport = '%s:%d' % (EXCHANGE_IP, port)
+            self.aor = 'sip:%s@%s' % (user, self.exchange_hostport)
         self.dir = os.path.join(ctx.dir, 'phone-' + self.name)
         self.log_path = os.path.join(self.dir, 'baresip.log')
         self.events = []
@@ -402,7 +473,10 @@ class Phone:
                                                      if video else '')))
             with open(os.path.join(self.dir, 'accounts'), 'w', encoding='utf-8') as f:
                 name = '"%s" ' % display_name if display_name else ''
-                if domain_with_port:
+                if transport != 'udp':
+                    f.write('%s<sip:%s@%s;transport=%s>;regint=%d;answermode=manual\n'
+                            % (name, user, self.exchange_hostport, transport, regint if register else 0))
+                elif domain_with_port:
                     # no outbound proxy: the domain is the exchange's address with its port
                     f.write('%s<sip:%s@%s>;regint=%d;answermode=manual\n'
                             % (name, user, srv.addr, regint if register else 0))
@@ -428,7 +502,7 @@ class Phone:
             fail('baresip for %s could not bind its ports after %d attempts' % (self.name, ATTEMPTS))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        if register:
+        if register and wait_register:
             self.wait_registered()
 
     def _connect(self):
@@ -588,18 +662,42 @@ class Phone:
     def log_text(self):
         return ANSI.sub('', read_text(self.log_path))
 
-    def sip_messages(self):
-        """[(direction, text)] from baresip's SIP trace: 'sent' or 'recv'."""
+    def sip_messages(self, with_addrs=False):
+        """[(direction, text)] from baresip's SIP trace: 'sent' or 'recv'.
+        with_addrs: [(direction, text, 'UDP'|'TCP'|'TLS', source, destination)].
+        Over UDP the phone sends from its own address; over TCP and TLS it connects
+        from an ephemeral port of 127.0.0.1 (baresip 1.0.0 does not bind its outgoing
+        connections to net_interface), so a message counts as received when it comes
+        from the exchange's stream port or is addressed to the phone's own IP."""
         out = []
         me = '%s:%d' % (self.ip, self.sip_port)
+        exchange = getattr(self, 'exchange_hostport', None)
         blocks = re.split(r'^#\n', self.log_text(), flags=re.M)
         for b in blocks:
-            m = re.match(r'(UDP|TCP) (\S+) -> (\S+)\n', b)
+            m = re.match(r'(UDP|TCP|TLS) (\S+) -> (\S+)\n', b)
             if not m:
                 continue
             text = b[m.end():]
-            out.append(('sent' if m.group(2) == me else 'recv', text))
+            src, dst = m.group(2), m.group(3)
+            recv = src != me and (dst.rsplit(':', 1)[0] == self.ip or src == exchange)
+            d = 'recv' if recv else 'sent'
+            out.append((d, text, m.group(1), src, dst) if with_addrs else (d, text))
         return out
+
+    def flow(self):
+        """(transport, local 'IP:PORT') of the phone's last REGISTER, from its SIP trace."""
+        regs = [(t, src) for d, text, t, src, dst in self.sip_messages(with_addrs=True)
+                if d == 'sent' and text.startswith('REGISTER ')]
+        check(regs, '%s: no REGISTER in its SIP trace' % self.name)
+        return regs[-1]
+
+    def diary_addr(self):
+        """What the diary's caller_addr/callee_addr should say for this phone: the
+        address the exchange sees its requests come from, with the transport."""
+        if self.transport == 'udp':
+            return '%s:%d (UDP)' % (self.ip, self.sip_port)
+        t, src = self.flow()
+        return '%s (%s)' % (src, t)
 
     def sip(self, direction, first_line_re, cseq_method=None, body_re=None):
         """The SIP messages of the trace whose first line matches (and CSeq method, body)."""
@@ -671,6 +769,430 @@ class Phone:
                 pass
         if not self.log.closed:
             self.log.close()
+
+
+# --------------------------------------------------------------------------
+# a linphonec phone: Debian's linphone-cli, the same liblinphone as Linphone
+# Desktop and Android, driven on its stdin (TECH-NOTES-2 §4)
+
+# No inline comments in this file: linphonec takes everything after "=" as the value.
+# Only the phone's own transport is on (a port of 0 turns one off).
+LINPHONEC_RC = """\
+[sip]
+sip_port={udp_port}
+sip_tcp_port={tcp_port}
+sip_tls_port={tls_port}
+default_proxy=0
+register_only_when_network_is_up=0
+verify_server_certs={verify}
+verify_server_cn={verify}
+bind_address={ip}
+guess_hostname=0
+[proxy_0]
+reg_proxy=<sip:{exchange};transport={transport}>
+reg_route=<sip:{exchange};transport={transport};lr>
+reg_identity=sip:{user}@{dom}
+reg_expires=600
+reg_sendregister=1
+publish=0
+[rtp]
+audio_rtp_port={rtp_port}
+video_rtp_port={video_rtp_port}
+bind_address={ip}
+[video]
+enabled=0
+[storage]
+uri=null
+call_logs_db_uri=null
+zrtp_secrets_db_uri=null
+"""
+
+LINPHONEC_TIMESTAMP = r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3} '
+
+
+def write_tone(path, seconds=60, rate=8000, hz=440):
+    """A mono 16-bit WAV file with a sine tone: linphonec's microphone."""
+    import math
+    import struct
+    import wave
+    one = b''.join(struct.pack('<h', int(8000 * math.sin(2 * math.pi * hz * i / rate))) for i in range(rate))
+    with wave.open(path, 'wb') as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(one * seconds)
+
+
+def free_rtp_port(ip, avoid=()):
+    """An even UDP port on ip with the next one (RTCP) free too."""
+    for _ in range(200):
+        p = free_port(ip, ('udp',), avoid=avoid)
+        if p % 2 == 0 and p + 1 < 65536 and p + 1 not in avoid:
+            t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                t.bind((ip, p + 1))
+                return p
+            except OSError:
+                pass
+            finally:
+                t.close()
+    fail('could not find two free UDP ports in a row on %s' % ip)
+
+
+def proc_socket_inodes(pid):
+    out = set()
+    try:
+        for fd in os.listdir('/proc/%d/fd' % pid):
+            try:
+                link = os.readlink('/proc/%d/fd/%s' % (pid, fd))
+            except OSError:
+                continue
+            m = re.fullmatch(r'socket:\[(\d+)\]', link)
+            if m:
+                out.add(m.group(1))
+    except OSError:
+        pass
+    return out
+
+
+def hex_addr(text):
+    ip, port = text.split(':')
+    return '%s:%d' % (socket.inet_ntoa(bytes.fromhex(ip)[::-1]), int(port, 16))
+
+
+def tcp_connections(pid):
+    """[(local 'IP:PORT', remote 'IP:PORT')] of the established IPv4 TCP connections
+    of process pid (from /proc: what the kernel says, not what the program logs)."""
+    inodes = proc_socket_inodes(pid)
+    out = []
+    try:
+        with open('/proc/net/tcp') as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if len(cols) > 9 and cols[3] == '01' and cols[9] in inodes:
+                    out.append((hex_addr(cols[1]), hex_addr(cols[2])))
+    except OSError:
+        pass
+    return out
+
+
+class Linphonec:
+    """One linphonec process with a private rc file in its own folder, driven on
+    stdin; its stdout is collected as one text (lines can run together, so
+    everything is matched with a regex search).  Registration is never printed:
+    "status register" is polled.  Stopped with "quit" (it unregisters), then by
+    PID: it does not exit on EOF on its stdin."""
+
+    ua_word = 'linphone'
+
+    def __init__(self, ctx, srv, user, ip, transport='udp', label=None, verify_certs=False, register=True):
+        # verify_certs: check the exchange's TLS certificate, as Linphone does by default
+        # (verify_server_certs=1); the tests turn it off, as the setup code would.
+        # register: wait until it has registered
+        if not ctx.linphonec_path:
+            fail('this test needs linphonec (Debian package linphone-cli, installed by '
+                 'build-aux/install-deps.sh), and it is not installed')
+        self.ctx = ctx
+        self.srv = srv
+        self.user = user
+        self.name = label or user
+        self.ip = ip
+        self.transport = transport
+        self.aor = 'sip:%s@%s' % (user, DOM)
+        port = srv.port if transport == 'udp' else srv.tcp_port if transport == 'tcp' else srv.tls_port
+        check(port, 'the exchange does not listen on %s%s'
+              % (transport, ': ' + srv.tls_problem if transport == 'tls' and srv.tls_problem else ''))
+        self.exchange_hostport = '%s:%d' % (EXCHANGE_IP, port)
+        self.dir = os.path.join(ctx.dir, 'linphonec-' + self.name)
+        self.rc_path = os.path.join(self.dir, 'linphonerc')
+        self.log_path = os.path.join(self.dir, 'linphonec.log')
+        self.out = ''
+        self.events = []            # (for Ctx.dump's summary line; linphonec has none)
+        self.returncode = None
+        self.proc = None
+        self._cond = threading.Condition()
+        self._eof = False
+        os.makedirs(self.dir)
+        ctx.phones.append(self)
+        for attempt in range(ATTEMPTS):
+            self.sip_port = free_port(ip, ('udp', 'tcp'))
+            self.rtp_port = free_rtp_port(ip, avoid=(self.sip_port,))
+            video = free_rtp_port(ip, avoid=(self.sip_port, self.rtp_port, self.rtp_port + 1))
+            with open(self.rc_path, 'w') as f:
+                f.write(LINPHONEC_RC.format(
+                    ip=ip, user=user, dom=DOM, exchange=self.exchange_hostport, transport=transport,
+                    udp_port=self.sip_port if transport == 'udp' else 0,
+                    tcp_port=self.sip_port if transport == 'tcp' else 0,
+                    tls_port=self.sip_port if transport == 'tls' else 0,
+                    rtp_port=self.rtp_port, video_rtp_port=video, verify=int(verify_certs)))
+            self.cmd = [ctx.linphonec_path, '-c', self.rc_path, '-d', '6', '-l', self.log_path]
+            # HOME: its own folder, or it writes ~/.linphonec_history and ~/.linphone-zidcache
+            env = dict(os.environ, HOME=self.dir, XDG_CONFIG_HOME=self.dir, XDG_DATA_HOME=self.dir,
+                       XDG_CACHE_HOME=self.dir)
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, cwd=self.dir, env=env)
+            self._reader = threading.Thread(target=self._read, daemon=True)
+            self._reader.start()
+            started = self._started()
+            if started == 'ok':
+                break
+            if started == 'exited':
+                fail('linphonec for %s exited with status %s at start (see its output)'
+                     % (self.name, self.returncode))
+            # it runs, but not on our SIP port: taken between our check and its bind
+            self.stop()
+            self.returncode = None
+            os.replace(self.log_path, self.log_path + '.attempt-%d' % (attempt + 1))
+            self.out = ''
+        else:
+            fail('linphonec for %s could not bind its SIP port after %d attempts' % (self.name, ATTEMPTS))
+        # No sound card here: liblinphone would send no RTP at all.  With "soundcard use
+        # files" it plays a WAV file as its microphone (a 440 Hz tone) and sends it.
+        write_tone(os.path.join(self.dir, 'tone.wav'))
+        mark = self.mark()
+        self.send('soundcard use files')
+        self.wait_for(r'Using wav files instead of soundcard', since=mark, timeout=COMMAND_WAIT,
+                      what='that it uses WAV files instead of a sound card')
+        self.send('play %s' % os.path.join(self.dir, 'tone.wav'))
+        if register:
+            self.wait_registered()
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b''
+            with self._cond:
+                if not data:
+                    self._eof = True
+                    self._cond.notify_all()
+                    return
+                self.out += data.decode('utf-8', 'replace')
+                self._cond.notify_all()
+
+    def _started(self):
+        """'ok' once linphonec answers "ports" with our SIP port; 'port' when it runs on
+        another one (ours was taken); 'exited'."""
+        deadline = time.monotonic() + PHONE_START_WAIT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.returncode = self.proc.returncode
+                return 'exited'
+            mark = self.mark()
+            try:
+                self.proc.stdin.write(b'ports\n')
+                self.proc.stdin.flush()
+            except OSError:
+                time.sleep(0.1)
+                continue
+            m = self.wait_for(r'sip port = (-?\d+)', since=mark, timeout=1, what=None)
+            if m:
+                return 'ok' if int(m.group(1)) == self.sip_port else 'port'
+        fail('linphonec for %s did not answer "ports" within %d s' % (self.name, PHONE_START_WAIT))
+
+    # ---- commands and output
+
+    def send(self, line):
+        try:
+            self.proc.stdin.write((line + '\n').encode())
+            self.proc.stdin.flush()
+        except (OSError, ValueError) as e:
+            fail('%s: cannot send %r to linphonec: %s (exit status %s)'
+                 % (self.name, line, e, self.proc.poll()))
+
+    def mark(self):
+        """A position in the output; wait_for(since=mark) looks only at what came after."""
+        with self._cond:
+            return len(self.out)
+
+    def wait_for(self, regex, since=0, timeout=EVENT_WAIT, what=''):
+        """The first match of regex in the output after since, waiting (bounded) for it.
+        what=None: return None on timeout instead of failing."""
+        pat = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = pat.search(self.out, since)
+                if m:
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self._eof:
+                    break
+                self._cond.wait(min(left, 0.5))
+            tail = self.out[since:][-1500:]
+        if what is None:
+            return None
+        fail('%s: linphonec did not print %s (%r) within %d s%s; its output since: %r'
+             % (self.name, what or 'the expected line', regex, timeout,
+                ' (it exited with status %s)' % self.proc.poll() if self.proc.poll() is not None else '',
+                tail))
+
+    def no_output(self, regex, since=0):
+        with self._cond:
+            m = re.search(regex, self.out[since:])
+        if m:
+            fail('%s: linphonec unexpectedly printed %r' % (self.name, m.group(0)))
+
+    def registration(self):
+        """What "status register" says: 'registered, identity=…', 'registered=-1'
+        (in progress), 'registered=0' (none), or None when it does not answer."""
+        mark = self.mark()
+        self.send('status register')
+        m = self.wait_for(r'registered(=-?\d+|, identity=\S+)', since=mark, timeout=2, what=None)
+        return m.group(0) if m else None
+
+    def wait_registered(self):
+        deadline = time.monotonic() + REGISTER_WAIT
+        want = r'registered, identity=%s\b' % re.escape(self.aor)
+        while True:
+            m = self.registration()
+            if m and re.match(want, m):
+                return
+            if time.monotonic() > deadline:
+                fail('%s (linphonec) did not register within %d s; "status register" says %r'
+                     % (self.name, REGISTER_WAIT, m))
+            time.sleep(0.2)
+
+    def call(self, uri):
+        """Dial; return the call's number (the "assigned id")."""
+        mark = self.mark()
+        self.send('call %s' % uri)
+        m = self.wait_for(r'Establishing call id to <?[^,>\n]*>?, assigned id (\d+)', since=mark,
+                          what='that it is calling %s' % uri)
+        return int(m.group(1))
+
+    def wait_incoming(self, since=0):
+        """Wait for an incoming call; return (its number, the caller's URI)."""
+        m = self.wait_for(r'Receiving new incoming call from <?([^,>\n]+)>?, assigned id (\d+)', since=since,
+                          what='an incoming call')
+        return int(m.group(2)), m.group(1)
+
+    def answer(self, n):
+        mark = self.mark()
+        self.send('answer %d' % n)
+        self.wait_connected(n, since=mark)
+
+    def wait_connected(self, n, since=0):
+        return self.wait_for(r'Call %d with <?([^>\n]*?)>? connected\.' % n, since=since,
+                             what='call %d connected' % n)
+
+    def wait_media(self, n, since=0, timeout=EVENT_WAIT):
+        return self.wait_for(r'Media streams established with <?[^>\n]*?>? for call %d \(audio' % n,
+                             since=since, timeout=timeout, what='media established for call %d' % n)
+
+    def terminate(self, n):
+        self.send('terminate %d' % n)
+
+    def wait_ended(self, n, since=0):
+        return self.wait_for(r'Call %d with <?[^>\n]*?>? ended \(([^)]*)\)' % n, since=since,
+                             what='call %d ended' % n)
+
+    def calls(self):
+        """[(number, destination, state)] from its "calls" table."""
+        mark = self.mark()
+        self.send('calls')
+        m = self.wait_for(r'(?s)Call states.*?linphonec> |No active calls?', since=mark, timeout=COMMAND_WAIT,
+                          what='its list of calls')
+        text = m.group(0)
+        return [(int(m.group(1)), m.group(2).strip(), m.group(3).strip())
+                for m in re.finditer(r'^\s*(\d+)\s*\|\s*([^|]+?)\s*\|\s*(\w+)', text, re.M)]
+
+    # ---- what it did on the wire
+
+    def log_text(self):
+        return read_text(self.log_path) if os.path.exists(self.log_path) else ''
+
+    def sip(self, direction, first_line_re, cseq_method=None):
+        """SIP messages in liblinphone's log ('sent' or 'recv'), as
+        [(transport, peer 'IP:PORT', text)] (a received chunk may hold several)."""
+        out = []
+        pat = re.compile(r'(message sent to|new bytes from) \[(\w+)://([^\]]+)\][^\n]*\n(.*?)(?=\n%s|\Z)'
+                         % LINPHONEC_TIMESTAMP, re.S)
+        for m in pat.finditer(self.log_text()):
+            d = 'sent' if m.group(1) == 'message sent to' else 'recv'
+            text = m.group(4)
+            if d != direction or not re.match(first_line_re, text):
+                continue
+            if cseq_method and not re.search(r'^CSeq:\s*\d+\s+%s\s*$' % cseq_method, text, re.M | re.I):
+                continue
+            out.append((m.group(2).upper(), m.group(3), text))
+        return out
+
+    def wait_sip(self, direction, first_line_re, cseq_method=None, what=None, timeout=5):
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.sip(direction, first_line_re, cseq_method)
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                fail('%s: %s (not in linphonec\'s log after %d s)' % (self.name, what, timeout))
+            time.sleep(0.1)
+
+    def flow(self):
+        """(transport, local 'IP:PORT') of its connection to the exchange (TCP: from /proc)."""
+        if self.transport == 'udp':
+            return 'UDP', '%s:%d' % (self.ip, self.sip_port)
+        conns = [l for l, r in tcp_connections(self.proc.pid) if r == self.exchange_hostport]
+        check(len(conns) == 1, '%s: linphonec has %d connections to the exchange %s, expected one: %s'
+              % (self.name, len(conns), self.exchange_hostport, tcp_connections(self.proc.pid)))
+        return self.transport.upper(), conns[0]
+
+    def diary_addr(self):
+        t, addr = self.flow()
+        return '%s (%s)' % (addr, t)
+
+    def event_summary(self):
+        return '(linphonec: see its output)'
+
+    def rtp_received(self):
+        """RTP packets received per audio stream that has ended, from oRTP's statistics
+        in the log (printed when a call's stream stops)."""
+        return [int(n) for n in re.findall(r'ortp-message-received\s+(\d+) packets', self.log_text())]
+
+    def wait_rtp_received(self, count, what, timeout=5):
+        """Wait until count streams have ended; the last one must have received RTP."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.rtp_received()
+            if len(got) >= count:
+                check(got[count - 1] > 0, '%s: linphonec received no RTP in %s (oRTP: received %d packets)'
+                      % (self.name, what, got[count - 1]))
+                return got[count - 1]
+            if time.monotonic() > deadline:
+                fail('%s: linphonec\'s log has no RTP statistics for %s after %d s' % (self.name, what, timeout))
+            time.sleep(0.1)
+
+    # ---- stop
+
+    def stop(self):
+        """"quit" (it unregisters and exits), then SIGTERM, then SIGKILL: by PID only."""
+        if self.proc is None or self.returncode is not None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b'quit\n')
+                self.proc.stdin.flush()
+            except (OSError, ValueError):
+                pass
+            try:
+                self.proc.wait(PHONE_STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(PHONE_STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.returncode = self.proc.returncode
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self._reader.join(2)
 
 
 # --------------------------------------------------------------------------
@@ -773,6 +1295,7 @@ class Ctx:
         self.server_path = args.server
         self.baresip_path = args.baresip
         self.sipp_path = args.sipp
+        self.linphonec_path = args.linphonec
         self.stdbuf = shutil.which('stdbuf')     # exec's baresip: the PID stays baresip's
         self.dir = tempfile.mkdtemp(prefix='ustredna-e2e-%s-' % name)
         self.servers = []
@@ -795,6 +1318,9 @@ class Ctx:
 
     def phone(self, srv, user, **kw):
         return Phone(self, srv, user, self.addr(), **kw)
+
+    def linphonec(self, srv, user, **kw):
+        return Linphonec(self, srv, user, self.addr(), **kw)
 
     def note(self, text):
         self.notes.append(text)
@@ -862,6 +1388,9 @@ class Ctx:
                        % (p.name, p.ip, getattr(p, 'sip_port', '?'), getattr(p, 'ctrl_port', '?'),
                           ' '.join(getattr(p, 'cmd', [])), p.returncode))
             out.append('--- %s events: %s' % (p.name, p.event_summary()))
+            if isinstance(p, Linphonec):
+                out.append('--- %s stdout:' % p.name)
+                out.append(p.out.rstrip('\n'))
             out.append('--- %s log (%s):' % (p.name, p.log_path))
             out.append(p.log_text().rstrip('\n'))
         for s in self.sipps:
@@ -911,9 +1440,16 @@ def stay_up(seconds, phones, cid, srv):
         p.no_event('CALL_CLOSED', cid)
 
 
+def same_user(uri, phone):
+    """uri names phone's user at the exchange (any port or URI parameters: a phone
+    registered over TCP or TLS has the exchange's port and transport in its URIs)."""
+    m = re.match(r'<?sips?:([^@]+)@([^:;>]+)', uri or '')
+    return bool(m) and (m.group(1), m.group(2)) == (phone.user, DOM)
+
+
 def expect_established(phone, peer, count=1):
     calls = phone.calls()
-    est = [c for c in calls if c[0] == 'ESTABLISHED' and c[1] == peer.aor]
+    est = [c for c in calls if c[0] == 'ESTABLISHED' and same_user(c[1], peer)]
     check(len(est) == count, '%s: /listcalls shows %r, expected %d established call(s) with %s'
           % (phone.name, calls, count, peer.aor))
     return est
@@ -930,16 +1466,16 @@ def closed(phone, cid, reason=None, timeout=EVENT_WAIT):
 def answered_call_row(srv, cid, ended_by, caller, callee, min_talk=None):
     row = srv.wait_call(cid, lambda r: r['state'] == 'ended', 'the call ended')
     expect_row(row, ended_by=ended_by, final_code=200, caller=caller.user + '@' + DOM, callee=callee.user + '@' + DOM,
-               caller_addr='%s:%d (UDP)' % (caller.ip, caller.sip_port),
-               callee_addr='%s:%d (UDP)' % (callee.ip, callee.sip_port))
+               caller_addr=caller.diary_addr(), callee_addr=callee.diary_addr())
     check(row['answer_time'] > 0 and row['end_time'] >= row['answer_time'] >= row['start_time'] > 0,
           'diary row times out of order: %s' % format_row(row))
     if min_talk is not None:
         talk = (row['end_time'] - row['answer_time']) / 1e6
         check(talk >= min_talk, 'diary says the call lasted %.1f s from answer to end, expected >= %.1f s'
               % (talk, min_talk))
-    check('baresip' in (row['caller_ua'] or '') and 'baresip' in (row['callee_ua'] or ''),
-          'diary row does not name baresip as both user agents: %s' % format_row(row))
+    for who, phone in (('caller', caller), ('callee', callee)):
+        check(phone.ua_word in (row[who + '_ua'] or '').lower(),
+              'diary row does not name %s as the %s\'s user agent: %s' % (phone.ua_word, who, format_row(row)))
     return row
 
 
@@ -1618,6 +2154,327 @@ def test_call_survives_35s(ctx):
     expect_events(row, ['calling', 'ringing', 'started', 'ended'])
 
 
+# ---- SIP over TCP and TLS (#15), and linphonec (#12)
+
+def expect_stream_registered(srv, phone):
+    """A baresip phone on TCP or TLS: its REGISTER went over a TCP or TLS connection
+    to the exchange's port for that transport, with that transport in its Via, and
+    the exchange bound it from that connection's address."""
+    t, src = phone.flow()
+    check(t == phone.transport.upper(), '%s: it registered over %s, expected %s' % (phone.name, t, phone.transport.upper()))
+    regs = [(dst, text) for d, text, tt, s, dst in phone.sip_messages(with_addrs=True)
+            if d == 'sent' and text.startswith('REGISTER ') and s == src]
+    check(all(dst == phone.exchange_hostport for dst, _ in regs),
+          '%s: its REGISTER went to %s, expected the exchange\'s %s port %s'
+          % (phone.name, [dst for dst, _ in regs], t, phone.exchange_hostport))
+    check(re.search(r'^Via:\s*SIP/2\.0/%s ' % t, regs[-1][1], re.M | re.I),
+          '%s: its REGISTER has no %s Via:\n%s' % (phone.name, t, regs[-1][1]))
+    srv.wait_stdout(r'REGISTER %s from %s: 1 binding' % (re.escape(phone.user), re.escape(src)),
+                    '%s registering from %s (%s)' % (phone.user, src, t))
+
+
+def expect_received_on_flow(phone, first_line_re, cseq_method, what):
+    """phone received this request from the exchange: a UDP phone on its SIP port;
+    a TCP/TLS phone over the connection its REGISTER opened (the exchange reuses the
+    flow, RFC 5626), from the exchange's own port."""
+    msgs = phone.wait_sip('recv', first_line_re, cseq_method, what='%s never received %s' % (phone.name, what))
+    if phone.transport == 'udp':
+        return msgs
+    t, local = phone.flow()
+    got = [(tt, src, dst) for d, text, tt, src, dst in phone.sip_messages(with_addrs=True)
+           if d == 'recv' and re.match(first_line_re, text)
+           and re.search(r'^CSeq:\s*\d+\s+%s\s*$' % cseq_method, text, re.M | re.I)]
+    check(got and all(g == (t, phone.exchange_hostport, local) for g in got),
+          '%s: %s came as %s, expected %s from %s on its own connection %s'
+          % (phone.name, what, got, t, phone.exchange_hostport, local))
+    return msgs
+
+
+def stream_call(srv, a, b, hangup_by):
+    """a calls b, b answers, both have audio; hangup_by ('caller' or 'callee') hangs
+    up.  Checks the requests each phone received over its own transport, and the
+    diary row with both addresses and transports.  Returns the Call-ID."""
+    cid = connect(a, b)
+    expect_media(a, b, cid)
+    stay_up(1, (a, b), cid, srv)
+    expect_established(a, b)
+    expect_established(b, a)
+    expect_received_on_flow(b, r'INVITE ', 'INVITE', 'the INVITE of call %s' % cid)
+    quitter, other = (a, b) if hangup_by == 'caller' else (b, a)
+    quitter.hangup()
+    closed(quitter, cid, 'Connection reset by user')
+    closed(other, cid, 'Connection reset by peer')
+    byes = [m for m in other.sip('recv', r'BYE ', 'BYE') if re.search(r'^Call-ID:\s*%s\s*$' % re.escape(cid), m, re.M | re.I)]
+    check(byes, '%s never received %s\'s BYE for call %s' % (other.name, quitter.name, cid))
+    expect_received_on_flow(other, r'BYE ', 'BYE', 'the BYE')
+    row = answered_call_row(srv, cid, hangup_by, a, b)
+    expect_events(row, ['calling', 'ringing', 'started', 'ended'])
+    srv.wait_text(cid, 'ENDED')
+    return cid
+
+
+def test_tcp_call(ctx):
+    """#15: two baresip phones registered over TCP (account
+    <sip:USER@127.0.0.1:PORT;transport=tcp>) call each other: alice calls bob and
+    hangs up, then bob calls alice and alice (the callee) hangs up.  Each request
+    to a phone goes over the connection its REGISTER came on; the diary says
+    "(TCP)" with each phone's connection address."""
+    srv = ctx.server()
+    a = ctx.phone(srv, 'alice', transport='tcp')
+    b = ctx.phone(srv, 'bob', transport='tcp')
+    expect_stream_registered(srv, a)
+    expect_stream_registered(srv, b)
+    cid = stream_call(srv, a, b, 'caller')
+    row = srv.wait_call(cid, lambda r: True, 'the call')
+    check(row['caller_addr'].endswith(' (TCP)') and row['callee_addr'].endswith(' (TCP)'),
+          'diary: not TCP: %s' % format_row(row))
+    stream_call(srv, b, a, 'callee')
+
+
+def test_tls_call(ctx):
+    """#15: two baresip phones registered over TLS to the exchange's TLS port
+    (baresip 1.0.0 does not check the self-signed certificate) call each other,
+    both ways, each side hanging up once; the diary says "(TLS)"."""
+    srv = ctx.server()
+    a = ctx.phone(srv, 'alice', transport='tls')
+    b = ctx.phone(srv, 'bob', transport='tls')
+    expect_stream_registered(srv, a)
+    expect_stream_registered(srv, b)
+    cid = stream_call(srv, a, b, 'caller')
+    row = srv.wait_call(cid, lambda r: True, 'the call')
+    check(row['caller_addr'].endswith(' (TLS)') and row['callee_addr'].endswith(' (TLS)'),
+          'diary: not TLS: %s' % format_row(row))
+    stream_call(srv, b, a, 'callee')
+
+
+def test_tls_to_udp_call(ctx):
+    """#15: alice on TLS, bob on UDP (outbound proxy, the usual setup).  Four calls,
+    so that each in-dialog direction is crossed: alice calls bob and hangs up (BYE
+    TLS -> UDP), alice calls bob and bob hangs up (BYE UDP -> TLS, back along the
+    Record-Route), bob calls alice and hangs up, bob calls alice and alice hangs up.
+    The exchange record-routes twice, once per transport (RFC 5658)."""
+    srv = ctx.server()
+    a = ctx.phone(srv, 'alice', transport='tls')
+    b = ctx.phone(srv, 'bob')
+    expect_stream_registered(srv, a)
+    cid = stream_call(srv, a, b, 'caller')
+    invite = [m for m in b.sip('recv', r'INVITE ', 'INVITE')
+              if re.search(r'^Call-ID:\s*%s\s*$' % re.escape(cid), m, re.M | re.I)][0]
+    rr = re.findall(r'^Record-Route:\s*(.*?)\s*$', invite, re.M | re.I)
+    routes = [v.strip() for line in rr for v in line.split(',')]
+    check(len(routes) == 2 and any('transport=tls' in r.lower() and ':%d' % srv.tls_port in r for r in routes)
+          and any(':%d;' % srv.port in r and 'transport=tls' not in r.lower() for r in routes),
+          'bob\'s INVITE from the TLS caller: Record-Route %r, expected one route for UDP (port %d) and '
+          'one for TLS (port %d)' % (routes, srv.port, srv.tls_port))
+    row = srv.wait_call(cid, lambda r: True, 'the call')
+    check(row['caller_addr'].endswith(' (TLS)') and row['callee_addr'].endswith(' (UDP)'),
+          'diary: expected a TLS caller and a UDP callee: %s' % format_row(row))
+    stream_call(srv, a, b, 'callee')
+    cid = stream_call(srv, b, a, 'caller')
+    row = srv.wait_call(cid, lambda r: True, 'the call')
+    check(row['caller_addr'].endswith(' (UDP)') and row['callee_addr'].endswith(' (TLS)'),
+          'diary: expected a UDP caller and a TLS callee: %s' % format_row(row))
+    stream_call(srv, b, a, 'callee')
+
+
+def linphonec_invites(l, cid):
+    return [x for x in l.sip('recv', r'INVITE ', 'INVITE')
+            if re.search(r'^Call-ID:\s*%s\s*$' % re.escape(cid), x[2], re.M | re.I)]
+
+
+def linphonec_call(ctx, srv, l, b, l_calls, hangup_by):
+    """linphonec l calls baresip b (l_calls) or b calls l; the callee answers after
+    1 s of ringing; both have the call connected with audio; hangup_by ('caller'
+    or 'callee') hangs up.  Checks: what each phone shows, the transport of
+    linphonec's INVITE, RTP both ways, the diary row.  Returns the Call-ID."""
+    mark = l.mark()
+    streams = len(l.rtp_received())
+    if l_calls:
+        n = l.call('sip:%s@%s' % (b.user, DOM))
+        inc = b.wait_event('CALL_INCOMING')
+        cid = inc['id']
+        check(inc.get('peeruri') == l.aor, '%s: incoming call from %r, expected %r'
+              % (b.name, inc.get('peeruri'), l.aor))
+        l.wait_for(r'Call %d to <?[^>\n]*?>? ringing\.' % n, since=mark, what='that call %d rings' % n)
+        time.sleep(1)
+        b.accept()
+        l.wait_connected(n, since=mark)
+        b.wait_event('CALL_ESTABLISHED', cid)
+        caller, callee = l, b
+    else:
+        b.dial(l.user)
+        n, peer = l.wait_incoming(since=mark)
+        check(same_user(peer, b), '%s: incoming call from %r, expected %s' % (l.name, peer, b.aor))
+        cid = b.wait_event('CALL_RINGING')['id']
+        time.sleep(1)
+        l.answer(n)
+        b.wait_event('CALL_ESTABLISHED', cid)
+        caller, callee = b, l
+        invites = linphonec_invites(l, cid)
+        check(invites, '%s: no INVITE for call %s in linphonec\'s log' % (l.name, cid))
+        for t, peer_addr, _ in invites:
+            check((t, peer_addr) == (l.transport.upper(), l.exchange_hostport),
+                  '%s: linphonec received the INVITE of call %s over %s from %s, expected %s from %s '
+                  '(the connection it registered on)'
+                  % (l.name, cid, t, peer_addr, l.transport.upper(), l.exchange_hostport))
+        if len(invites) > 1:
+            ctx.note('note: linphonec received the INVITE of call %s %d times (the exchange holds several '
+                     'bindings for it, issue #12); it answered the extra one with %s'
+                     % (cid, len(invites), ', '.join(sorted(set(
+                         re.match(r'SIP/2\.0 (\d+ [^\r\n]*)', x[2]).group(1)
+                         for x in l.sip('sent', r'SIP/2\.0 [4-6]\d\d ', 'INVITE')
+                         if re.search(r'^Call-ID:\s*%s\s*$' % re.escape(cid), x[2], re.M | re.I)))) or 'nothing')
+                     )
+    l.wait_media(n, since=mark)
+    b.wait_event('CALL_RTPESTAB', cid, param='audio')     # linphonec's tone reached baresip
+    stay_up(1, (b,), cid, srv)
+    state = [c for c in l.calls() if c[0] == n]
+    check(state and state[0][2] == 'StreamsRunning' and same_user(state[0][1], b),
+          '%s: its call list shows %r, expected call %d with %s in StreamsRunning'
+          % (l.name, l.calls(), n, b.aor))
+    expect_established(b, l)
+    if (hangup_by == 'caller') == l_calls:
+        l.terminate(n)
+        m = l.wait_ended(n, since=mark)
+        closed(b, cid, 'Connection reset by peer')
+        b.wait_sip('recv', r'BYE ', 'BYE', what='baresip never received linphonec\'s BYE')
+    else:
+        b.hangup()
+        closed(b, cid, 'Connection reset by user')
+        m = l.wait_ended(n, since=mark)
+        bye = [x for x in l.sip('recv', r'BYE ', 'BYE')
+               if re.search(r'^Call-ID:\s*%s\s*$' % re.escape(cid), x[2], re.M | re.I)]
+        check(bye and (bye[0][0], bye[0][1]) == (l.transport.upper(), l.exchange_hostport),
+              '%s: baresip\'s BYE reached linphonec as %r, expected over %s from %s'
+              % (l.name, [(t, p) for t, p, _ in bye], l.transport.upper(), l.exchange_hostport))
+    check(m.group(1) == 'No error', '%s: call %d ended with "%s"' % (l.name, n, m.group(1)))
+    # baresip's RTP reached linphonec (oRTP counts it when the stream stops)
+    l.wait_rtp_received(streams + 1, 'call %s' % cid)
+    row = answered_call_row(srv, cid, hangup_by, caller, callee)
+    expect_events(row, ['calling', 'ringing', 'started', 'ended'])
+    srv.wait_text(cid, 'ENDED')
+    return cid
+
+
+def linphonec_calls_both_ways(ctx, srv, l, b):
+    """Four calls between linphonec and baresip: each calls the other, and each call
+    is hung up once by the caller and once by the callee."""
+    linphonec_call(ctx, srv, l, b, True, 'caller')
+    linphonec_call(ctx, srv, l, b, True, 'callee')
+    linphonec_call(ctx, srv, l, b, False, 'caller')
+    linphonec_call(ctx, srv, l, b, False, 'callee')
+
+
+def expect_linphonec_registered(srv, l):
+    """linphonec sent its REGISTER over its transport to the exchange's port for it,
+    and the exchange bound carol from that address."""
+    regs = l.wait_sip('sent', r'REGISTER ', 'REGISTER', what='linphonec sent no REGISTER')
+    t, local = l.flow()
+    check(all((rt, peer) == (t, l.exchange_hostport) for rt, peer, _ in regs),
+          '%s: linphonec sent its REGISTERs as %r, expected %s to %s'
+          % (l.name, [(rt, peer) for rt, peer, _ in regs], t, l.exchange_hostport))
+    check(re.search(r'^Via:\s*SIP/2\.0/%s ' % t, regs[0][2], re.M | re.I),
+          '%s: linphonec\'s REGISTER has no %s Via:\n%s' % (l.name, t, regs[0][2]))
+    srv.wait_stdout(r'REGISTER %s from %s: [1-9]\d* binding' % (re.escape(l.user), re.escape(local)),
+                    '%s registering from %s (%s)' % (l.user, local, t))
+
+
+def test_linphonec_tcp_register_call(ctx):
+    """#12/#15: linphonec (Debian's linphone-cli: the liblinphone of Linphone Desktop
+    and Android) registered over TCP, and a baresip on UDP, call each other both
+    ways, each side hanging up.  Requests to linphonec go over the connection its
+    REGISTER came on (its Contact is that connection's ephemeral port after its
+    second REGISTER); the diary says "(TCP)" with that connection's address."""
+    srv = ctx.server()
+    l = ctx.linphonec(srv, 'carol', transport='tcp')
+    b = ctx.phone(srv, 'bob')
+    expect_linphonec_registered(srv, l)
+    linphonec_calls_both_ways(ctx, srv, l, b)
+    l.stop()
+    srv.wait_stdout(r'REGISTER carol from .*: \d+ binding', 'carol unregistering on quit')
+    left = int(re.search(r': (\d+) binding', srv.stdout_lines(r'REGISTER carol from ')[-1]).group(1))
+    if left:
+        ctx.note('note: after linphonec quit (it unregisters the Contact it registered last), the '
+                 'exchange still holds %d binding(s) for carol: the Contact of its first REGISTER '
+                 '(issue #12)' % left)
+
+
+def test_linphonec_udp_call(ctx):
+    """#12: linphonec registered over UDP and a baresip on UDP call each other both
+    ways, each side hanging up; the diary names linphonec's address and user agent."""
+    srv = ctx.server()
+    l = ctx.linphonec(srv, 'carol', transport='udp')
+    b = ctx.phone(srv, 'bob')
+    expect_linphonec_registered(srv, l)
+    linphonec_calls_both_ways(ctx, srv, l, b)
+    l.stop()
+    srv.wait_stdout(r'REGISTER carol from %s:%d: 0 binding' % (re.escape(l.ip), l.sip_port),
+                    'carol unregistering when linphonec quits')
+
+
+def test_linphonec_tls_call(ctx):
+    """#15: Linphone picks TLS by default.  linphonec registered over TLS to the
+    exchange's TLS port (its certificate check turned off, as the exchange's setup
+    code would) and a baresip on UDP call each other both ways, each side hanging
+    up; requests reach linphonec over its own TLS connection; the diary says "(TLS)"."""
+    srv = ctx.server()
+    l = ctx.linphonec(srv, 'carol', transport='tls')
+    b = ctx.phone(srv, 'bob')
+    expect_linphonec_registered(srv, l)
+    linphonec_calls_both_ways(ctx, srv, l, b)
+
+
+def test_linphonec_tls_untrusted(ctx):
+    """#15: linphonec on TLS with Linphone's default verify_server_certs=1 does not
+    trust the exchange's self-signed certificate and breaks off the handshake, again
+    and again.  It never registers, and the exchange prints the transport doctor's
+    line naming the phone's address once (not once per attempt)."""
+    srv = ctx.server()
+    l = ctx.linphonec(srv, 'carol', transport='tls', verify_certs=True, register=False)
+    doctor = r'^127\.0\.0\.1 broke off the TLS handshake\b.*\bcertificate\b'
+    srv.wait_stdout(doctor, 'the transport doctor\'s line about a phone that does not trust the certificate',
+                    timeout=REGISTER_WAIT)
+    # linphonec retries at once; wait until it has tried at least twice
+    deadline = time.monotonic() + REGISTER_WAIT
+    while len(re.findall(r'SSL handshake failed', l.log_text())) < 2:
+        check(time.monotonic() < deadline, '%s: linphonec did not retry its TLS handshake within %d s'
+              % (l.name, REGISTER_WAIT))
+        time.sleep(0.2)
+    time.sleep(0.5)                 # the exchange's stdout is flushed every 250 ms
+    state = l.registration()
+    check(state is not None and not state.startswith('registered,'),
+          '%s: linphonec says %r with an untrusted certificate' % (l.name, state))
+    check(not srv.stdout_lines(r'REGISTER carol'), 'the exchange got a REGISTER from carol: %s'
+          % srv.stdout_lines(r'REGISTER carol'))
+    lines = srv.stdout_lines(doctor)
+    check(len(lines) == 1, 'the transport doctor printed %d lines for one phone, expected one: %s'
+          % (len(lines), lines))
+
+
+def test_tls_wrong_port(ctx):
+    """#15: two phones set up with the wrong port for their transport: alice's account
+    says TLS with the exchange's UDP/TCP port, bob's says TCP with its TLS port.
+    Neither registers; the exchange prints one transport doctor line for each,
+    naming the address and the ports to use."""
+    srv = ctx.server()
+    a = ctx.phone(srv, 'alice', transport='tls', port=srv.port, wait_register=False)
+    b = ctx.phone(srv, 'bob', transport='tcp', port=srv.tls_port, wait_register=False)
+    tls_on_tcp = r'^127\.0\.0\.1 tried TLS on port %d\b.*\b%d\b' % (srv.port, srv.tls_port)
+    plain_on_tls = r'^127\.0\.0\.1 sent plain SIP to the TLS port %d\b.*\b%d\b' % (srv.tls_port, srv.port)
+    srv.wait_stdout(tls_on_tcp, 'the doctor\'s line about TLS on the UDP/TCP port', timeout=REGISTER_WAIT)
+    srv.wait_stdout(plain_on_tls, 'the doctor\'s line about plain SIP on the TLS port', timeout=REGISTER_WAIT)
+    for p in (a, b):
+        info = p.command('reginfo')
+        check(not re.search(r'%s\s+OK\b' % re.escape(p.aor), info),
+              '%s registered with the wrong port: %r' % (p.name, info))
+    check(not srv.stdout_lines(r'REGISTER (alice|bob)'), 'the exchange took a REGISTER: %s'
+          % srv.stdout_lines(r'REGISTER (alice|bob)'))
+    time.sleep(0.5)
+    for pat in (tls_on_tcp, plain_on_tls):
+        check(len(srv.stdout_lines(pat)) == 1, 'the doctor printed %r %d times'
+              % (pat, len(srv.stdout_lines(pat))))
+
+
 def read_binary(path):
     try:
         with open(path, 'rb') as f:
@@ -1656,6 +2513,14 @@ TESTS = [
     ('e2e-domain-with-port', test_domain_with_port, 120),
     ('e2e-exchange-restart', test_exchange_restart, 120),
     ('e2e-call-survives-35s', test_call_survives_35s, 90),
+    ('e2e-tcp-call', test_tcp_call, 120),
+    ('e2e-tls-call', test_tls_call, 120),
+    ('e2e-tls-to-udp-call', test_tls_to_udp_call, 120),
+    ('e2e-linphonec-tcp-register-call', test_linphonec_tcp_register_call, 150),
+    ('e2e-linphonec-udp-call', test_linphonec_udp_call, 150),
+    ('e2e-linphonec-tls-call', test_linphonec_tls_call, 150),
+    ('e2e-linphonec-tls-untrusted', test_linphonec_tls_untrusted, 120),
+    ('e2e-tls-wrong-port', test_tls_wrong_port, 120),
 ]
 
 
@@ -1707,10 +2572,11 @@ def run_one(index, name, fn, args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description='end-to-end tests with baresip phones for ustredna-server')
+    ap = argparse.ArgumentParser(description='end-to-end tests with baresip and linphonec phones for ustredna-server')
     ap.add_argument('--server', help='path to the ustredna-server executable')
     ap.add_argument('--baresip', help='path to baresip (default: found in PATH)')
     ap.add_argument('--sipp', help='path to sipp (default: found in PATH)')
+    ap.add_argument('--linphonec', help='path to linphonec (default: found in PATH)')
     ap.add_argument('--list', action='store_true', help='print "NAME TIMEOUT" per test and exit')
     ap.add_argument('--all', action='store_true', help='run every test, one after the other')
     ap.add_argument('--keep', action='store_true', help='keep the logs of passing tests too')
@@ -1737,6 +2603,9 @@ def main():
               'build-aux/install-deps.sh installs it' % MODULE_PATH)
         return EXIT_SKIP
     args.sipp = args.sipp or shutil.which('sipp')
+    args.linphonec = args.linphonec or shutil.which('linphonec')
+    if args.linphonec and not os.access(args.linphonec, os.X_OK):
+        args.linphonec = None
     if not args.server:
         ap.error('--server is required')
     args.server = os.path.abspath(args.server)
