@@ -708,6 +708,34 @@ test_diary_text_not_utf8 (Fixture       *fixture,
   ust_proxy_set_call_tracker (fixture->proxy, NULL);
 }
 
+/* Issue 17, RFC 3261 §8.2 and §16.3: a request libosip2 cannot read (here
+ * an unterminated quoted string in From, RFC 4475 §3.1.2.6) is not dropped
+ * in silence: its raw Via, From, To, Call-ID and CSeq lines still make a
+ * 400 whose phrase names the bad header. */
+static void
+test_unreadable_request_answered (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *request = expand (fixture,
+    "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:APORT;branch=z9hG4bKunread1;rport\r\n"
+    "From: \"Bell, Alexander <sip:a.g.bell@bell-tel.com>;tag=43\r\n"
+    "To: <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: unread-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *answer = NULL;
+  g_autofree char *to_bob = NULL;
+
+  ust_test_phone_send (&fixture->alice, request);
+  answer = ust_test_phone_receive (&fixture->alice, 2000, NULL);
+  g_assert_nonnull (answer);
+  g_assert_true (g_str_has_prefix (answer, "SIP/2.0 400 Bad From header\r\n"));
+  g_assert_nonnull (strstr (answer, "\r\nCall-ID: unread-1\r\n"));
+  g_assert_nonnull (strstr (answer, "\r\nTo: <sip:bob@127.0.0.1>;tag="));
+  g_assert_nonnull (strstr (answer, "branch=z9hG4bKunread1"));
+  to_bob = ust_test_phone_receive (&fixture->bob, 200, NULL);
+  g_assert_null (to_bob);
+}
+
 /* Issue 17, RFC 3261 §16.3 step 4 / §16.6: a Route that points at the
  * exchange itself in a way it does not take off (a user part in it) would
  * send the request round to the exchange: it is refused at once with 482,
@@ -926,6 +954,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/ust/proxy/torture", Fixture, NULL, fixture_set_up, test_torture,
               fixture_tear_down);
+  g_test_add ("/ust/proxy/unreadable-request-answered", Fixture, NULL, fixture_set_up,
+              test_unreadable_request_answered, fixture_tear_down);
   g_test_add ("/ust/proxy/route-to-self-refused", Fixture, NULL, fixture_set_up,
               test_route_to_self_refused, fixture_tear_down);
   g_test_add ("/ust/proxy/one-branch-per-destination", Fixture, NULL, fixture_set_up,

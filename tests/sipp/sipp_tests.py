@@ -1924,6 +1924,61 @@ def t_tcp_callee_gone(ctx):
              % (call['state'], call['callee_addr'], IP, bob.port))
 
 
+@test('sipp-tcp-reconnect-to-contact')
+def t_tcp_reconnect_to_contact(ctx):
+    """Issue 15: a phone registered over TCP whose connection has closed (the exchange
+    restarted its side, a NAT dropped it) but which listens at its Contact, as baresip
+    does: the next call opens a new connection to the Contact and reaches it."""
+    srv = ctx.server()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((IP, 0))
+    listener.listen(4)
+    listener.settimeout(5)
+    contact_port = listener.getsockname()[1]
+    bob = TcpPhone(srv, 'bob')
+    try:
+        bob.send('REGISTER sip:%s SIP/2.0\n'
+                 'Via: SIP/2.0/TCP %s:%d;branch=z9hG4bK-reg-bob\n'
+                 'From: <sip:bob@%s>;tag=rb\nTo: <sip:bob@%s>\nCall-ID: reg-bob-listen\n'
+                 'CSeq: 1 REGISTER\nContact: <sip:bob@%s:%d;transport=tcp>\nExpires: 600\n'
+                 'Max-Forwards: 70\nContent-Length: 0\n\n'
+                 % (DOM, IP, contact_port, DOM, DOM, IP, contact_port))
+        if not bob.receive().startswith('SIP/2.0 200 '):
+            fail('bob\'s REGISTER over TCP was not accepted')
+    finally:
+        bob.close()               # the connection it registered on is gone
+    time.sleep(0.3)
+    pa = ctx.port()
+    ctx.register(srv, 'alice', pa)
+    uac = Sipp(ctx, ctx._label('uac-alice'), 'uac_call.xml', pa, remote=srv.addr,
+               keys={'me': 'alice'}, service='bob')
+    try:
+        conn, _ = listener.accept()
+    except socket.timeout:
+        uac.linger(1)
+        fail('the exchange did not connect to bob\'s Contact 127.0.0.1:%d within 5 s'
+             % contact_port)
+    again = TcpPhone.__new__(TcpPhone)
+    again.user, again.sock, again.port, again.buffer, again.tag = 'bob', conn, contact_port, b'', 'tcp-bob'
+    try:
+        invite = again.receive()
+        if not invite.startswith('INVITE sip:bob@127.0.0.1:%d' % contact_port):
+            fail('bob expected the INVITE on the new connection, got %r'
+                 % invite.split('\r\n')[0])
+        again.answer(invite, 180, 'Ringing')
+        again.answer(invite, 200, 'OK')
+        if not again.receive().startswith('ACK '):
+            fail('bob expected the ACK on the new connection')
+        bye = again.receive()
+        if not bye.startswith('BYE '):
+            fail('bob expected the BYE, got %r' % bye.split('\r\n')[0])
+        again.answer(bye, 200, 'OK')
+        uac.check()
+    finally:
+        again.close()
+        listener.close()
+
+
 LARGE_INVITE = 4000         # bytes: a video offer from Linphone is 3-4 KB
 
 

@@ -99,6 +99,11 @@ void     ust_proxy_respond_to_server (UstProxy     *self,
                                       const char   *phrase);
 void     ust_proxy_edit_sender_via   (Incoming     *in,
                                       UstSipEdit   *edit);
+gboolean ust_proxy_respond_raw       (UstProxy         *self,
+                                      const UstSipText *text,
+                                      const UstPeer    *to,
+                                      guint             code,
+                                      const char       *phrase);
 gboolean ust_proxy_send_to_server    (UstProxy     *self,
                                       UstServerTxn *server,
                                       const char   *data,

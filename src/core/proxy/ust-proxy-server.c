@@ -206,6 +206,75 @@ ust_proxy_respond (UstProxy     *self,
     }
 }
 
+/* Whether @text's first line is a request line (and not an ACK, which is
+ * never answered). */
+static gboolean
+is_answerable_request (const UstSipText *text)
+{
+  gsize end = text->first_line_end;
+  const char *space = memchr (text->data, ' ', end);
+
+  return space != NULL && space > text->data && end > 8
+         && g_ascii_strncasecmp (text->data + end - 8, " SIP/2.0", 8) == 0
+         && !(space - text->data == 3 && memcmp (text->data, "ACK", 3) == 0);
+}
+
+/* RFC 3261 §8.2 and §16.3 for a request libosip2 refused: when the raw line
+ * scanner still finds its Via, From, To, Call-ID and CSeq, it gets @code
+ * with @phrase naming the problem, built from those lines alone (no parsed
+ * message exists). Returns FALSE when it cannot be answered. */
+gboolean
+ust_proxy_respond_raw (UstProxy         *self,
+                       const UstSipText *text,
+                       const UstPeer    *to,
+                       guint             code,
+                       const char       *phrase)
+{
+  static const struct { const char *name; char compact; } needed[] = {
+    { "Via", 'v' }, { "From", 'f' }, { "To", 't' }, { "Call-ID", 'i' }, { "CSeq", '\0' },
+  };
+  UstSipEdit edit;
+  UstSipField field;
+  gsize position = 0, len;
+  char tag[24];
+  UstPeer peer = *to;
+
+  if (!is_answerable_request (text))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    if (!ust_sip_text_find (text, needed[i].name, needed[i].compact, &field))
+      return FALSE;
+
+  make_to_tag (self, tag, sizeof tag);
+  ust_sip_edit_init (&edit);
+  ust_sip_edit_splicef (&edit, 0, text->first_line_end, "SIP/2.0 %u %s", code,
+                        ust_reason_table_phrase (self->reasons, code, phrase));
+  while (ust_sip_text_next_field (text, &position, &field))
+    {
+      gboolean copied = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+        copied = copied || ust_sip_text_field_is (text, &field, needed[i].name,
+                                                  needed[i].compact);
+      if (!copied)
+        ust_sip_edit_splice (&edit, field.start, field.end - field.start, NULL, 0);
+      else if (ust_sip_text_field_is (text, &field, "To", 't')
+               && g_strstr_len (text->data + field.value_start,
+                                (gssize) (field.value_end - field.value_start), ";tag=") == NULL)
+        ust_sip_edit_splicef (&edit, field.value_end, 0, ";tag=%s", tag);
+    }
+  ust_sip_edit_splicef (&edit, text->headers_end, 0, "Content-Length: 0%s%s", text->eol,
+                        text->headers_end < text->len ? "" : text->eol);
+  len = ust_sip_edit_apply (&edit, text, text->headers_end < text->len ? text->body_start
+                                                                       : text->len,
+                            self->out, OUT_SIZE);
+  if (len == 0)
+    return FALSE;
+  self->stats.responses_sent++;
+  ust_proxy_emit_event (self, "Unreadable request → %u %s", code, phrase);
+  return ust_proxy_send (self, &peer, self->out, len);
+}
+
 /* For a final response generated after the request was handled (timeouts,
  * CANCEL): rebuild it from the stored request. */
 void

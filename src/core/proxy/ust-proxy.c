@@ -137,16 +137,47 @@ target_clear (Target *target)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Target, target_clear)
 
+/* The address in a binding's Contact URI (its "host:port" key), or NULL
+ * when it is not an IP address. */
+static GSocketAddress *
+contact_address (UstBinding *binding)
+{
+  const char *key = binding->contact_key;
+  const char *colon = key != NULL ? strrchr (key, ':') : NULL;
+  g_autofree char *host = NULL;
+  guint64 port;
+
+  if (colon == NULL || !ust_sip_parse_uint (colon + 1, 65535, &port))
+    return NULL;
+  host = g_strndup (key, (gsize) (colon - key));
+  return ust_proxy_address_from_host (host, (guint) port);
+}
+
 /* A registered phone is reached the way its REGISTER came: from where it
  * came (whatever its Contact says: NAT, VPN, several adapters), over the
- * same transport, on the same connection while it is open (RFC 5626 §5.3). */
+ * same transport, on the same connection while it is open (RFC 5626 §5.3).
+ * Once a TCP or TLS connection is gone, its source port is gone with it
+ * (an ephemeral port): a new connection goes to the Contact (issue 15). */
 static void
-target_from_binding (Target     *target,
+target_from_binding (UstProxy   *self,
+                     Target     *target,
                      UstBinding *binding)
 {
-  target->destination = g_object_ref (binding->source);
   target->protocol = binding->protocol;
   target->connection = binding->connection;
+  if (ust_protocol_is_stream (binding->protocol)
+      && !ust_transport_has_connection (self->transport, binding->connection))
+    {
+      GSocketAddress *contact = contact_address (binding);
+
+      target->connection = 0;
+      if (contact != NULL)
+        {
+          target->destination = contact;
+          return;
+        }
+    }
+  target->destination = g_object_ref (binding->source);
 }
 
 /* One of our own sockets: a request sent there would come straight back
@@ -176,7 +207,7 @@ next_hop (UstProxy   *self,
 
   if (binding != NULL)
     {
-      target_from_binding (target, binding);
+      target_from_binding (self, target, binding);
       return TRUE;
     }
   target->destination = ust_proxy_address_from_host (uri->host, port);
@@ -595,7 +626,7 @@ targets_from_registrar (UstProxy     *self,
       if (leads_to_same_place (targets, binding))
         continue;
       target.uri = g_strdup (binding->contact_uri);
-      target_from_binding (&target, binding);
+      target_from_binding (self, &target, binding);
       if (destination_is_ours (self, &target))
         {
           /* A binding that leads back to us (registered by a third party
@@ -744,7 +775,7 @@ handle_ack (UstProxy *self,
       g_autoptr(GPtrArray) bindings = ust_registrar_lookup (self->registrar,
                                                             in->request->req_uri->username);
       if (bindings != NULL)
-        target_from_binding (&target, g_ptr_array_index (bindings, 0));
+        target_from_binding (self, &target, g_ptr_array_index (bindings, 0));
     }
 
   if (target.destination != NULL && !destination_is_ours (self, &target))
@@ -948,7 +979,14 @@ answer_broken (UstProxy      *self,
   if (!ust_sip_text_init (&text, data, len))
     return;
   head = ust_sip_parse_head (&text, NULL);
-  if (head == NULL || !MSG_IS_REQUEST (head) || MSG_IS_ACK (head)
+  if (head == NULL)
+    {
+      /* libosip2 cannot read even the header section: answer from the raw
+       * lines, naming the header it stumbled on. */
+      ust_proxy_respond_raw (self, &text, peer, 400, ust_sip_diagnose (&text));
+      return;
+    }
+  if (!MSG_IS_REQUEST (head) || MSG_IS_ACK (head)
       || osip_list_size (&head->vias) == 0 || head->from == NULL || head->to == NULL
       || head->call_id == NULL || head->cseq == NULL)
     return;
@@ -974,7 +1012,7 @@ message_cb (UstTransport  *transport,
   UstProxy *self = user_data;
   g_autoptr(osip_message_t) message = NULL;
   g_autoptr(GError) error = NULL;
-  UstSipText text;
+  UstSipText text = { 0 };
   gsize i;
 
   self->stats.datagrams_received++;
@@ -1008,6 +1046,12 @@ message_cb (UstTransport  *transport,
                                             len - text.body_start,
                                             ust_sip_content_length (&text));
           answer_broken (self, data, len, peer, error->message);
+        }
+      else if (message == NULL && text.data != NULL)
+        {
+          /* §8.2, §16.3: nothing that can be answered is dropped silently;
+           * the 400 names what libosip2 could not read. */
+          ust_proxy_respond_raw (self, &text, peer, 400, ust_sip_diagnose (&text));
         }
       return;
     }

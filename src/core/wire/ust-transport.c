@@ -1178,6 +1178,16 @@ ust_transport_get_port (UstTransport *self,
   return self->streams != NULL ? ust_stream_server_get_port (self->streams, protocol) : 0;
 }
 
+/* Whether TCP/TLS connection @connection is still open. */
+gboolean
+ust_transport_has_connection (UstTransport *self,
+                              guint64       connection)
+{
+  g_return_val_if_fail (UST_IS_TRANSPORT (self), FALSE);
+
+  return self->streams != NULL && ust_stream_server_lookup (self->streams, connection) != NULL;
+}
+
 guint
 ust_transport_get_n_connections (UstTransport *self)
 {

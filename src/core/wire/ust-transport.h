@@ -109,6 +109,8 @@ gboolean            ust_transport_has_protocol      (UstTransport        *self,
 guint               ust_transport_get_port          (UstTransport        *self,
                                                      UstProtocol          protocol);
 guint               ust_transport_get_n_connections (UstTransport        *self);
+gboolean            ust_transport_has_connection    (UstTransport        *self,
+                                                     guint64              connection);
 const UstLocalAddress *ust_transport_local_for      (UstTransport        *self,
                                                      GSocketAddress      *to,
                                                      const UstLocalAddress *fallback);
