@@ -18,10 +18,13 @@ packages=(
   libsqlite3-dev
   libgtk-4-dev
   libgnutls28-dev   # makes the exchange's TLS certificate
+  libsoup-3.0-dev   # the phone-setup web server (Linphone remote provisioning)
+  libqrencode-dev   # the setup card's QR codes
   glib-networking   # GIO's TLS at run time: SIP over TLS
   gettext
   sip-tester   # sipp, for the SIP scenario tests
   tshark       # reads the --pcap captures back in the capture tests
+  zbar-tools   # zbarimg reads the setup QR codes back in the tests (gui/lab, e2e)
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py

@@ -10,7 +10,9 @@
 #include <glib/gi18n.h>
 
 #include "ust-protocol.h"
+#include "ust-lpconfig.h"
 #include "ust-registrar.h"
+#include "ust-robots.h"
 #include "ust-server-options.h"
 
 /* Fills @options from the command line and checks what goes together.
@@ -53,6 +55,59 @@ parse_transports (UstServerOptions  *options,
   return TRUE;
 }
 
+/* --robots LIST (default: all), --no-robots, --transfer-to USER; --qr
+ * USER,… and the phone-setup server's port. */
+static gboolean
+parse_lab (UstServerOptions  *options,
+           GError           **error)
+{
+  options->robot_set = UST_ROBOTS_ALL;
+  if (options->no_robots && options->robots != NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("Give either --robots or --no-robots, not both"));
+      return FALSE;
+    }
+  if (options->no_robots)
+    options->robot_set = 0;
+  else if (options->robots != NULL && !ust_robots_parse (options->robots, &options->robot_set,
+                                                         error))
+    return FALSE;
+  if (options->transfer_to != NULL && !ust_lpconfig_user_is_valid (options->transfer_to))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("“%s” is not a user name the transfer robot can call: use letters, "
+                     "digits and . _ -"), options->transfer_to);
+      return FALSE;
+    }
+  if (options->provisioning_port < 0 || options->provisioning_port > 65535)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--setup-port must be a port number, 0 to 65535"));
+      return FALSE;
+    }
+  for (guint i = 0; options->qr != NULL && options->qr[i] != NULL; i++)
+    {
+      g_auto(GStrv) users = g_strsplit (options->qr[i], ",", -1);
+
+      for (guint u = 0; users[u] != NULL; u++)
+        if (!ust_lpconfig_user_is_valid (g_strstrip (users[u])))
+          {
+            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("“%s” is not a user name for a setup code: use letters, digits "
+                           "and . _ -, e.g. --qr alice,bob"), users[u]);
+            return FALSE;
+          }
+    }
+  if (options->qr != NULL && options->no_provisioning)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--qr needs the phone-setup server, which --no-setup turns off"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 ust_server_options_parse (UstServerOptions   *options,
                           int                *argc,
@@ -91,6 +146,20 @@ ust_server_options_parse (UstServerOptions   *options,
          "on, TCP shares its port, TLS takes the next one"), N_("LIST") },
     { "tls-port", 0, 0, G_OPTION_ARG_INT, &options->tls_port,
       N_("Port for TLS (default: the UDP port + 1, e.g. 5061)"), N_("PORT") },
+    { "robots", 0, 0, G_OPTION_ARG_STRING, &options->robots,
+      N_("Robot phones to run, from echo, busy, decline, noanswer, hold, transfer and "
+         "conference (default: all); call them by name"), N_("LIST") },
+    { "no-robots", 0, 0, G_OPTION_ARG_NONE, &options->no_robots,
+      N_("Run no robot phones"), NULL },
+    { "transfer-to", 0, 0, G_OPTION_ARG_STRING, &options->transfer_to,
+      N_("Whom the transfer robot transfers its callers to (default: echo)"), N_("USER") },
+    { "no-setup", 0, 0, G_OPTION_ARG_NONE, &options->no_provisioning,
+      N_("Do not serve phone setup (Linphone remote provisioning) over HTTP"), NULL },
+    { "setup-port", 0, 0, G_OPTION_ARG_INT, &options->provisioning_port,
+      N_("Port for the phone-setup web server (default: any free one)"), N_("PORT") },
+    { "qr", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->qr,
+      N_("Print a QR code that sets up Linphone for these users, e.g. --qr alice,bob"),
+      N_("USERS") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
       N_("Do not print a line per SIP event"), NULL },
     { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options->export_csv,
@@ -111,7 +180,9 @@ ust_server_options_parse (UstServerOptions   *options,
   g_option_context_set_summary (context,
                                 _("Ústredňa: a SIP registrar and proxy for phones on a LAN.\n\n"
                                   "Phones register with any user name and no password, with "
-                                  "this computer's address as server and domain."));
+                                  "this computer's address as server and domain. Robot phones "
+                                  "answer as echo, busy, decline, noanswer, hold, transfer and "
+                                  "conference."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, error))
@@ -131,6 +202,8 @@ ust_server_options_parse (UstServerOptions   *options,
       return FALSE;
     }
   if (!parse_transports (options, error))
+    return FALSE;
+  if (!parse_lab (options, error))
     return FALSE;
   if (options->min_expires < 0 || options->min_expires > UST_MAX_EXPIRES)
     {
@@ -159,6 +232,9 @@ ust_server_options_clear (UstServerOptions *options)
   g_free (options->until);
   g_free (options->pcap);
   g_free (options->transport);
+  g_free (options->robots);
+  g_free (options->transfer_to);
+  g_strfreev (options->qr);
 }
 
 /* Parses a --since/--until value: a date, or a date and a time to the

@@ -28,6 +28,13 @@ typedef struct {
   char     *transport;
   int       tls_port;
   guint     protocols;  /* a bit per UstProtocol, from --transport */
+  char     *robots;
+  gboolean  no_robots;
+  char     *transfer_to;
+  guint     robot_set;  /* UST_ROBOT_BIT()s, from --robots and --no-robots */
+  gboolean  no_provisioning;
+  int       provisioning_port;
+  char    **qr;         /* users to print a setup code for */
 } UstServerOptions;
 
 gboolean ust_server_options_parse (UstServerOptions   *options,

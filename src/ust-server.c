@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #ifdef G_OS_UNIX
@@ -19,11 +20,13 @@
 #include "ust-address-text.h"
 #include "ust-call-store.h"
 #include "ust-core.h"
+#include "ust-lpconfig.h"
 #include "ust-pcap.h"
 #include "ust-paths.h"
 #include "ust-platform.h"
 #include "ust-protocol.h"
 #include "ust-proxy.h"
+#include "ust-qr.h"
 #include "ust-server-options.h"
 #include "ust-server-os.h"
 #include "ust-sip.h"
@@ -40,14 +43,41 @@ flush_cb (gpointer user_data)
 }
 
 static void
-event_cb (UstProxy   *proxy,
-          const char *line,
-          gpointer    user_data)
+print_event (const char *line)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
 
   printf ("[%s.%03d] %s\n", stamp, g_date_time_get_microsecond (now) / 1000, line);
+}
+
+static void
+event_cb (UstProxy   *proxy,
+          const char *line,
+          gpointer    user_data)
+{
+  print_event (line);
+}
+
+/* A phone fetched its setup document (or was refused it). */
+static void
+served_cb (UstProvisioning *provisioning,
+           const char      *user,
+           const char      *peer,
+           const char      *agent,
+           guint            status,
+           gpointer         user_data)
+{
+  g_autofree char *line = NULL;
+
+  if (status == 200)
+    /* Translators: "Phone setup for alice sent to 192.168.1.23 (Linphone/5.1)". */
+    line = g_strdup_printf (_("Phone setup for %s sent to %s (%s)"), user, peer,
+                            agent != NULL ? agent : "?");
+  else
+    line = g_strdup_printf (_("Phone setup for %s refused to %s: wrong token or transport "
+                              "(HTTP %u)"), user, peer, status);
+  print_event (line);
 }
 
 /* Every step of a call goes to the diary (database and text file, written
@@ -161,6 +191,80 @@ print_listening (UstCore    *core,
     printf ("%s\n", ust_core_get_tls_problem (core));
 }
 
+/* The address a code should name: the exchange's own, or on all addresses
+ * the one this computer would use toward the rest of the network (a UDP
+ * socket connected to a documentation address sends nothing). */
+static char *
+setup_host (UstTransport *transport)
+{
+  GInetAddress *bound = g_inet_socket_address_get_address (
+    ust_transport_get_local_address (transport));
+  GSocketFamily family = g_inet_address_get_family (bound);
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GSocketAddress) far = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (!g_inet_address_get_is_any (bound))
+    return g_inet_address_to_string (bound);
+  probe = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  far = g_inet_socket_address_new_from_string (family == G_SOCKET_FAMILY_IPV6 ? "2001:db8::1"
+                                                                             : "192.0.2.1", 9);
+  if (probe != NULL && far != NULL && g_socket_connect (probe, far, NULL, NULL))
+    local = g_socket_get_local_address (probe, NULL);
+  if (local != NULL)
+    return g_inet_address_to_string (g_inet_socket_address_get_address (
+      G_INET_SOCKET_ADDRESS (local)));
+  return g_strdup (family == G_SOCKET_FAMILY_IPV6 ? "::1" : "127.0.0.1");
+}
+
+/* "Phone setup on http 192.168.1.10:41234", the robots, and a QR code with
+ * its link for each user of --qr (black on white on a terminal). */
+static void
+print_lab (UstCore          *core,
+           UstServerOptions *options)
+{
+  UstProvisioning *provisioning = ust_core_get_provisioning (core);
+  guint robots = options->robot_set;
+  g_autofree char *host = setup_host (ust_core_get_transport (core));
+  gboolean ansi = isatty (fileno (stdout));
+
+  if (provisioning != NULL)
+    /* Translators: %s is an address, %u the web server's port. */
+    printf (strchr (host, ':') != NULL ? _("Phone setup on http [%s]:%u\n")
+                                      : _("Phone setup on http %s:%u\n"),
+            host, ust_provisioning_get_port (provisioning));
+  else if (ust_core_get_provisioning_problem (core) != NULL)
+    printf ("%s\n", ust_core_get_provisioning_problem (core));
+  if (robots != 0)
+    {
+      g_autofree char *names = ust_robots_to_text (robots);
+
+      /* Translators: %s is a list such as "echo,busy,decline". */
+      printf (_("Robot phones: %s\n"), names);
+    }
+
+  for (guint i = 0; provisioning != NULL && options->qr != NULL && options->qr[i] != NULL; i++)
+    {
+      g_auto(GStrv) users = g_strsplit (options->qr[i], ",", -1);
+
+      for (guint u = 0; users[u] != NULL; u++)
+        {
+          const char *user = g_strstrip (users[u]);
+          g_autofree char *url = ust_provisioning_url (ust_provisioning_get_key (provisioning),
+                                                       host,
+                                                       ust_provisioning_get_port (provisioning),
+                                                       user, UST_PROTOCOL_UDP);
+          g_autoptr(UstQr) qr = ust_qr_encode (url, NULL);
+          g_autofree char *text = qr != NULL ? ust_qr_to_text (qr, ansi) : NULL;
+
+          /* Translators: %s is a user name, then the link Linphone fetches. */
+          printf (_("Linphone setup for %s: %s\n"), user, url);
+          if (text != NULL)
+            printf ("%s", text);
+        }
+    }
+}
+
 static int
 run (UstServerOptions *options)
 {
@@ -222,6 +326,10 @@ run (UstServerOptions *options)
   config.min_expires = options->min_expires > 0 ? (guint) options->min_expires : 0;
   config.protocols = options->protocols;
   config.tls_port = (guint) options->tls_port;
+  config.robots = options->robot_set;
+  config.transfer_to = options->transfer_to;
+  config.provisioning = !options->no_provisioning;
+  config.provisioning_port = (guint) options->provisioning_port;
   core = ust_core_new (&config, &error);
   if (core == NULL)
     goto fail;
@@ -230,6 +338,8 @@ run (UstServerOptions *options)
     g_signal_connect (ust_core_get_proxy (core), "event", G_CALLBACK (event_cb), NULL);
   g_signal_connect (ust_core_get_tracker (core), "call-event", G_CALLBACK (call_event_cb), NULL);
   g_signal_connect (transport, "advice", G_CALLBACK (advice_cb), NULL);
+  if (ust_core_get_provisioning (core) != NULL && !options->quiet)
+    g_signal_connect (ust_core_get_provisioning (core), "served", G_CALLBACK (served_cb), NULL);
 
   where = ust_transport_describe (transport);
   /* Before "Listening": whoever reads that line may stop us at once. */
@@ -237,6 +347,7 @@ run (UstServerOptions *options)
   ust_server_add_quit_handlers (loop);
 
   print_listening (core, where);
+  print_lab (core, options);
   /* On Windows: what to do when the firewall asks, or when phones cannot reach us. */
   if (ust_platform_firewall_hint () != NULL)
     printf ("%s\n", ust_platform_firewall_hint ());

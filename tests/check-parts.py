@@ -29,7 +29,9 @@ ALLOWED = {
     "registrar": ["sip"],
     "diary": ["sip"],
     "proxy": ["sip", "wire", "registrar", "diary"],
-    "": ["sip", "wire", "registrar", "diary", "proxy"],
+    "provisioning": ["sip"],
+    "robots": ["sip"],
+    "": ["sip", "wire", "registrar", "diary", "proxy", "provisioning", "robots"],
 }
 
 # libosip2 functions that only read; any other osip_/sdp_ call outside src/core/sip/ is a

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "ust-call-model.h"
+#include "ust-core.h"
 #include "ust-exchange.h"
 #include "ust-sip.h"
 
@@ -83,6 +84,8 @@ test_lifecycle (void)
   UstPhone *item;
 
   g_assert_false (ust_exchange_get_running (exchange));
+  /* This phone alone in the list: the robots are tested below. */
+  ust_exchange_set_robots (exchange, 0);
   g_assert_true (ust_exchange_start (exchange, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
   g_assert_true (ust_exchange_get_running (exchange));
@@ -146,6 +149,78 @@ test_lifecycle (void)
   ust_exchange_stop (exchange);
 }
 
+static guint
+n_robots (UstExchange *exchange)
+{
+  GListModel *phones = ust_exchange_get_phones (exchange);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UstPhone) phone = g_list_model_get_item (phones, i);
+
+      n += ust_phone_get_robot (phone);
+    }
+  return n;
+}
+
+static gboolean
+has_all_robots (gpointer data)
+{
+  return n_robots (data) == UST_N_ROBOTS;
+}
+
+static gboolean
+has_one_robot (gpointer data)
+{
+  return n_robots (data) == 1 && g_list_model_get_n_items (ust_exchange_get_phones (data)) == 1;
+}
+
+/* The robots are phones in the window's list, marked as robots; switched
+ * off while running they leave it. The setup links name the running
+ * exchange's web server. */
+static void
+test_robots_and_setup (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ust-exchange-XXXXXX", NULL);
+  g_autoptr(UstExchange) exchange = ust_exchange_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *tls = NULL;
+  g_autoptr(UstPhone) phone = NULL;
+
+  g_assert_cmpuint (ust_exchange_get_robots (exchange), ==, UST_ROBOTS_ALL);
+  g_assert_null (ust_exchange_get_provisioning_url (exchange, "127.0.0.1", "alice",
+                                                    UST_PROTOCOL_UDP));
+  ust_exchange_set_protocols (exchange, UST_CORE_UDP | UST_CORE_TCP);
+  g_assert_true (ust_exchange_start (exchange, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (spin_until (has_all_robots, exchange, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (ust_exchange_get_phones (exchange)), ==,
+                    UST_N_ROBOTS);
+
+  ust_exchange_set_robots (exchange, UST_ROBOT_BIT (UST_ROBOT_ECHO));
+  g_assert_true (spin_until (has_one_robot, exchange, 5000));
+  phone = g_list_model_get_item (ust_exchange_get_phones (exchange), 0);
+  g_assert_cmpstr (ust_phone_get_user (phone), ==, "echo");
+  g_assert_true (ust_phone_get_robot (phone));
+  g_assert_nonnull (strstr (ust_phone_get_user_agent (phone), "robot"));
+
+  url = ust_exchange_get_provisioning_url (exchange, "127.0.0.1", "alice", UST_PROTOCOL_UDP);
+  g_assert_nonnull (url);
+  g_assert_true (g_str_has_prefix (url, "http://127.0.0.1:"));
+  g_assert_nonnull (strstr (url, "/provisioning/alice.xml?token="));
+  g_assert_null (ust_exchange_get_provisioning_problem (exchange));
+  /* TLS is off here: no link for it. */
+  tls = ust_exchange_get_provisioning_url (exchange, "127.0.0.1", "alice", UST_PROTOCOL_TLS);
+  g_assert_null (tls);
+  g_assert_null (ust_exchange_get_provisioning_url (exchange, "127.0.0.1", "a/b",
+                                                    UST_PROTOCOL_UDP));
+  ust_exchange_stop (exchange);
+  g_assert_null (ust_exchange_get_provisioning_url (exchange, "127.0.0.1", "alice",
+                                                    UST_PROTOCOL_UDP));
+}
+
 static void
 test_port_in_use (void)
 {
@@ -181,6 +256,7 @@ main (int   argc,
   ust_sip_init ();
 
   g_test_add_func ("/ust/exchange/lifecycle", test_lifecycle);
+  g_test_add_func ("/ust/exchange/robots-and-setup", test_robots_and_setup);
   g_test_add_func ("/ust/exchange/port-in-use", test_port_in_use);
 
   return g_test_run ();

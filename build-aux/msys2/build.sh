@@ -88,6 +88,12 @@ if [ "$install_deps" = 1 ]; then
     gdk-pixbuf2 librsvg adwaita-icon-theme hicolor-icon-theme; do
     packages+=("$pkg_prefix-$name")
   done
+  # The phone-setup web server and its QR codes: libsoup 3 and libqrencode (MSYS2 calls
+  # the latter "qrencode").
+  packages+=("$pkg_prefix-libsoup3")
+  qrencode_package=$(first_known_package "$pkg_prefix-qrencode" "$pkg_prefix-libqrencode") ||
+    die "pacman knows neither $pkg_prefix-qrencode nor $pkg_prefix-libqrencode"
+  packages+=("$qrencode_package")
   # msgfmt and xgettext: gettext was split into -runtime and -tools in 2024.
   gettext_package=$(first_known_package "$pkg_prefix-gettext-tools" "$pkg_prefix-gettext") ||
     die "pacman knows neither $pkg_prefix-gettext-tools nor $pkg_prefix-gettext"

@@ -14,6 +14,9 @@ struct _UstCore {
   UstProxy       *proxy;
   UstCallTracker *tracker;
   UstDiaryFeed   *feed;
+  UstRobots      *robots;
+  UstProvisioning *provisioning;
+  char           *provisioning_problem; /* why there is no phone-setup server, or NULL */
   char           *tls_problem;      /* why TLS is off although asked for, or NULL */
   char           *tls_fingerprint;  /* of our certificate, when TLS is on */
   gboolean        stopped;
@@ -49,6 +52,41 @@ make_transport (UstCore              *self,
       options.certificate = certificate;
     }
   return ust_transport_new_with_options (config->address, &options, error);
+}
+
+/* The phone-setup web server, on the exchange's address; without it (its
+ * port taken) the exchange runs on and says why in one sentence. */
+static void
+start_provisioning (UstCore             *self,
+                    const UstCoreConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  UstProvisioningConfig provisioning = { 0 };
+
+  provisioning.address = g_inet_socket_address_get_address (config->address);
+  provisioning.port = config->provisioning_port;
+  provisioning.domain = config->domain;
+  for (UstProtocol protocol = 0; protocol < UST_N_PROTOCOLS; protocol++)
+    if (ust_transport_has_protocol (self->transport, protocol))
+      provisioning.sip_ports[protocol] = ust_transport_get_port (self->transport, protocol);
+  self->provisioning = ust_provisioning_new (&provisioning, &error);
+  if (self->provisioning == NULL)
+    self->provisioning_problem = g_strdup (error->message);
+}
+
+/* The robots send to the exchange's own UDP socket, as phones do. */
+static void
+start_robots (UstCore             *self,
+              const UstCoreConfig *config)
+{
+  UstRobotsConfig robots = { 0 };
+
+  robots.exchange = ust_transport_get_local_address (self->transport);
+  robots.domain = config->domain;
+  robots.robots = config->robots;
+  robots.transfer_to = config->transfer_to;
+  robots.timer_t1 = config->timer_t1;
+  self->robots = ust_robots_new (&robots);
 }
 
 /* The parts in the order a datagram meets them: transport → proxy (with the
@@ -89,7 +127,25 @@ ust_core_new (const UstCoreConfig  *config,
   self->tracker = ust_call_tracker_new ();
   self->feed = ust_diary_feed_new (self->tracker, config->store);
   ust_proxy_set_call_tracker (self->proxy, self->tracker);
+
+  if (config->provisioning)
+    start_provisioning (self, config);
+  start_robots (self, config);
   return g_steal_pointer (&self);
+}
+
+/* The robots' last words (BYE for their calls, REGISTER with Expires: 0)
+ * are already in the exchange's socket when they go: the proxy reads them
+ * before it goes too, so the diary ends their calls and the registrar
+ * forgets them. A few turns of the loop, not a wait. */
+static void
+stop_robots (UstCore *self)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_clear_pointer (&self->robots, ust_robots_free);
+  for (guint i = 0; i < 20 && g_main_context_iteration (context, FALSE); i++)
+    ;
 }
 
 /* Ends what is still going on, in the order that loses nothing: the calls
@@ -108,6 +164,11 @@ ust_core_stop (UstCore  *self,
   if (self->stopped)
     return TRUE;
   self->stopped = TRUE;
+
+  if (self->provisioning != NULL)
+    ust_provisioning_close (self->provisioning);
+  g_clear_object (&self->provisioning);
+  stop_robots (self);
 
   if (self->tracker != NULL)
     ust_call_tracker_shutdown (self->tracker);
@@ -132,6 +193,7 @@ ust_core_free (UstCore *self)
     return;
   ust_core_stop (self, NULL);
   g_clear_object (&self->registrar);
+  g_free (self->provisioning_problem);
   g_free (self->tls_problem);
   g_free (self->tls_fingerprint);
   g_free (self);
@@ -159,6 +221,27 @@ UstCallTracker *
 ust_core_get_tracker (UstCore *self)
 {
   return self->tracker;
+}
+
+/* The robot phones, or NULL once stopped. */
+UstRobots *
+ust_core_get_robots (UstCore *self)
+{
+  return self->robots;
+}
+
+/* The phone-setup web server, or NULL when it is off or could not start. */
+UstProvisioning *
+ust_core_get_provisioning (UstCore *self)
+{
+  return self->provisioning;
+}
+
+/* Why the phone-setup web server could not start, as a sentence. */
+const char *
+ust_core_get_provisioning_problem (UstCore *self)
+{
+  return self->provisioning_problem;
 }
 
 /* Why TLS is off although it was asked for, as a sentence for the user. */

@@ -36,6 +36,8 @@ typedef struct {
   UstTrace       *trace;          /* thread-safe; the window reads what the core records */
   gboolean        open;
   guint           protocols;
+  guint           robots;
+  char           *transfer_to;
   GPtrArray      *reasons;        /* "CODE=TEXT" assignments to start with */
   gboolean        relay_reasons;
 
@@ -48,6 +50,9 @@ typedef struct {
   guint           ports[UST_N_PROTOCOLS];   /* 0: that transport is off */
   char           *tls_fingerprint;
   char           *tls_problem;
+  guint           provisioning_port;           /* 0: no phone-setup server */
+  UstProvisioningKey provisioning_key;
+  char           *provisioning_problem;
 
   /* the core thread's */
   GMainContext   *context;
@@ -101,6 +106,11 @@ struct _UstExchange {
   guint           ports[UST_N_PROTOCOLS];
   char           *tls_fingerprint;
   char           *tls_problem;
+  guint           robots;
+  char           *transfer_to;
+  guint           provisioning_port;
+  UstProvisioningKey provisioning_key;
+  char           *provisioning_problem;
 };
 
 enum {
@@ -117,6 +127,8 @@ enum {
   PROP_PORT,
   PROP_OPEN,
   PROP_CALLS_HANDLED,
+  PROP_ROBOTS,
+  PROP_TRANSFER_TO,
   N_PROPS,
 };
 
@@ -454,6 +466,9 @@ core_build (Core    *core,
   config.trace = core->trace;
   config.open = core->open;
   config.protocols = core->protocols;
+  config.robots = core->robots;
+  config.transfer_to = core->transfer_to;
+  config.provisioning = TRUE;
   core->running = ust_core_new (&config, error);
   if (core->running == NULL)
     return FALSE;
@@ -473,6 +488,14 @@ core_build (Core    *core,
                                                       protocol);
   core->tls_fingerprint = g_strdup (ust_core_get_tls_fingerprint (core->running));
   core->tls_problem = g_strdup (ust_core_get_tls_problem (core->running));
+  if (ust_core_get_provisioning (core->running) != NULL)
+    {
+      UstProvisioning *provisioning = ust_core_get_provisioning (core->running);
+
+      core->provisioning_port = ust_provisioning_get_port (provisioning);
+      core->provisioning_key = *ust_provisioning_get_key (provisioning);
+    }
+  core->provisioning_problem = g_strdup (ust_core_get_provisioning_problem (core->running));
   return TRUE;
 }
 
@@ -536,6 +559,8 @@ core_free (Core *core)
   g_clear_error (&core->error);
   g_free (core->tls_fingerprint);
   g_free (core->tls_problem);
+  g_free (core->provisioning_problem);
+  g_free (core->transfer_to);
   g_main_loop_unref (core->loop);
   g_main_context_unref (core->context);
   g_hash_table_unref (core->changed_calls);
@@ -549,7 +574,8 @@ typedef struct {
   char    *phrase;
   gboolean relay;
   gboolean open;
-  enum { SET_REASON, SET_RELAY, SET_OPEN } what;
+  guint    robots;
+  enum { SET_REASON, SET_RELAY, SET_OPEN, SET_ROBOTS, SET_TRANSFER_TO } what;
 } Setting;
 
 static gboolean
@@ -570,6 +596,12 @@ apply_setting_cb (gpointer user_data)
       break;
     case SET_OPEN:
       ust_proxy_set_open (ust_core_get_proxy (core->running), setting->open);
+      break;
+    case SET_ROBOTS:
+      ust_robots_set_enabled (ust_core_get_robots (core->running), setting->robots);
+      break;
+    case SET_TRANSFER_TO:
+      ust_robots_set_transfer_to (ust_core_get_robots (core->running), setting->phrase);
       break;
     }
   return G_SOURCE_REMOVE;
@@ -675,6 +707,8 @@ ust_exchange_start (UstExchange  *self,
   core->trace = g_object_ref (self->trace);
   core->open = self->open;
   core->protocols = self->protocols;
+  core->robots = self->robots;
+  core->transfer_to = g_strdup (self->transfer_to);
   core->reasons = reason_assignments (self->reasons);
   core->relay_reasons = ust_reason_table_get_relay (self->reasons);
   core->context = g_main_context_new ();
@@ -714,6 +748,10 @@ ust_exchange_start (UstExchange  *self,
   self->tls_fingerprint = g_strdup (core->tls_fingerprint);
   g_free (self->tls_problem);
   self->tls_problem = g_strdup (core->tls_problem);
+  self->provisioning_port = core->provisioning_port;
+  self->provisioning_key = core->provisioning_key;
+  g_free (self->provisioning_problem);
+  self->provisioning_problem = g_strdup (core->provisioning_problem);
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);
   self->port = core->bound_port;
@@ -879,6 +917,12 @@ ust_exchange_get_property (GObject    *object,
     case PROP_CALLS_HANDLED:
       g_value_set_uint64 (value, self->calls_handled);
       break;
+    case PROP_ROBOTS:
+      g_value_set_uint (value, self->robots);
+      break;
+    case PROP_TRANSFER_TO:
+      g_value_set_string (value, self->transfer_to);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -896,6 +940,12 @@ ust_exchange_set_property (GObject      *object,
     {
     case PROP_OPEN:
       ust_exchange_set_open (self, g_value_get_boolean (value));
+      break;
+    case PROP_ROBOTS:
+      ust_exchange_set_robots (self, g_value_get_uint (value));
+      break;
+    case PROP_TRANSFER_TO:
+      ust_exchange_set_transfer_to (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -941,6 +991,8 @@ ust_exchange_finalize (GObject *object)
   g_free (self->address);
   g_free (self->tls_fingerprint);
   g_free (self->tls_problem);
+  g_free (self->transfer_to);
+  g_free (self->provisioning_problem);
 
   G_OBJECT_CLASS (ust_exchange_parent_class)->finalize (object);
 }
@@ -964,6 +1016,15 @@ ust_exchange_class_init (UstExchangeClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_CALLS_HANDLED] = g_param_spec_uint64 ("calls-handled", NULL, NULL, 0,
                                                         G_MAXUINT64, 0, read_only);
+  /* The robot phones that are on (UST_ROBOT_BIT()s), switched at once
+   * while the exchange runs. */
+  properties[PROP_ROBOTS] =
+    g_param_spec_uint ("robots", NULL, NULL, 0, UST_ROBOTS_ALL, UST_ROBOTS_ALL,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Whom the transfer robot sends its callers to (NULL: echo). */
+  properties[PROP_TRANSFER_TO] =
+    g_param_spec_string ("transfer-to", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The transport doctor: a phone (the first string, its address) knocked
@@ -984,6 +1045,7 @@ ust_exchange_init (UstExchange *self)
   self->link = g_atomic_rc_box_new0 (Link);
   self->link->exchange = self;
   self->protocols = UST_CORE_ALL_PROTOCOLS;
+  self->robots = UST_ROBOTS_ALL;
 }
 
 /* @data_dir holds registrations.db and the diary (calls.db, calls.txt).
@@ -1067,4 +1129,88 @@ ust_exchange_get_tls_problem (UstExchange *self)
 {
   g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
   return self->core != NULL ? self->tls_problem : NULL;
+}
+
+guint
+ust_exchange_get_robots (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), 0);
+  return self->robots;
+}
+
+/* Switches robot phones on and off (UST_ROBOT_BIT()s): at once while the
+ * exchange runs, a robot switched off hanging up and unregistering. */
+void
+ust_exchange_set_robots (UstExchange *self,
+                         guint        robots)
+{
+  Setting *setting;
+
+  g_return_if_fail (UST_IS_EXCHANGE (self));
+
+  robots &= UST_ROBOTS_ALL;
+  if (self->robots == robots)
+    return;
+  self->robots = robots;
+  setting = g_new0 (Setting, 1);
+  setting->what = SET_ROBOTS;
+  setting->robots = robots;
+  send_setting (self, setting);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROBOTS]);
+}
+
+const char *
+ust_exchange_get_transfer_to (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
+  return self->transfer_to;
+}
+
+void
+ust_exchange_set_transfer_to (UstExchange *self,
+                              const char  *user)
+{
+  Setting *setting;
+
+  g_return_if_fail (UST_IS_EXCHANGE (self));
+
+  if (user != NULL && *user == '\0')
+    user = NULL;
+  if (g_strcmp0 (self->transfer_to, user) == 0)
+    return;
+  g_free (self->transfer_to);
+  self->transfer_to = g_strdup (user);
+  setting = g_new0 (Setting, 1);
+  setting->what = SET_TRANSFER_TO;
+  setting->phrase = g_strdup (user);
+  send_setting (self, setting);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSFER_TO]);
+}
+
+/* The link a phone fetches its setup from (and the setup card's QR code
+ * holds): for @user, by @protocol, at @host, the address the card tells
+ * phones. NULL while stopped or when the phone-setup server could not
+ * start (ust_exchange_get_provisioning_problem() says why). */
+char *
+ust_exchange_get_provisioning_url (UstExchange *self,
+                                   const char  *host,
+                                   const char  *user,
+                                   UstProtocol  protocol)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  if (self->core == NULL || self->provisioning_port == 0 || !ust_lpconfig_user_is_valid (user)
+      || self->ports[protocol] == 0)
+    return NULL;
+  return ust_provisioning_url (&self->provisioning_key, host, self->provisioning_port, user,
+                               protocol);
+}
+
+/* Why the phone-setup server could not start, as a sentence. */
+const char *
+ust_exchange_get_provisioning_problem (UstExchange *self)
+{
+  g_return_val_if_fail (UST_IS_EXCHANGE (self), NULL);
+  return self->core != NULL ? self->provisioning_problem : NULL;
 }

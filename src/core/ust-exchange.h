@@ -13,6 +13,7 @@
 #include "ust-phone.h"
 #include "ust-protocol.h"
 #include "ust-reason-table.h"
+#include "ust-robots.h"
 #include "ust-trace.h"
 
 G_BEGIN_DECLS
@@ -48,5 +49,16 @@ guint           ust_exchange_get_protocol_port  (UstExchange     *self,
 const char     *ust_exchange_get_tls_fingerprint (UstExchange    *self);
 const char     *ust_exchange_get_tls_problem    (UstExchange     *self);
 const char     *ust_exchange_get_data_dir       (UstExchange     *self);
+guint           ust_exchange_get_robots         (UstExchange     *self);
+void            ust_exchange_set_robots         (UstExchange     *self,
+                                                 guint            robots);
+const char     *ust_exchange_get_transfer_to    (UstExchange     *self);
+void            ust_exchange_set_transfer_to    (UstExchange     *self,
+                                                 const char      *user);
+char           *ust_exchange_get_provisioning_url (UstExchange   *self,
+                                                 const char      *host,
+                                                 const char      *user,
+                                                 UstProtocol      protocol);
+const char     *ust_exchange_get_provisioning_problem (UstExchange *self);
 
 G_END_DECLS

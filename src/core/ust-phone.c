@@ -5,6 +5,7 @@
 
 #include "ust-phone.h"
 #include "ust-phone-private.h"
+#include "ust-robots.h"
 
 struct _UstPhone {
   GObject parent_instance;
@@ -17,6 +18,7 @@ struct _UstPhone {
   char   *transport;
   char   *instance;
   char   *earlier;
+  gboolean robot;
 };
 
 enum {
@@ -29,6 +31,7 @@ enum {
   PROP_TRANSPORT,
   PROP_INSTANCE,
   PROP_EARLIER,
+  PROP_ROBOT,
   N_PROPS,
 };
 
@@ -69,6 +72,9 @@ ust_phone_get_property (GObject    *object,
       break;
     case PROP_EARLIER:
       g_value_set_string (value, self->earlier);
+      break;
+    case PROP_ROBOT:
+      g_value_set_boolean (value, self->robot);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -112,6 +118,8 @@ ust_phone_class_init (UstPhoneClass *klass)
   properties[PROP_INSTANCE] = g_param_spec_string ("instance", NULL, NULL, NULL, flags);
   /* Where it registered from before, newest first ("addr:port (UDP), …"), or NULL. */
   properties[PROP_EARLIER] = g_param_spec_string ("earlier", NULL, NULL, NULL, flags);
+  /* One of the exchange's own robot phones (ust-robots.h). */
+  properties[PROP_ROBOT] = g_param_spec_boolean ("robot", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -135,6 +143,7 @@ ust_phone_new_from_binding (const UstBinding *binding)
   self->transport = g_strdup (ust_protocol_to_via (binding->protocol));
   self->instance = g_strdup (binding->instance);
   self->earlier = g_strdup (binding->earlier);
+  self->robot = ust_robots_is_robot_instance (binding->instance);
   return self;
 }
 
@@ -192,4 +201,11 @@ ust_phone_get_earlier (UstPhone *self)
 {
   g_return_val_if_fail (UST_IS_PHONE (self), NULL);
   return self->earlier;
+}
+
+gboolean
+ust_phone_get_robot (UstPhone *self)
+{
+  g_return_val_if_fail (UST_IS_PHONE (self), FALSE);
+  return self->robot;
 }

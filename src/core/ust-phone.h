@@ -19,5 +19,6 @@ gint64      ust_phone_get_expires_at  (UstPhone *self);  /* wall-clock µs */
 const char *ust_phone_get_transport   (UstPhone *self);
 const char *ust_phone_get_instance    (UstPhone *self);
 const char *ust_phone_get_earlier     (UstPhone *self);
+gboolean    ust_phone_get_robot       (UstPhone *self);
 
 G_END_DECLS
