@@ -288,6 +288,11 @@ ust_application_startup (GApplication *application)
   require_registration_cb (self);
   g_signal_connect_object (self->settings, "notify::require-registration",
                            G_CALLBACK (require_registration_cb), self, G_CONNECT_SWAPPED);
+  /* The robot phones follow the preferences, at once while running. */
+  g_object_bind_property (self->settings, "robots", self->exchange, "robots",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->settings, "transfer-to", self->exchange, "transfer-to",
+                          G_BINDING_SYNC_CREATE);
   g_signal_connect_object (ust_exchange_get_reasons (self->exchange), "changed",
                            G_CALLBACK (reasons_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (ust_exchange_get_reasons (self->exchange), "notify::relay",

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "ust-preferences-window.h"
+#include "ust-robots-preferences.h"
 #include "ust-sip.h"
 
 /* The codes listed even without a custom phrase: RFC 3261 §21 and the few
@@ -429,6 +430,7 @@ ust_preferences_window_class_init (UstPreferencesWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (UST_TYPE_ROBOTS_PREFERENCES);
   gtk_widget_class_set_template_from_resource (
     widget_class, "/io/github/ustredna/Ustredna/ui/ust-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, UstPreferencesWindow, port_spin);

@@ -9,10 +9,12 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ust-robots.h"
 #include "ust-settings.h"
 
 #define GROUP_EXCHANGE "exchange"
 #define GROUP_DIARY    "diary"
+#define GROUP_ROBOTS   "robots"
 #define DEFAULT_PORT   5060
 /* Changes are written a moment later, so dragging a spin button writes once. */
 #define SAVE_DELAY_MS  500
@@ -25,6 +27,8 @@ struct _UstSettings {
   guint     port;
   gboolean  require_registration;
   gboolean  excel_csv;
+  guint     robots;
+  char     *transfer_to;
   guint     save_source;
 };
 
@@ -35,6 +39,8 @@ enum {
   PROP_PORT,
   PROP_REQUIRE_REGISTRATION,
   PROP_EXCEL_CSV,
+  PROP_ROBOTS,
+  PROP_TRANSFER_TO,
   N_PROPS,
 };
 
@@ -88,6 +94,12 @@ ust_settings_get_property (GObject    *object,
     case PROP_EXCEL_CSV:
       g_value_set_boolean (value, self->excel_csv);
       break;
+    case PROP_ROBOTS:
+      g_value_set_uint (value, self->robots);
+      break;
+    case PROP_TRANSFER_TO:
+      g_value_set_string (value, self->transfer_to);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -118,6 +130,12 @@ ust_settings_set_property (GObject      *object,
     case PROP_EXCEL_CSV:
       ust_settings_set_excel_csv (self, g_value_get_boolean (value));
       break;
+    case PROP_ROBOTS:
+      ust_settings_set_robots (self, g_value_get_uint (value));
+      break;
+    case PROP_TRANSFER_TO:
+      ust_settings_set_transfer_to (self, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -145,6 +163,7 @@ ust_settings_finalize (GObject *object)
 
   g_free (self->path);
   g_free (self->address);
+  g_free (self->transfer_to);
 
   G_OBJECT_CLASS (ust_settings_parent_class)->finalize (object);
 }
@@ -172,6 +191,11 @@ ust_settings_class_init (UstSettingsClass *klass)
   properties[PROP_REQUIRE_REGISTRATION] =
     g_param_spec_boolean ("require-registration", NULL, NULL, TRUE, flags);
   properties[PROP_EXCEL_CSV] = g_param_spec_boolean ("excel-csv", NULL, NULL, FALSE, flags);
+  /* The robot phones that are on (UST_ROBOT_BIT()s): all of them at first. */
+  properties[PROP_ROBOTS] = g_param_spec_uint ("robots", NULL, NULL, 0, UST_ROBOTS_ALL,
+                                               UST_ROBOTS_ALL, flags);
+  /* Whom the transfer robot sends callers to; NULL: echo. */
+  properties[PROP_TRANSFER_TO] = g_param_spec_string ("transfer-to", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -180,6 +204,7 @@ ust_settings_init (UstSettings *self)
 {
   self->port = DEFAULT_PORT;
   self->require_registration = TRUE;
+  self->robots = UST_ROBOTS_ALL;
 }
 
 /* A NULL @path keeps the settings in memory only. */
@@ -213,6 +238,8 @@ ust_settings_load (UstSettings  *self,
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
   g_autofree char *address = NULL;
+  g_autofree char *transfer_to = NULL;
+  g_auto (GStrv) robots = NULL;
   guint64 port;
   gboolean flag;
 
@@ -248,6 +275,20 @@ ust_settings_load (UstSettings  *self,
   if (local_error == NULL)
     ust_settings_set_excel_csv (self, flag);
   g_clear_error (&local_error);
+
+  /* "on=echo;busy;…": names, so that a robot added later starts off for
+   * nobody who had switched robots off. */
+  robots = g_key_file_get_string_list (key_file, GROUP_ROBOTS, "on", NULL, NULL);
+  if (robots != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (",", robots);
+      guint on;
+
+      if (ust_robots_parse (joined, &on, NULL))
+        ust_settings_set_robots (self, on);
+    }
+  transfer_to = g_key_file_get_string (key_file, GROUP_ROBOTS, "transfer-to", NULL);
+  ust_settings_set_transfer_to (self, transfer_to);
   g_object_thaw_notify (G_OBJECT (self));
 
   /* Loading is not a change worth writing back. */
@@ -274,6 +315,15 @@ ust_settings_save (UstSettings  *self,
   g_key_file_set_boolean (key_file, GROUP_EXCHANGE, "require-registration",
                           self->require_registration);
   g_key_file_set_boolean (key_file, GROUP_DIARY, "excel", self->excel_csv);
+  {
+    g_autofree char *on = ust_robots_to_text (self->robots);
+    g_auto (GStrv) names = g_strsplit (on, ",", -1);
+
+    g_key_file_set_string_list (key_file, GROUP_ROBOTS, "on", (const char *const *) names,
+                                g_strv_length (names));
+  }
+  if (self->transfer_to != NULL)
+    g_key_file_set_string (key_file, GROUP_ROBOTS, "transfer-to", self->transfer_to);
 
   directory = g_path_get_dirname (self->path);
   if (g_mkdir_with_parents (directory, 0700) != 0)
@@ -372,5 +422,51 @@ ust_settings_set_excel_csv (UstSettings *self,
     return;
   self->excel_csv = excel;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXCEL_CSV]);
+  schedule_save (self);
+}
+
+guint
+ust_settings_get_robots (UstSettings *self)
+{
+  g_return_val_if_fail (UST_IS_SETTINGS (self), UST_ROBOTS_ALL);
+
+  return self->robots;
+}
+
+void
+ust_settings_set_robots (UstSettings *self,
+                         guint        robots)
+{
+  g_return_if_fail (UST_IS_SETTINGS (self));
+
+  robots &= UST_ROBOTS_ALL;
+  if (self->robots == robots)
+    return;
+  self->robots = robots;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROBOTS]);
+  schedule_save (self);
+}
+
+const char *
+ust_settings_get_transfer_to (UstSettings *self)
+{
+  g_return_val_if_fail (UST_IS_SETTINGS (self), NULL);
+
+  return self->transfer_to;
+}
+
+void
+ust_settings_set_transfer_to (UstSettings *self,
+                              const char  *user)
+{
+  g_return_if_fail (UST_IS_SETTINGS (self));
+
+  if (user != NULL && *user == '\0')
+    user = NULL;
+  if (g_strcmp0 (self->transfer_to, user) == 0)
+    return;
+  g_free (self->transfer_to);
+  self->transfer_to = g_strdup (user);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSFER_TO]);
   schedule_save (self);
 }

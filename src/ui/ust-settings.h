@@ -34,5 +34,12 @@ void         ust_settings_set_require_registration (UstSettings *self,
 gboolean     ust_settings_get_excel_csv            (UstSettings *self);
 void         ust_settings_set_excel_csv            (UstSettings *self,
                                                     gboolean     excel);
+/* The robot phones: which are on, and whom the transfer robot calls. */
+guint        ust_settings_get_robots               (UstSettings *self);
+void         ust_settings_set_robots               (UstSettings *self,
+                                                    guint        robots);
+const char  *ust_settings_get_transfer_to          (UstSettings *self);
+void         ust_settings_set_transfer_to          (UstSettings *self,
+                                                    const char  *user);
 
 G_END_DECLS

@@ -9,6 +9,8 @@
 
 #include "ust-confirm.h"
 #include "ust-diary-view.h"
+#include "ust-phone-cells.h"
+#include "ust-phone-setup.h"
 #include "ust-platform.h"
 #include "ust-ui-format.h"
 #include "ust-window-private.h"
@@ -654,6 +656,7 @@ setup_phones_view (UstWindow *self)
     { self->phone_agent_column, "user-agent" },
   };
   g_autoptr (GtkListItemFactory) expires = NULL;
+  g_autoptr (GtkListItemFactory) user = NULL;
   g_autoptr (GtkSorter) expires_sorter = NULL;
   GtkSortListModel *sorted;
 
@@ -667,6 +670,9 @@ setup_phones_view (UstWindow *self)
       gtk_column_view_column_set_factory (text_columns[i].column, factory);
       gtk_column_view_column_set_sorter (text_columns[i].column, column_sorter);
     }
+  /* The user's name, with a robot beside the exchange's robot phones. */
+  user = ust_phone_user_factory_new ();
+  gtk_column_view_column_set_factory (self->phone_user_column, user);
   expires = ticking_factory_new (self, tick_phone_expires, NULL);
   gtk_column_view_column_set_factory (self->phone_expires_column, expires);
   expires_sorter = GTK_SORTER (gtk_numeric_sorter_new (
@@ -983,6 +989,7 @@ ust_window_class_init (UstWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWindow, stack);
   g_type_ensure (UST_TYPE_DIARY_VIEW);
   g_type_ensure (UST_TYPE_WIRE_VIEW);
+  g_type_ensure (UST_TYPE_PHONE_SETUP);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, diary_page);
   gtk_widget_class_bind_template_child_full (widget_class, "wire_view", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, server_value);

@@ -346,7 +346,7 @@ gui_test_open_app (const char *id_suffix)
   g_assert_nonnull (window);
   /* The tests count the phones they register; the robot phones (which
    * would be in the list too) are for the tests that switch them on. */
-  ust_exchange_set_robots (ust_application_get_exchange (app), 0);
+  ust_settings_set_robots (ust_application_get_settings (app), 0);
   spin (200);
 }
 
