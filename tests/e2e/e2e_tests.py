@@ -398,7 +398,7 @@ net_interface		{ip}
 call_local_timeout	120
 call_max_calls		{max_calls}
 audio_player		aubridge,{user}-speaker
-audio_source		ausine,440
+audio_source		{audio_source}
 audio_alert		aubridge,{user}-ringer
 ausrc_srate		48000
 ausrc_channels		2
@@ -430,12 +430,14 @@ class Phone:
 
     def __init__(self, ctx, srv, user, ip, register=True, regint=600, video=False, max_calls=4,
                  domain_with_port=False, display_name=None, label=None, exchange=None,
-                 transport='udp', port=None, wait_register=True):
+                 transport='udp', port=None, wait_register=True, audio_source='ausine,440',
+                 extra_config=''):
         # exchange: where the phone sends to ("IP:PORT"), when not srv.addr
         # transport 'tcp' or 'tls': the account is <sip:USER@127.0.0.1:PORT;transport=T>
         # with the exchange's TCP or TLS port as the domain's port (no outbound proxy),
         # or port (a phone set up with the wrong port)
         # wait_register: with register, wait until it has registered
+        # audio_source, extra_config: another microphone, and config lines (modules) for it
         self.ctx = ctx
         self.srv = srv
         self.user = user                # the SIP user name it registers
@@ -469,8 +471,9 @@ class Phone:
             with open(os.path.join(self.dir, 'config'), 'w') as f:
                 f.write(CONFIG.format(ip=ip, sip_port=self.sip_port, ctrl_port=self.ctrl_port,
                                       user=user, max_calls=max_calls, module_path=MODULE_PATH,
+                                      audio_source=audio_source,
                                       video_modules=('module\t\t\tfakevideo.so\nmodule\t\t\tvp8.so\n'
-                                                     if video else '')))
+                                                     if video else '') + extra_config))
             with open(os.path.join(self.dir, 'accounts'), 'w', encoding='utf-8') as f:
                 name = '"%s" ' % display_name if display_name else ''
                 if transport != 'udp':
@@ -807,6 +810,30 @@ call_logs_db_uri=null
 zrtp_secrets_db_uri=null
 """
 
+# A linphonec that gets its account from the exchange's phone-setup link (Linphone's remote
+# provisioning, fetched at start): no proxy of its own.
+LINPHONEC_PROVISIONED_RC = """\
+[sip]
+sip_port={udp_port}
+sip_tcp_port={tcp_port}
+sip_tls_port={tls_port}
+register_only_when_network_is_up=0
+bind_address={ip}
+guess_hostname=0
+[rtp]
+audio_rtp_port={rtp_port}
+video_rtp_port={video_rtp_port}
+bind_address={ip}
+[video]
+enabled=0
+[storage]
+uri=null
+call_logs_db_uri=null
+zrtp_secrets_db_uri=null
+[misc]
+config-uri={config_uri}
+"""
+
 LINPHONEC_TIMESTAMP = r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3} '
 
 
@@ -885,10 +912,14 @@ class Linphonec:
 
     ua_word = 'linphone'
 
-    def __init__(self, ctx, srv, user, ip, transport='udp', label=None, verify_certs=False, register=True):
+    def __init__(self, ctx, srv, user, ip, transport='udp', label=None, verify_certs=False, register=True,
+                 config_uri=None, rc_path=None):
         # verify_certs: check the exchange's TLS certificate, as Linphone does by default
         # (verify_server_certs=1); the tests turn it off, as the setup code would.
         # register: wait until it has registered
+        # config_uri: no account of its own, but the exchange's phone-setup link (which
+        # chooses the SIP ports too: any it finds free)
+        # rc_path: start again with the rc an earlier linphonec wrote back
         if not ctx.linphonec_path:
             fail('this test needs linphonec (Debian package linphone-cli, installed by '
                  'build-aux/install-deps.sh), and it is not installed')
@@ -905,6 +936,7 @@ class Linphonec:
         self.exchange_hostport = '%s:%d' % (EXCHANGE_IP, port)
         self.dir = os.path.join(ctx.dir, 'linphonec-' + self.name)
         self.rc_path = os.path.join(self.dir, 'linphonerc')
+        self.any_port = config_uri is not None or rc_path is not None
         self.log_path = os.path.join(self.dir, 'linphonec.log')
         self.out = ''
         self.events = []            # (for Ctx.dump's summary line; linphonec has none)
@@ -918,13 +950,18 @@ class Linphonec:
             self.sip_port = free_port(ip, ('udp', 'tcp'))
             self.rtp_port = free_rtp_port(ip, avoid=(self.sip_port,))
             video = free_rtp_port(ip, avoid=(self.sip_port, self.rtp_port, self.rtp_port + 1))
-            with open(self.rc_path, 'w') as f:
-                f.write(LINPHONEC_RC.format(
-                    ip=ip, user=user, dom=DOM, exchange=self.exchange_hostport, transport=transport,
-                    udp_port=self.sip_port if transport == 'udp' else 0,
-                    tcp_port=self.sip_port if transport == 'tcp' else 0,
-                    tls_port=self.sip_port if transport == 'tls' else 0,
-                    rtp_port=self.rtp_port, video_rtp_port=video, verify=int(verify_certs)))
+            if rc_path is not None:
+                shutil.copyfile(rc_path, self.rc_path)
+            else:
+                with open(self.rc_path, 'w') as f:
+                    f.write((LINPHONEC_PROVISIONED_RC if config_uri else LINPHONEC_RC).format(
+                        ip=ip, user=user, dom=DOM, exchange=self.exchange_hostport,
+                        transport=transport,
+                        udp_port=self.sip_port if transport == 'udp' else 0,
+                        tcp_port=self.sip_port if transport == 'tcp' else 0,
+                        tls_port=self.sip_port if transport == 'tls' else 0,
+                        rtp_port=self.rtp_port, video_rtp_port=video, verify=int(verify_certs),
+                        config_uri=config_uri))
             self.cmd = [ctx.linphonec_path, '-c', self.rc_path, '-d', '6', '-l', self.log_path]
             # HOME: its own folder, or it writes ~/.linphonec_history and ~/.linphone-zidcache
             env = dict(os.environ, HOME=self.dir, XDG_CONFIG_HOME=self.dir, XDG_DATA_HOME=self.dir,
@@ -988,6 +1025,9 @@ class Linphonec:
                 time.sleep(0.1)
                 continue
             m = self.wait_for(r'sip port = (-?\d+)', since=mark, timeout=1, what=None)
+            if m and self.any_port:
+                self.sip_port = int(m.group(1))
+                return 'ok'
             if m:
                 return 'ok' if int(m.group(1)) == self.sip_port else 'port'
         fail('linphonec for %s did not answer "ports" within %d s' % (self.name, PHONE_START_WAIT))

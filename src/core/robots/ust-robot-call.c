@@ -27,6 +27,7 @@ struct _UstRobotCall {
   char             *local;          /* our From/To value, with our tag */
   char             *remote;         /* theirs, with their tag once known */
   char             *remote_target;  /* their Contact URI: the Request-URI (§12.2.1.1) */
+  char             *domain;         /* the host[:port] the caller dialled us at */
   GPtrArray        *route_set;      /* char*: Route values, first hop first */
   guint32           local_cseq;
   /* An incoming call's INVITE, kept for the responses still to come. */
@@ -93,6 +94,7 @@ call_free (UstRobotCall *call)
   g_free (call->local);
   g_free (call->remote);
   g_free (call->remote_target);
+  g_free (call->domain);
   g_free (call->invite_data);
   g_free (call);
 }
@@ -301,6 +303,16 @@ media_idle_cb (gpointer user_data)
 
 /* What comes in ------------------------------------------------------------ */
 
+/* "192.168.1.10", "192.168.1.10:5070", "[fd00::2]" */
+static char *
+host_port_of (osip_uri_t *uri)
+{
+  gboolean ipv6 = strchr (uri->host, ':') != NULL;
+
+  return g_strdup_printf ("%s%s%s%s%s", ipv6 ? "[" : "", uri->host, ipv6 ? "]" : "",
+                          uri->port != NULL ? ":" : "", uri->port != NULL ? uri->port : "");
+}
+
 static void
 incoming_invite (UstRobotUa       *self,
                  UstRobotServerTx *tx,
@@ -339,6 +351,10 @@ incoming_invite (UstRobotUa       *self,
   call->remote_target = ust_robot_contact_uri (message);
   if (call->remote_target == NULL)
     call->remote_target = ust_sip_uri_to_string (message->from->url);
+  /* The name the caller reached us by (the exchange's address on its own
+   * network, when ours is loopback): a REFER names the target there. */
+  if (message->to != NULL && message->to->url != NULL && message->to->url->host != NULL)
+    call->domain = host_port_of (message->to->url);
   /* §12.1.1: the UAS's route set is the Record-Route list in order. */
   routes = ust_robot_raw_values (text, "Record-Route");
   g_ptr_array_extend_and_steal (call->route_set, g_steal_pointer (&routes));
@@ -904,6 +920,7 @@ ust_robot_call_refer (UstRobotCall *call,
                       const char   *user)
 {
   UstRobotUa *ua = call->ua;
+  const char *domain = call->domain != NULL ? call->domain : ua->domain;
   g_autofree char *branch = NULL;
   GString *refer;
 
@@ -911,8 +928,9 @@ ust_robot_call_refer (UstRobotCall *call,
     return;
   branch = ust_robot_new_branch ();
   refer = dialog_request (call, "REFER", ++call->local_cseq, branch);
+  /* RFC 3515 §2.1; Referred-By, RFC 3892. */
   g_string_append_printf (refer, "Refer-To: <sip:%s@%s>\r\nReferred-By: <sip:%s@%s>\r\n", user,
-                          ua->domain, ua->user, ua->domain);
+                          domain, ua->user, domain);
   ust_robot_message_end (refer, NULL, NULL);
   ust_robot_client_start (ua->transactions, branch, "REFER", refer, refer_response_cb, call);
 }
