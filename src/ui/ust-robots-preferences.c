@@ -170,9 +170,15 @@ ust_robots_preferences_init (UstRobotsPreferences *self)
   /* "echo — Answers and sends back …": the name is what a phone dials. */
   for (UstRobotKind kind = 0; kind < UST_N_ROBOTS; kind++)
     {
-      g_autofree char *label = g_strdup_printf ("%s — %s", ust_robot_name (kind),
-                                                ust_robot_describe (kind));
-      GtkWidget *check = gtk_check_button_new_with_label (label);
+      g_autofree char *text = g_strdup_printf ("%s — %s", ust_robot_name (kind),
+                                               ust_robot_describe (kind));
+      GtkWidget *check = gtk_check_button_new ();
+      GtkWidget *label = gtk_label_new (text);
+
+      /* Longer in other languages: the line wraps rather than widening the window. */
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_check_button_set_child (GTK_CHECK_BUTTON (check), label);
 
       gtk_widget_set_name (check, ust_robot_name (kind));
       gtk_box_append (GTK_BOX (self->robot_checks), check);

@@ -16,6 +16,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 TIMEOUT = 20
 
@@ -42,7 +44,9 @@ def test_help(server, tmp):
     result = run(server, "--help")
     check(result.returncode == 0, "--help exits 0", result)
     for option in ("--listen", "--domain", "--reason", "--open", "--data-dir", "--relay-reasons",
-                   "--min-expires", "--export-csv", "--since", "--until", "--excel"):
+                   "--min-expires", "--export-csv", "--since", "--until", "--excel",
+                   "--robots", "--no-robots", "--transfer-to", "--qr", "--setup-port",
+                   "--no-setup"):
         check(option in result.stdout, f"--help explains {option}", result)
 
 
@@ -57,6 +61,14 @@ def test_bad_arguments(server, tmp):
         (("--export-csv", os.path.join(tmp, "x.csv"), "--since", "yesterday"), "yesterday"),
         (("--listen", "127.0.0.1:0", "--transport", "udp,sctp"), "Unknown transport “sctp”"),
         (("--listen", "127.0.0.1:0", "--tls-port", "70000"), "--tls-port"),
+        (("--listen", "127.0.0.1:0", "--robots", "echo,parrot"),
+         "There is no robot called “parrot”; the robots are echo,busy,decline,noanswer,hold,"
+         "transfer,conference"),
+        (("--listen", "127.0.0.1:0", "--robots", "echo", "--no-robots"), "--no-robots"),
+        (("--listen", "127.0.0.1:0", "--transfer-to", "bob smith"), "“bob smith”"),
+        (("--listen", "127.0.0.1:0", "--qr", "alice,b/c"), "“b/c”"),
+        (("--listen", "127.0.0.1:0", "--qr", "alice", "--no-setup"), "--no-setup"),
+        (("--listen", "127.0.0.1:0", "--setup-port", "70000"), "--setup-port"),
     ]
     for args, expected in cases:
         result = run(server, *args, data_dir=tmp)
@@ -221,6 +233,87 @@ def test_tls_port_in_use(server, tmp):
           "the message names the TLS port, the address and the cause", result)
 
 
+def test_lab_lines(server, tmp):
+    """After the transports: where phones get their setup, the robots, and for --qr the
+    link and the code (plain blocks when not on a terminal: no colour codes)."""
+    running = Running(server, tmp, "--robots", "echo,busy", "--qr", "alice,bob")
+    try:
+        running.wait_line(r"^Listening on udp ", "UDP")
+        setup = int(running.wait_line(r"^Phone setup on http 127\.0\.0\.1:(\d+)$",
+                                      "the setup server").group(1))
+        running.wait_line(r"^Robot phones: echo,busy$", "the robots")
+        for user in ("alice", "bob"):
+            running.wait_line(rf"^Linphone setup for {user}: http://127\.0\.0\.1:{setup}"
+                              rf"/provisioning/{user}\.xml\?token=[0-9a-f]{{24}}$",
+                              f"{user}'s link")
+    finally:
+        running.stop()
+    blocks = [l for l in running.lines if l and l[0] in " \u2580\u2584\u2588"]
+    check(len(blocks) > 20 and not any("\033" in l for l in running.lines),
+          f"two codes in plain block characters: {len(blocks)} lines")
+
+    quiet = Running(server, tmp, "--no-robots", "--no-setup")
+    try:
+        quiet.wait_line(r"^Listening on udp ", "UDP")
+        time.sleep(0.5)
+    finally:
+        quiet.stop()
+    check(not any(l.startswith(("Phone setup", "Robot phones")) for l in quiet.lines),
+          f"--no-robots --no-setup: neither line: {quiet.lines!r}")
+
+
+def http_status(url, data=None, headers=None, method=None):
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_setup_refuses(server, tmp):
+    """The phone-setup server serves the documents of --qr's links and nothing else:
+    unknown paths, wrong tokens, another user's name, a transport the exchange does not
+    serve: 404; a body: 413; a header section over 8 KB: 431; other methods: 405. A
+    taken port: the exchange says so and runs on."""
+    running = Running(server, tmp, "--qr", "alice", "--transport", "udp")
+    try:
+        link = running.wait_line(r"^Linphone setup for alice: (http://\S+)$", "the link").group(1)
+        base = link.split("/provisioning/")[0]
+        token = link.split("token=")[1]
+        check(http_status(link) == 200, "the link itself is served")
+        for url in (base + "/", base + "/robots.txt", base + "/provisioning/alice.xml",
+                    base + "/provisioning/alice.xml?token=" + "0" * 24,
+                    base + "/provisioning/bob.xml?token=" + token,
+                    base + "/provisioning/alice.xmlx?token=" + token,
+                    link + "&transport=tls"):
+            check(http_status(url) == 404, f"{url} is refused with 404")
+        check(http_status(link, data=b"x" * 100000) == 413, "a request with a body: 413")
+        check(http_status(link, headers={"X-Padding": "a" * 10000}) == 431,
+              "a header section over 8 KB: 431")
+        check(http_status(link, method="DELETE") == 405, "DELETE: 405")
+        check(http_status(link) == 200, "and it still serves the link")
+        running.wait_line(r"Phone setup for bob refused to 127\.0\.0\.1: wrong token",
+                          "a line for the refused request")
+        port = int(base.rsplit(":", 1)[1])
+    finally:
+        running.stop()
+
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen(1)
+    taken = squatter.getsockname()[1]
+    busy = Running(server, tmp, "--setup-port", str(taken))
+    try:
+        busy.wait_line(rf"The phone-setup web server cannot use port {taken} on 127\.0\.0\.1: "
+                       "it is already in use", "the sentence for a taken setup port")
+        busy.wait_line(r"^Robot phones: ", "the exchange running on")
+    finally:
+        busy.stop()
+        squatter.close()
+    check(port != taken, "harness: two ports")
+
+
 TESTS = {
     "cli-help": test_help,
     "cli-bad-arguments": test_bad_arguments,
@@ -229,6 +322,8 @@ TESTS = {
     "cli-transports": test_transports,
     "cli-doctor-tls-on-tcp-port": test_doctor_tls_on_tcp_port,
     "cli-tls-port-in-use": test_tls_port_in_use,
+    "cli-lab-lines": test_lab_lines,
+    "cli-setup-refuses": test_setup_refuses,
 }
 
 

@@ -298,6 +298,25 @@ test_robots_listed (void)
   gtk_drop_down_set_selected (setup_child ("scheme_dropdown"), 0);
 }
 
+/* For a look: UST_LAB_SCREENSHOT=FILE.png saves the window, and FILE.png-prefs.png
+ * the preferences. */
+static void
+save_picture (GtkWidget  *widget,
+              const char *path)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
 static GtkWindow *
 find_preferences (void)
 {
@@ -376,6 +395,13 @@ test_robot_preferences (void)
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (busy), TRUE);
   g_assert_true (wait_for (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS), WAIT_MS));
+  if (g_getenv ("UST_LAB_SCREENSHOT") != NULL)
+    {
+      g_autofree char *path = g_strconcat (g_getenv ("UST_LAB_SCREENSHOT"), "-prefs.png", NULL);
+
+      spin (300);
+      save_picture (GTK_WIDGET (preferences), path);
+    }
   gtk_window_destroy (preferences);
 
   /* For a look at the card: UST_LAB_SCREENSHOT=FILE.png. */

@@ -161,28 +161,36 @@ def t_hold(ctx):
 XFER_WAIT_MS = 3000        # alice's pause between her NOTIFYs, for the new call
 
 
-@test('sipp-robot-transfer')
-def t_transfer(ctx):
-    """transfer answers and after 3 s REFERs alice to echo; alice NOTIFYs "100 Trying",
-    calls echo (a second sipp as alice), NOTIFYs "200 OK"; the robot then hangs up.  The
-    diary has the transfer on the first call and links the new call to it."""
-    srv = ctx.server()
+def transfer_test(ctx, target):
+    """transfer answers and after 3 s REFERs alice to target; alice NOTIFYs "100 Trying",
+    calls target (a second sipp as alice), NOTIFYs "200 OK"; the robot then hangs up.
+    The diary has the transfer on the first call and links the new call to it."""
+    srv = ctx.server(['--transfer-to', target] if target != 'echo' else [])
     pa = ctx.port()
     ctx.register(srv, 'alice', pa)
+    callee = None
+    if target != 'echo':
+        pt = ctx.port()
+        ctx.register(srv, target, pt)
+        callee = ctx.start('uas-' + target, 'uas_call.xml', pt, keys={'me': target})
     alice = ctx.start('uac-alice', 'uac_robot_transfer.xml', pa,
-                      keys={'me': 'alice', 'target': 'echo'}, srv=srv, service='transfer',
+                      keys={'me': 'alice', 'target': target}, srv=srv, service='transfer',
                       extra=['-d', str(XFER_WAIT_MS)])
     try:
         srv.wait_stdout(r' TRANSFER RESULT 100 Trying$', 'the diary line of the NOTIFY "100 Trying"')
         new = ctx.run('uac-alice-xfer', 'uac_call.xml', srv, ctx.port(), keys={'me': 'alice'},
-                      service='echo')
+                      service=target)
         ctx.finish(alice)
+        if callee is not None:
+            ctx.finish(callee)
     except st.TestFailure:
-        alice.linger()
+        for s in (alice, callee):
+            if s is not None:
+                s.linger()
         raise
     refer = [m for m in alice.received() if m.method == 'REFER'][0]
-    if not re.fullmatch(r'<sip:echo@%s>' % re.escape(DOM), refer.header('refer-to') or ''):
-        fail('the robot\'s REFER should name echo, the default target', refer)
+    if not re.fullmatch(r'<sip:%s@%s>' % (target, re.escape(DOM)), refer.header('refer-to') or ''):
+        fail('the robot\'s REFER should name %s' % target, refer)
     if not re.search(r'<sip:transfer@', refer.header('referred-by') or ''):
         fail('the robot\'s REFER has no Referred-By naming it', refer)
     bye = [m for m in alice.received() if m.method == 'BYE']
@@ -193,14 +201,27 @@ def t_transfer(ctx):
     orig_id, new_id = st.sent_call_id(alice), st.sent_call_id(new)
     orig, call = diary.call(orig_id), diary.call(new_id)
     st.expect_call(diary, orig,
-                   ['calling', 'ringing', 'started', ('transfer', 'echo@' + DOM),
+                   ['calling', 'ringing', 'started', ('transfer', '%s@%s' % (target, DOM)),
                     ('transfer-result', '100 Trying'), ('transfer-result', '200 OK'), 'ended'],
                    **dict(robot_fields(srv, alice, 'transfer', orig),
-                          **dict(st.ANSWERED, ended_by='callee', transfer_to='echo@' + DOM,
-                                 transfer_result='200 OK')))
+                          **dict(st.ANSWERED, ended_by='callee',
+                                 transfer_to='%s@%s' % (target, DOM), transfer_result='200 OK')))
+    fields = (robot_fields(srv, new, 'echo', call) if callee is None
+              else st.call_fields(new, callee, caller='alice', callee=target))
     st.expect_call(diary, call, st.ANSWERED_KINDS,
-                   **dict(robot_fields(srv, new, 'echo', call),
-                          **dict(st.ANSWERED, related_call_id=orig_id)))
+                   **dict(fields, **dict(st.ANSWERED, related_call_id=orig_id)))
+
+
+@test('sipp-robot-transfer')
+def t_transfer(ctx):
+    """The transfer robot sends its callers to echo unless told otherwise."""
+    transfer_test(ctx, 'echo')
+
+
+@test('sipp-robot-transfer-to')
+def t_transfer_to(ctx):
+    """--transfer-to carol: the REFER names carol, a sipp phone, and alice calls her."""
+    transfer_test(ctx, 'carol')
 
 
 CONFERENCE_TALK_MS = 6000  # the caller stays 6 s: the robot calls echo after 3 s
