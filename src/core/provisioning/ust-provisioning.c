@@ -18,10 +18,15 @@
 /* RFC 6585 §5; libsoup 3.2 has no name for it. */
 #define STATUS_HEADER_FIELDS_TOO_LARGE 431
 
+/* Phones that connect at once (a class scanning together): the kernel
+ * keeps this many waiting. */
+#define LISTEN_BACKLOG 64
+
 struct _UstProvisioning {
   GObject             parent_instance;
 
   SoupServer         *server;
+  GSocketService     *service;     /* our own listener: see incoming_cb */
   UstProvisioningKey  key;
   guint               port;
   char               *domain;
@@ -56,6 +61,16 @@ host_of (GSocketAddress *address)
   return g_inet_address_to_string (inet);
 }
 
+/* One request per connection: a phone fetches one document. And libsoup
+ * 3.2 leaks a connection the client closes while it is idle (fixed in 3.3,
+ * GNOME/libsoup d20c6601); one it closes itself after answering it frees. */
+static void
+close_after (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+}
+
 static void
 refuse (SoupServerMessage *msg,
         guint              status)
@@ -68,13 +83,10 @@ refuse (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, NULL, 0);
   if (status == SOUP_STATUS_METHOD_NOT_ALLOWED)
     soup_message_headers_replace (headers, "Allow", "GET, HEAD");
+  /* Whatever body is still coming is read and dropped, not kept. */
   if (status != SOUP_STATUS_NOT_FOUND)
-    {
-      /* Whatever body is still coming is read and dropped, then the
-       * connection closes: it is not kept in memory. */
-      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-      soup_message_headers_replace (headers, "Connection", "close");
-    }
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  close_after (msg);
 }
 
 /* Before the body is read: only GET and HEAD, without a body, with a small
@@ -183,10 +195,28 @@ document_cb (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
+  close_after (msg);
   length = strlen (document);
   soup_server_message_set_response (msg, "application/xml", SOUP_MEMORY_TAKE,
                                     g_steal_pointer (&document), length);
   served (self, msg, user, SOUP_STATUS_OK);
+}
+
+/* A phone connected: libsoup reads its request from here on. */
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source,
+             gpointer           user_data)
+{
+  UstProvisioning *self = user_data;
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+
+  if (local == NULL || remote == NULL)
+    return TRUE;
+  soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, NULL);
+  return TRUE;
 }
 
 static void
@@ -195,6 +225,7 @@ ust_provisioning_dispose (GObject *object)
   UstProvisioning *self = UST_PROVISIONING (object);
 
   ust_provisioning_close (self);
+  g_clear_object (&self->service);
   g_clear_object (&self->server);
 
   G_OBJECT_CLASS (ust_provisioning_parent_class)->dispose (object);
@@ -255,7 +286,7 @@ ust_provisioning_new (const UstProvisioningConfig  *config,
   g_autoptr(UstProvisioning) self = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) listen_failure = NULL;
-  GSList *uris;
+  g_autoptr(GSocketAddress) bound = NULL;
 
   g_return_val_if_fail (config != NULL && G_IS_INET_ADDRESS (config->address), NULL);
 
@@ -270,17 +301,24 @@ ust_provisioning_new (const UstProvisioningConfig  *config,
   soup_server_add_early_handler (self->server, "/", early_cb, self, NULL);
   soup_server_add_handler (self->server, "/", document_cb, self, NULL);
 
+  /* Accepted here and handed to the server: libsoup 3.2's own listener
+   * leaks the GSocket of every connection it accepts (fixed in 3.4,
+   * GNOME/libsoup b545d5f0), and Debian 12 has 3.2. */
+  self->service = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
   address = g_inet_socket_address_new (config->address, (guint16) config->port);
-  if (!soup_server_listen (self->server, address, 0, &listen_failure))
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                                      &listen_failure))
     {
       g_autofree char *message = listen_error (config->address, config->port, listen_failure);
 
       g_set_error_literal (error, listen_failure->domain, listen_failure->code, message);
       return NULL;
     }
-  uris = soup_server_get_uris (self->server);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : config->port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
+  g_socket_service_start (self->service);
   return g_steal_pointer (&self);
 }
 
@@ -290,6 +328,12 @@ ust_provisioning_close (UstProvisioning *self)
 {
   g_return_if_fail (UST_IS_PROVISIONING (self));
 
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_signal_handlers_disconnect_by_data (self->service, self);
+    }
   if (self->server != NULL)
     soup_server_disconnect (self->server);
 }
