@@ -536,11 +536,12 @@ test_server_large_requests (void)
     g_string_append_c (body, 'b');
   g_clear_pointer (&status, g_free);
   status = raw_request (server.port, body->str, body->len);
-  g_assert_cmpstr (status, ==, "HTTP/1.1 413 Request Entity Too Large");
+  /* (the phrase is libsoup's: "Content Too Large" since RFC 9110) */
+  g_assert_true (g_str_has_prefix (status, "HTTP/1.1 413 "));
 
   /* 100 MB announced with Expect: 100-continue: refused before a byte of it. */
   expect_status = raw_request (server.port, expect, strlen (expect));
-  g_assert_cmpstr (expect_status, ==, "HTTP/1.1 413 Request Entity Too Large");
+  g_assert_true (g_str_has_prefix (expect_status, "HTTP/1.1 413 "));
 
   /* And the server still answers. */
   after = raw_request (server.port, plain, strlen (plain));

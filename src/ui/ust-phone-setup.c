@@ -171,6 +171,17 @@ host_port (const char *host,
                                     : g_strdup_printf ("%s:%u", host, port);
 }
 
+/* The transport chosen above the code (UDP before there is a choice). */
+static UstProtocol
+chosen_protocol (UstPhoneSetup *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->transport_dropdown);
+
+  if (self->n_transports == 0)
+    return UST_PROTOCOL_UDP;
+  return self->transports[MIN (selected, self->n_transports - 1)];
+}
+
 /* What to type into another phone, for the current user and transport:
  * "microsip", "zoiper" or "baresip"; "linphone" is the link. */
 char *
@@ -187,8 +198,7 @@ ust_phone_setup_line (UstPhoneSetup *self,
     return NULL;
   if (g_strcmp0 (phone, "linphone") == 0)
     return g_strdup (self->url);
-  protocol = self->transports[MIN (gtk_drop_down_get_selected (self->transport_dropdown),
-                                   self->n_transports - 1)];
+  protocol = chosen_protocol (self);
   where = host_port (self->host, ust_exchange_get_protocol_port (self->exchange, protocol));
   transport = ust_protocol_to_via (protocol);
   if (g_strcmp0 (phone, "microsip") == 0)
@@ -233,10 +243,7 @@ show_stopped (UstPhoneSetup *self,
 static void
 update_transports (UstPhoneSetup *self)
 {
-  UstProtocol chosen = self->n_transports > 0
-                         ? self->transports[MIN (gtk_drop_down_get_selected (self->transport_dropdown),
-                                                 self->n_transports - 1)]
-                         : UST_PROTOCOL_UDP;
+  UstProtocol chosen = chosen_protocol (self);
   const char *labels[UST_N_PROTOCOLS + 1] = { NULL };
   guint n = 0, selected = 0;
 
@@ -292,8 +299,7 @@ update_code (UstPhoneSetup *self)
   if (self->user == NULL || self->n_transports == 0)
     return;
 
-  protocol = self->transports[MIN (gtk_drop_down_get_selected (self->transport_dropdown),
-                                   self->n_transports - 1)];
+  protocol = chosen_protocol (self);
   self->url = ust_exchange_get_provisioning_url (self->exchange, self->host, self->user,
                                                  protocol);
   problem = ust_exchange_get_provisioning_problem (self->exchange);
@@ -492,8 +498,8 @@ ust_phone_setup_class_init (UstPhoneSetupClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/ustredna/Ustredna/ui/ust-phone-setup.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/ustredna/Ustredna/ui/ust-phone-setup.ui");
   gtk_widget_class_bind_template_child (widget_class, UstPhoneSetup, box);
   gtk_widget_class_bind_template_child (widget_class, UstPhoneSetup, hint_label);
   gtk_widget_class_bind_template_child (widget_class, UstPhoneSetup, choices);

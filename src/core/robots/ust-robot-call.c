@@ -170,7 +170,8 @@ dialog_request (UstRobotCall *call,
                 const char   *branch)
 {
   UstRobotUa *ua = call->ua;
-  GString *request = ust_robot_request_head (ua->host, ua->port, method, call->remote_target, branch);
+  GString *request = ust_robot_request_head (ua->host, ua->port, method, call->remote_target,
+                                             branch);
 
   for (guint i = 0; i < call->route_set->len; i++)
     g_string_append_printf (request, "Route: %s\r\n",
@@ -483,7 +484,8 @@ incoming_ack (UstRobotUa       *self,
   guint status;
   g_autofree char *extra = NULL;
 
-  if (call == NULL || call->pending_2xx == NULL || ust_robot_cseq_number (message) != call->pending_cseq)
+  if (call == NULL || call->pending_2xx == NULL
+      || ust_robot_cseq_number (message) != call->pending_cseq)
     return;
   stop_2xx (call);
   /* With an INVITE without SDP, the ACK carries the answer (§13.2.1). */

@@ -409,7 +409,8 @@ choose_formats (Stream            *stream,
       else if (audio)
         take = format_is (offered, format, "telephone-event", NULL);
       else if (video)
-        take = format_is (offered, format, "H264", NULL) || format_is (offered, format, "VP8", NULL);
+        take = format_is (offered, format, "H264", NULL)
+               || format_is (offered, format, "VP8", NULL);
       if (!take)
         continue;
       g_ptr_array_add (stream->formats, g_strdup (format));
