@@ -202,9 +202,9 @@ ust_settings_class_init (UstSettingsClass *klass)
 static void
 ust_settings_init (UstSettings *self)
 {
+  self->robots = UST_ROBOTS_ALL;
   self->port = DEFAULT_PORT;
   self->require_registration = TRUE;
-  self->robots = UST_ROBOTS_ALL;
 }
 
 /* A NULL @path keeps the settings in memory only. */
