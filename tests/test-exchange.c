@@ -199,6 +199,24 @@ test_robots_and_setup (void)
   g_assert_cmpuint (g_list_model_get_n_items (ust_exchange_get_phones (exchange)), ==,
                     UST_N_ROBOTS);
 
+  /* Their REGISTERs are on the wire like a phone's: in the trace the Wire
+   * tab and the ladder read. */
+  {
+    g_autoptr(GPtrArray) entries = ust_trace_get_since (ust_exchange_get_trace (exchange), 0);
+    guint robot_registers = 0;
+
+    for (guint i = 0; i < entries->len; i++)
+      {
+        gsize len = 0;
+        const char *data = ust_trace_entry_get_data (g_ptr_array_index (entries, i), &len);
+
+        if (len > 9 && memcmp (data, "REGISTER ", 9) == 0
+            && g_strstr_len (data, (gssize) len, "+sip.instance=\"<urn:uuid:75737472") != NULL)
+          robot_registers++;
+      }
+    g_assert_cmpuint (robot_registers, >=, UST_N_ROBOTS);
+  }
+
   ust_exchange_set_robots (exchange, UST_ROBOT_BIT (UST_ROBOT_ECHO));
   g_assert_true (spin_until (has_one_robot, exchange, 5000));
   phone = g_list_model_get_item (ust_exchange_get_phones (exchange), 0);
