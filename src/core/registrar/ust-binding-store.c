@@ -13,6 +13,8 @@
 #include "ust-address-text.h"
 
 #define SCHEMA_VERSION 2
+/* How long a batch of changes may gather after the writer wakes up. */
+#define GATHER_US 10000
 
 static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS users ("
@@ -159,14 +161,23 @@ static gpointer
 writer_thread (gpointer user_data)
 {
   UstBindingStore *self = user_data;
+  sqlite3_stmt *begin = NULL, *commit = NULL;
   gboolean stop = FALSE;
 
+  sqlite3_prepare_v2 (self->db, "BEGIN", -1, &begin, NULL);
+  sqlite3_prepare_v2 (self->db, "COMMIT", -1, &commit, NULL);
   while (!stop)
     {
       Op *op = g_async_queue_pop (self->queue);
       guint n = 0;
 
-      sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL);
+      /* A commit costs more than the rows it carries (the WAL frames, the
+       * header): after a wake-up, let a burst of registrations gather, so a
+       * busy exchange writes hundreds of rows per transaction. */
+      if (op->kind != OP_STOP)
+        g_usleep (GATHER_US);
+      sqlite3_reset (begin);
+      sqlite3_step (begin);
       for (; op != NULL; op = g_async_queue_try_pop (self->queue))
         {
           if (op->kind == OP_STOP)
@@ -176,13 +187,16 @@ writer_thread (gpointer user_data)
           op_free (op);
           n++;
         }
-      if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+      sqlite3_reset (commit);
+      if (sqlite3_step (commit) != SQLITE_DONE)
         {
           set_error (self, sqlite3_errmsg (self->db));
           sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
         }
       g_atomic_int_add (&self->done, (gint) n);
     }
+  sqlite3_finalize (begin);
+  sqlite3_finalize (commit);
   return NULL;
 }
 
