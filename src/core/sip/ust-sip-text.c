@@ -103,6 +103,9 @@ ust_sip_text_next_field (const UstSipText *text,
 
   colon_p = memchr (text->data + start, ':', value_end - start);
   colon = colon_p != NULL ? (gsize) (colon_p - text->data) : value_end;
+  field->name_end = colon_p != NULL ? colon : start;
+  while (field->name_end > start && is_lws (text->data[field->name_end - 1]))
+    field->name_end--;
   field->value_start = colon < value_end ? colon + 1 : value_end;
   while (field->value_start < value_end
          && (is_lws (text->data[field->value_start])
@@ -126,20 +129,12 @@ ust_sip_text_field_is (const UstSipText  *text,
                        char               compact)
 {
   const char *p = text->data + field->start;
-  gsize name_len = strlen (name);
-  gsize available = field->value_start - field->start;
-  gsize i = 0;
+  gsize len = field->name_end - field->start;
 
-  if (available >= name_len && g_ascii_strncasecmp (p, name, name_len) == 0)
-    i = name_len;
-  else if (compact != '\0' && available >= 1 && g_ascii_tolower (p[0]) == compact)
-    i = 1;
-  else
-    return FALSE;
-
-  while (i < available && is_lws (p[i]))
-    i++;
-  return i < available && p[i] == ':';
+  /* The length first: most fields are told apart without comparing. */
+  if (len == 1 && compact != '\0' && g_ascii_tolower (p[0]) == compact)
+    return TRUE;
+  return strlen (name) == len && g_ascii_strncasecmp (p, name, len) == 0;
 }
 
 gboolean

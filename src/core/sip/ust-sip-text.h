@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   gsize start;        /* first byte of the header name */
+  gsize name_end;     /* end of the name, white space before the colon excluded;
+                       * start when the line has no colon */
   gsize value_start;  /* first byte of the value, after the colon and white space */
   gsize value_end;    /* end of the value, trailing white space excluded */
   gsize end;          /* first byte after the field's last line ending */
