@@ -5,45 +5,11 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
-
 #include "gui-test-util.h"
 
 UstApplication *app;
 UstWindow *window;
 char *tmp_dir;
-
-/* Spins the main context until @condition holds or @timeout_ms pass. */
-gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      while (g_main_context_pending (NULL))
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (5000);
-    }
-  return TRUE;
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Lets the window settle (draw, apply batches) for @ms. */
-void
-spin (guint ms)
-{
-  wait_for (never, NULL, ms);
-}
 
 gboolean
 action_enabled (const char *name)
@@ -210,7 +176,7 @@ void
 sipp_finish (GSubprocess *process,
              const char  *label)
 {
-  if (!wait_for (sipp_exited, process, SIPP_WAIT_MS))
+  if (!ust_test_spin_until (sipp_exited, process, SIPP_WAIT_MS))
     {
       g_subprocess_force_exit (process);
       g_error ("sipp %s did not end in time; see %s/%s.out", label, tmp_dir, label);
@@ -259,7 +225,7 @@ sipp_call (guint         talk_ms,
   *callee = sipp_start ("uas-bob", "uas_call.xml", bob, FALSE, "-key", "me", "bob", NULL);
   sipp_watch (*callee);
   /* Give the callee a moment to bind its port. */
-  spin (300);
+  ust_test_spin (300);
   *caller = sipp_start ("uac-alice", "uac_call.xml", alice, TRUE, "-key", "me", "alice",
                         "-s", "bob", "-d", talk, NULL);
   sipp_watch (*caller);
@@ -281,25 +247,7 @@ start_on_loopback (void)
   activate ("select-address", g_variant_new_string ("127.0.0.1"));
   ust_settings_set_port (ust_application_get_settings (app), 0);
   activate ("start", NULL);
-  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
-}
-
-void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child_path = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
-        remove_tree (child_path);
-      else
-        g_unlink (child_path);
-    }
-  g_rmdir (path);
+  g_assert_true (ust_test_spin_until (is_running, NULL, WAIT_MS));
 }
 
 /* Nothing a test does may touch the real user's settings or diary: every
@@ -344,7 +292,7 @@ gui_test_open_app (const char *id_suffix)
   g_application_activate (G_APPLICATION (app));
   window = ust_application_get_window (app);
   g_assert_nonnull (window);
-  spin (200);
+  ust_test_spin (200);
 }
 
 /* What every GUI test program does first: its own folders, GTK in the C
@@ -373,7 +321,7 @@ gui_test_finish (int      status,
   ust_exchange_stop (exchange ());
   g_clear_object (&app);
   if (!keep)
-    remove_tree (tmp_dir);
+    ust_test_remove_tree (tmp_dir);
   g_clear_pointer (&tmp_dir, g_free);
   return status;
 }

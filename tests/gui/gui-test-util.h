@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "ust-application.h"
+#include "ust-test-util.h"
 #include "ust-window.h"
 
 #define SIPP_TIMEOUT "20s"
@@ -16,10 +17,6 @@ extern UstApplication *app;
 extern UstWindow *window;
 extern char *tmp_dir;
 
-typedef gboolean (*Condition) (gpointer data);
-
-gboolean wait_for (Condition condition, gpointer data, guint timeout_ms);
-void spin (guint ms);
 gboolean action_enabled (const char *name);
 void activate (const char *name, GVariant *parameter);
 UstExchange * exchange (void);
@@ -34,7 +31,6 @@ void sipp_finish (GSubprocess *process, const char *label);
 void sipp_register (const char *user, guint port);
 void sipp_call (guint talk_ms, GSubprocess **callee, GSubprocess **caller);
 void start_on_loopback (void);
-void remove_tree (const char *path);
 void gui_test_make_home (const char *folder);
 void gui_test_open_app (const char *id_suffix);
 void gui_test_start (int *argc, char ***argv, const char *folder,

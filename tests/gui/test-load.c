@@ -129,30 +129,6 @@ compare_gaps (gconstpointer a,
   return ga < gb ? -1 : ga > gb;
 }
 
-static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop as the application does (blocking until something is
- * due) until @condition holds or @timeout_ms pass; a short timer makes sure
- * the deadline is looked at. */
-static gboolean
-run_until (Condition condition,
-           gpointer  data,
-           guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint wake = g_timeout_add (20, wake_cb, NULL);
-  gboolean met;
-
-  while (!(met = condition != NULL && condition (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake);
-  return met;
-}
-
 typedef struct {
   GtkStack *stack;
   GStrv     pages;
@@ -234,10 +210,10 @@ test_load (void)
 
   /* A second with no calls: what the animation alone costs the GUI thread. */
   tick = gtk_widget_add_tick_callback (animated, frame_cb, &frames, NULL);
-  run_until (NULL, NULL, 300);
+  ust_test_spin (300);
   idle_start = g_get_monotonic_time ();
   idle_cpu = thread_cpu_us ();
-  run_until (NULL, NULL, 1000);
+  ust_test_spin (1000);
   idle_us_per_s = (double) (thread_cpu_us () - idle_cpu) * G_USEC_PER_SEC
                   / (double) (g_get_monotonic_time () - idle_start);
 
@@ -272,7 +248,7 @@ test_load (void)
   sampler = g_timeout_add (100, active_calls_cb, &watch);
   next_page_cb (&watch);
 
-  if (!run_until (sipp_exited, caller, (seconds + 90) * 1000))
+  if (!ust_test_spin_until (sipp_exited, caller, (seconds + 90) * 1000))
     {
       g_subprocess_force_exit (caller);
       g_error ("sipp uac did not end in time; see %s/uac.out", tmp_dir);
@@ -284,14 +260,14 @@ test_load (void)
 
   /* The diary follows within about a second (one store notification and one
    * model refresh), whichever tab is showing. */
-  run_until (diary_has, GUINT_TO_POINTER (n_calls), 10000);
+  ust_test_spin_until (diary_has, GUINT_TO_POINTER (n_calls), 10000);
   logged = g_get_monotonic_time ();
   logged_cpu = thread_cpu_us ();
   frames.recording = FALSE;
   gtk_widget_remove_tick_callback (animated, tick);
 
   g_subprocess_force_exit (callee);
-  run_until (sipp_exited, callee, WAIT_MS);
+  ust_test_spin_until (sipp_exited, callee, WAIT_MS);
 
   g_array_sort (frames.gaps, compare_gaps);
   max_gap = frames.gaps->len > 0 ? g_array_index (frames.gaps, gint64, frames.gaps->len - 1) : -1;

@@ -62,7 +62,7 @@ wait_for_rows (const char *view,
                guint       n)
 {
   g_object_set_data (G_OBJECT (window), view, GUINT_TO_POINTER (n));
-  return wait_for (n_items_at_least, (gpointer) view, WAIT_MS);
+  return ust_test_spin_until (n_items_at_least, (gpointer) view, WAIT_MS);
 }
 
 static gboolean
@@ -215,7 +215,7 @@ test_bind_failure (void)
   port = free_port (&holder);
   ust_settings_set_port (ust_application_get_settings (app), port);
   activate ("start", NULL);
-  spin (100);
+  ust_test_spin (100);
 
   g_assert_false (ust_exchange_get_running (exchange ()));
   g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
@@ -277,7 +277,7 @@ test_all_addresses (void)
       sipp_watch (process);
       sipp_finish (process, "unregister-dave");
       g_object_unref (process);
-      g_assert_true (wait_for (view_is_empty, (gpointer) "phones_view", WAIT_MS));
+      g_assert_true (ust_test_spin_until (view_is_empty, (gpointer) "phones_view", WAIT_MS));
     }
   activate ("stop", NULL);
 }
@@ -344,7 +344,7 @@ test_call_appears (void)
   /* …and once it ended, it is in the diary and no longer active. */
   sipp_finish (caller, "uac-alice");
   sipp_finish (callee, "uas-bob");
-  g_assert_true (wait_for (view_is_empty, "calls_view", WAIT_MS));
+  g_assert_true (ust_test_spin_until (view_is_empty, "calls_view", WAIT_MS));
   g_assert_true (wait_for_rows ("diary_view", 1));
   logged_caller = first_row_string ("diary_view", "caller");
   g_assert_nonnull (strstr (logged_caller, "alice"));
@@ -369,7 +369,7 @@ test_export (void)
   if (!need_sipp ())
     return;
   activate ("export-to", g_variant_new_string (path));
-  g_assert_true (wait_for (message_mentions, path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (message_mentions, path, WAIT_MS));
   g_assert_nonnull (strstr (label_text ("message_label"), "exported"));
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
@@ -383,7 +383,7 @@ test_export (void)
 
   /* The Excel flavour: a byte-order mark and semicolons. */
   activate ("export-excel-to", g_variant_new_string (excel_path));
-  g_assert_true (wait_for (message_mentions, excel_path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (message_mentions, excel_path, WAIT_MS));
   g_assert_true (g_file_get_contents (excel_path, &text, NULL, NULL));
   g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF" "call_id;caller;"));
 }
@@ -447,7 +447,7 @@ open_export_dialog (void)
   GtkWindow *dialog = NULL;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
-  g_assert_true (wait_for (file_chooser_shown, &dialog, WAIT_MS));
+  g_assert_true (ust_test_spin_until (file_chooser_shown, &dialog, WAIT_MS));
   g_assert_cmpstr (gtk_window_get_title (dialog), ==, "Export the Call Diary");
   g_assert_true (g_str_has_prefix (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (dialog)),
                                    "calls-"));
@@ -477,8 +477,8 @@ test_export_dialog (void)
   ust_window_show_message (window, NULL);
   dialog = open_export_dialog ();
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
-  g_assert_true (wait_for (file_chooser_gone, NULL, WAIT_MS));
-  spin (100);
+  g_assert_true (ust_test_spin_until (file_chooser_gone, NULL, WAIT_MS));
+  ust_test_spin (100);
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
   g_assert_true (action_enabled ("export-to"));
 
@@ -491,10 +491,10 @@ test_export_dialog (void)
 #endif
   g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "diary-dialog.csv");
-  g_assert_true (wait_for (file_chooser_accepted, &next_press, WAIT_MS));
+  g_assert_true (ust_test_spin_until (file_chooser_accepted, &next_press, WAIT_MS));
 
   /* The message line names the file written. */
-  g_assert_true (wait_for (message_mentions, path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (message_mentions, path, WAIT_MS));
   g_assert_nonnull (strstr (label_text ("message_label"), "exported for Excel"));
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF" "call_id;caller;"));
@@ -527,14 +527,14 @@ test_search (void)
   g_assert_cmpuint (diary_rows (), ==, 1);
 
   gtk_editable_set_text (search, "ALICE");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
   gtk_editable_set_text (search, "nobody-called-this");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
   g_assert_cmpstr (label_text ("diary_count"), ==, "0 of 1 call");
   gtk_editable_set_text (search, "answered");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
   gtk_editable_set_text (search, "");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
   g_assert_cmpstr (label_text ("diary_count"), ==, "1 call");
 }
 
@@ -576,13 +576,13 @@ test_preferences (void)
   activate ("preferences", NULL);
   preferences = find_toplevel (UST_TYPE_PREFERENCES_WINDOW);
   g_assert_nonnull (preferences);
-  spin (100);
+  ust_test_spin (100);
 
   /* The preset sets 200 POHODKA, and it is remembered. */
   g_assert_null (ust_reason_table_lookup (reasons, 200));
   ust_preferences_window_preset_pohodka (UST_PREFERENCES_WINDOW (preferences));
   g_assert_cmpstr (ust_reason_table_lookup (reasons, 200), ==, "POHODKA");
-  g_assert_true (wait_for (reasons_saved, path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (reasons_saved, path, WAIT_MS));
 
   /* Whether callers must be registered reaches the exchange at once. */
   g_assert_true (ust_settings_get_require_registration (settings));
@@ -593,7 +593,7 @@ test_preferences (void)
   g_assert_false (ust_exchange_get_open (exchange ()));
 
   gtk_window_close (preferences);
-  spin (50);
+  ust_test_spin (50);
   g_assert_null (find_toplevel (UST_TYPE_PREFERENCES_WINDOW));
 }
 
@@ -611,7 +611,7 @@ test_clear_diary (void)
 
   /* "Cancel" keeps everything. */
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.cancel", NULL);
-  spin (100);
+  ust_test_spin (100);
   g_assert_null (find_confirm ());
   g_assert_cmpuint (diary_rows (), ==, 1);
 
@@ -619,7 +619,7 @@ test_clear_diary (void)
   confirm = find_confirm ();
   g_assert_nonnull (confirm);
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.accept", NULL);
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
   g_assert_cmpstr (label_text ("diary_count"), ==, "0 calls");
 }
 
@@ -642,7 +642,7 @@ test_close_asks (void)
   g_assert_nonnull (confirm);
   g_assert_true (ust_exchange_get_running (exchange ()));
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.cancel", NULL);
-  spin (50);
+  ust_test_spin (50);
   g_assert_true (ust_exchange_get_running (exchange ()));
   g_assert_nonnull (ust_application_get_window (app));
 
@@ -651,14 +651,14 @@ test_close_asks (void)
   confirm = find_confirm ();
   g_assert_nonnull (confirm);
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.accept", NULL);
-  spin (100);
+  ust_test_spin (100);
   g_assert_false (ust_exchange_get_running (exchange ()));
   g_assert_null (window);
 
   g_subprocess_force_exit (caller);
   g_subprocess_force_exit (callee);
-  wait_for (sipp_exited, caller, WAIT_MS);
-  wait_for (sipp_exited, callee, WAIT_MS);
+  ust_test_spin_until (sipp_exited, caller, WAIT_MS);
+  ust_test_spin_until (sipp_exited, callee, WAIT_MS);
 }
 
 int

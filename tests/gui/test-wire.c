@@ -100,7 +100,7 @@ test_wire_tab (void)
   g_assert_cmpuint (wire_n_items (), ==, 0);
   /* The list follows the trace while its tab shows, as a person would look. */
   gtk_stack_set_visible_child_name (stack, "wire");
-  spin (100);
+  ust_test_spin (100);
 }
 
 static void
@@ -128,7 +128,7 @@ test_wire_call (void)
 
   /* Two REGISTERs with their 200s, and the call forwarded both ways:
    * INVITE, 100, 180, 200, ACK, BYE, 200, each in and out. */
-  g_assert_true (wait_for (wire_has_call, GUINT_TO_POINTER (14), WAIT_MS));
+  g_assert_true (ust_test_spin_until (wire_has_call, GUINT_TO_POINTER (14), WAIT_MS));
   first = ust_trace_entry_dup_method (wire_entry (0));
   g_assert_cmpstr (first, ==, "REGISTER");
 
@@ -141,7 +141,7 @@ test_wire_call (void)
     }
   g_assert_cmpuint (invite, !=, G_MAXUINT);
   ust_wire_view_select (wire_view (), invite);
-  spin (100);
+  ust_test_spin (100);
   g_assert_true (ust_wire_view_get_selected (wire_view ()) == wire_entry (invite));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
@@ -251,7 +251,7 @@ test_wire_search (void)
   g_assert_cmpuint (all, >, 0);
   gtk_editable_set_text (entry, "bye");
   /* The search entry waits a moment before it says the text changed. */
-  spin (600);
+  ust_test_spin (600);
   g_assert_cmpuint (wire_n_items (), >, 0);
   g_assert_cmpuint (wire_n_items (), <, all);
   for (guint i = 0; i < wire_n_items (); i++)
@@ -262,7 +262,7 @@ test_wire_search (void)
       g_assert_true (strstr (summary, "BYE") != NULL || strstr (call_id, "bye") != NULL);
     }
   gtk_editable_set_text (entry, "");
-  spin (600);
+  ust_test_spin (600);
   g_assert_cmpuint (wire_n_items (), ==, all);
 }
 
@@ -286,10 +286,10 @@ test_wire_pause (void)
   before = wire_n_items ();
   gtk_toggle_button_set_active (pause, TRUE);
   sipp_register ("dave", free_port (NULL));
-  spin (800);
+  ust_test_spin (800);
   g_assert_cmpuint (wire_n_items (), ==, before);
   gtk_toggle_button_set_active (pause, FALSE);
-  g_assert_true (wait_for (more_than, GUINT_TO_POINTER (before + 1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (more_than, GUINT_TO_POINTER (before + 1), WAIT_MS));
 }
 
 int

@@ -259,16 +259,16 @@ test_running_is_slovak (void)
                                   g_variant_new_string ("127.0.0.1"));
   ust_settings_set_port (ust_application_get_settings (app), 0);
   g_action_group_activate_action (G_ACTION_GROUP (app), "start", NULL);
-  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
-  spin (200);
+  g_assert_true (ust_test_spin_until (is_running, NULL, WAIT_MS));
+  ust_test_spin (200);
 
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Zastaviť");
   g_assert_true (g_str_has_prefix (label_text ("status_label"), "Beží na 127.0.0.1:"));
   g_assert_true (g_str_has_prefix (label_text ("setup_hint"), "Tieto údaje zadajte"));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "stop", NULL);
-  g_assert_true (wait_for (is_stopped, NULL, WAIT_MS));
-  spin (100);
+  g_assert_true (ust_test_spin_until (is_stopped, NULL, WAIT_MS));
+  ust_test_spin (100);
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Spustiť");
   g_assert_cmpstr (label_text ("status_label"), ==, "Zastavená");
 }
@@ -312,7 +312,7 @@ main (int   argc,
   if (!gtk_init_check ())
     {
       g_print ("SKIP: cannot open the display\n");
-      remove_tree (tmp_dir);
+      ust_test_remove_tree (tmp_dir);
       return SKIP;
     }
 
