@@ -293,7 +293,7 @@ test_tshark (void)
 
   if (tshark == NULL)
     {
-      g_test_skip ("tshark is not installed");
+      ust_test_missing ("tshark is not installed");
       remove_temp (path);
       return;
     }

@@ -150,3 +150,16 @@ ust_test_remove_tree (const char *path)
   g_clear_pointer (&dir, g_dir_close);
   return g_rmdir (path) == 0 && removed;
 }
+
+/* A program the test needs is missing. The README's test command installs
+ * everything (build-aux/install-deps.sh) and says so with
+ * UST_TEST_REQUIRE_ALL=1: then a missing program is a failure, since a skip
+ * there would hide a broken install step. Run by hand, it is a skip. */
+void
+ust_test_missing (const char *what)
+{
+  if (g_strcmp0 (g_getenv ("UST_TEST_REQUIRE_ALL"), "1") == 0)
+    g_test_fail_printf ("%s, although the test command installs it", what);
+  else
+    g_test_skip (what);
+}

@@ -3,7 +3,8 @@
 
 /* What every test program needs and none should copy: bounded waits on the
  * default main context, waits for a diary row to reach the disk, and the
- * removal of a test's temporary folder. */
+ * removal of a test's temporary folder, and what to do when a program the
+ * test needs is missing. */
 
 #include <glib.h>
 
@@ -22,5 +23,6 @@ gboolean ust_test_wait_committed  (const char      *db_path,
                                    const char      *call_id,
                                    guint            timeout_ms);
 gboolean ust_test_remove_tree     (const char      *path);
+void     ust_test_missing         (const char      *what);
 
 G_END_DECLS

@@ -72,7 +72,7 @@ gui_test_need_sipp (void)
 {
   if (gui_test_sipp_program () != NULL)
     return TRUE;
-  g_test_skip ("sipp is not installed");
+  ust_test_missing ("sipp is not installed");
   return FALSE;
 }
 
