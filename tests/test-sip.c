@@ -98,10 +98,10 @@ heap_growth (const char *text,
 
   /* Once first, so that libosip2's and GLib's one-time allocations are
    * already made. */
-  osip_message_free (parse (text));
+  ust_sip_message_free (parse (text));
   before = mallinfo2 ();
   for (guint i = 0; i < count; i++)
-    osip_message_free (parse (text));
+    ust_sip_message_free (parse (text));
   after = mallinfo2 ();
   return (gssize) after.uordblks - (gssize) before.uordblks;
 }

@@ -27,7 +27,8 @@ osip_trace_cb (const char         *file,
 
 /* parser_init() fills libosip2's header tables; parsing without it crashes.
  * By default libosip2 also prints every parse error to stdout, so its trace
- * goes to g_debug instead. */
+ * goes to g_debug instead. Parsed messages go into arenas (ust-sip-arena.h),
+ * whose allocators must be in place before libosip2 allocates anything. */
 void
 ust_sip_init (void)
 {
@@ -35,6 +36,7 @@ ust_sip_init (void)
 
   if (g_once_init_enter (&initialized))
     {
+      ust_sip_arena_install ();
       parser_init ();
       osip_trace_initialize_func (OSIP_WARNING, osip_trace_cb);
       g_once_init_leave (&initialized, 1);
@@ -128,9 +130,9 @@ parse_head (osip_message_t    *message,
  * proxy forwards bodies as the bytes it received and never needs their
  * parts. The body is attached afterwards as one opaque part, which is what
  * the call tracker reads (SDP, sipfrag). */
-osip_message_t *
-ust_sip_parse_text (const UstSipText  *text,
-                    GError           **error)
+static osip_message_t *
+parse_text_in_arena (const UstSipText  *text,
+                     GError           **error)
 {
   g_autoptr(osip_message_t) message = NULL;
   UstSipField content_length;
@@ -165,11 +167,9 @@ ust_sip_parse_text (const UstSipText  *text,
   return g_steal_pointer (&message);
 }
 
-/* The start line and headers alone, whatever the body: for answering a
- * message whose body is broken or missing (§18.3). */
-osip_message_t *
-ust_sip_parse_head (const UstSipText  *text,
-                    GError           **error)
+static osip_message_t *
+parse_head_in_arena (const UstSipText  *text,
+                     GError           **error)
 {
   g_autoptr(osip_message_t) message = NULL;
   UstSipField content_length;
@@ -190,6 +190,34 @@ ust_sip_parse_head (const UstSipText  *text,
       return NULL;
     }
   return g_steal_pointer (&message);
+}
+
+osip_message_t *
+ust_sip_parse_text (const UstSipText  *text,
+                    GError           **error)
+{
+  osip_message_t *message;
+
+  ust_sip_init ();
+  ust_sip_arena_enter ();
+  message = parse_text_in_arena (text, error);
+  ust_sip_arena_leave ();
+  return message;
+}
+
+/* The start line and headers alone, whatever the body: for answering a
+ * message whose body is broken or missing (§18.3). */
+osip_message_t *
+ust_sip_parse_head (const UstSipText  *text,
+                    GError           **error)
+{
+  osip_message_t *message;
+
+  ust_sip_init ();
+  ust_sip_arena_enter ();
+  message = parse_head_in_arena (text, error);
+  ust_sip_arena_leave ();
+  return message;
 }
 
 /* The body length Content-Length declares, 0 when it is missing or no
