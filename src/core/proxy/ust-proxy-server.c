@@ -25,12 +25,27 @@ source_host_port (GSocketAddress *source,
     }
 }
 
+/* The run's instance and a counter in hex: unique, and made for every
+ * response, so without printf. */
 static void
 make_to_tag (UstProxy *self,
              char     *buffer,
              gsize     size)
 {
-  g_snprintf (buffer, size, "%s%" G_GINT64_MODIFIER "x", self->instance, ++self->counter);
+  static const char hex[] = "0123456789abcdef";
+  guint64 counter = ++self->counter;
+  char digits[16];
+  gsize at = g_strlcpy (buffer, self->instance, size), n = 0;
+
+  do
+    {
+      digits[n++] = hex[counter & 0xf];
+      counter >>= 4;
+    }
+  while (counter > 0);
+  while (n > 0 && at + 1 < size)
+    buffer[at++] = digits[--n];
+  buffer[MIN (at, size - 1)] = '\0';
 }
 
 /* RFC 3261 §8.2.6.2: a response copies the request's Vias (all, in order),

@@ -232,8 +232,11 @@ contact_lines (Incoming  *in,
   GString *lines = g_string_new (NULL);
 
   for (guint i = 0; contacts != NULL && i < contacts->len; i++)
-    g_string_append_printf (lines, "Contact: %s%s", (char *) g_ptr_array_index (contacts, i),
-                            in->text->eol);
+    {
+      g_string_append (lines, "Contact: ");
+      g_string_append (lines, g_ptr_array_index (contacts, i));
+      g_string_append (lines, in->text->eol);
+    }
   return g_string_free (lines, FALSE);
 }
 

@@ -89,6 +89,35 @@ ust_transaction_table_n_client (UstTransactionTable *table)
  * branch and sent-by, and by method, with ACK matching its INVITE. For
  * pre-RFC 3261 branches (no magic cookie) §17.2.3 falls back to the dialog
  * and CSeq identifiers. Writes into @buffer without allocating. */
+/* "branch host:port METHOD", by hand: one per request received. */
+static gboolean
+branch_key (char       *buffer,
+            gsize       size,
+            const char *branch,
+            const char *host,
+            guint       port,
+            const char *method)
+{
+  gsize branch_len = strlen (branch), host_len = strlen (host), method_len = strlen (method);
+  char digits[10];
+  gsize port_len = ust_text_put_decimal (digits, port);
+  char *at = buffer;
+
+  if (branch_len + host_len + port_len + method_len + 4 > size)
+    return FALSE;
+  memcpy (at, branch, branch_len);
+  at += branch_len;
+  *at++ = ' ';
+  memcpy (at, host, host_len);
+  at += host_len;
+  *at++ = ':';
+  memcpy (at, digits, port_len);
+  at += port_len;
+  *at++ = ' ';
+  memcpy (at, method, method_len + 1);
+  return TRUE;
+}
+
 gboolean
 ust_server_txn_key (osip_message_t *request,
                     const char     *method,
@@ -106,7 +135,7 @@ ust_server_txn_key (osip_message_t *request,
     method = "INVITE";
 
   if (branch != NULL && g_str_has_prefix (branch, MAGIC_COOKIE))
-    n = g_snprintf (buffer, size, "%s %s:%u %s", branch, host, ust_sip_via_port (via), method);
+    return branch_key (buffer, size, branch, host, ust_sip_via_port (via), method);
   else
     n = g_snprintf (buffer, size, "2543 %s %s %s %s:%u %s",
                     request->call_id != NULL ? request->call_id->number : "",

@@ -200,6 +200,27 @@ writer_thread (gpointer user_data)
   return NULL;
 }
 
+/* RFC 3261 §19.1.2: a sips: URI means TLS; else its transport parameter
+ * says, and UDP is the default. (A binding made by a REGISTER takes the
+ * transport the REGISTER came by; the file keeps only the Contact.) */
+static UstProtocol
+protocol_of_uri (const char *uri)
+{
+  g_autofree char *lower = g_ascii_strdown (uri != NULL ? uri : "", -1);
+  const char *param = strstr (lower, ";transport=");
+  UstProtocol protocol = UST_PROTOCOL_UDP;
+
+  if (g_str_has_prefix (lower, "sips:"))
+    return UST_PROTOCOL_TLS;
+  if (param != NULL)
+    {
+      g_autofree char *value = g_strndup (param + 11, strcspn (param + 11, ";>?&"));
+
+      ust_protocol_from_text (value, &protocol);
+    }
+  return protocol;
+}
+
 static UstBinding *
 binding_from_row (sqlite3_stmt *row,
                   gint64        now)
@@ -216,7 +237,8 @@ binding_from_row (sqlite3_stmt *row,
   binding = ust_binding_new ((const char *) sqlite3_column_text (row, 0),
                              (const char *) sqlite3_column_text (row, 1),
                              (const char *) sqlite3_column_text (row, 2),
-                             G_SOCKET_ADDRESS (source));
+                             G_SOCKET_ADDRESS (source), source_text);
+  binding->protocol = protocol_of_uri (binding->contact_uri);
   binding->call_id = g_strdup ((const char *) sqlite3_column_text (row, 4));
   binding->cseq = (guint32) sqlite3_column_int64 (row, 5);
   binding->expires_at = expires;

@@ -338,11 +338,11 @@ ust_sip_edit_splice (UstSipEdit *edit,
   splice->order = edit->n_splices++;
 }
 
-/* Writes @value in decimal at @out (room for 10 digits); returns how many
- * characters. */
-static gsize
-put_decimal (char  *out,
-             guint  value)
+/* Writes @value in decimal at @out (room for 10 digits, no NUL); returns
+ * how many characters. */
+gsize
+ust_text_put_decimal (char  *out,
+                      guint  value)
 {
   char digits[10];
   gsize n = 0;
@@ -388,7 +388,7 @@ format_simple (char       *out,
             }
           else if (*f == 'u')
             {
-              len = put_decimal (number, va_arg (args, guint));
+              len = ust_text_put_decimal (number, va_arg (args, guint));
               piece = number;
             }
           else if (*f == '%')

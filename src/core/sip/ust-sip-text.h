@@ -86,6 +86,9 @@ gboolean ust_sip_text_find_param       (const UstSipText  *text,
                                         gsize             *param_end,
                                         gsize             *param_value_start);
 
+gsize    ust_text_put_decimal          (char              *out,
+                                        guint              value);
+
 void     ust_sip_edit_init             (UstSipEdit        *edit);
 void     ust_sip_edit_splice           (UstSipEdit        *edit,
                                         gsize              offset,
