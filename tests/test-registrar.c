@@ -1082,6 +1082,7 @@ test_instance_persists (void)
   g_autoptr(UstRegistrar) registrar = ust_registrar_new (path);
   UstBinding *binding;
   sqlite3 *db = NULL;
+  sqlite3_stmt *statement = NULL;
   g_autofree char *insert = NULL;
 
   g_assert_no_error (error);
@@ -1119,6 +1120,17 @@ test_instance_persists (void)
   g_assert_null (binding->instance);
   g_assert_cmpstr (binding->user_agent, ==, "old");
   g_clear_object (&registrar);
+
+  /* … and is now version 3, its tables WITHOUT ROWID. */
+  g_assert_cmpint (sqlite3_open (old_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                       " sql FROM sqlite_master WHERE name = 'bindings'", -1,
+                                       &statement, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (statement), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (statement, 0), ==, 3);
+  g_assert_nonnull (strstr ((const char *) sqlite3_column_text (statement, 1), "WITHOUT ROWID"));
+  sqlite3_finalize (statement);
+  sqlite3_close (db);
   ust_test_spin (50);
   g_assert_true (ust_test_remove_tree (dir));
 }
