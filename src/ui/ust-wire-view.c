@@ -51,6 +51,7 @@ struct _UstWireView
   GtkColumnViewColumn *time_column;
   GtkColumnViewColumn *from_column;
   GtkColumnViewColumn *to_column;
+  GtkColumnViewColumn *transport_column;
   GtkColumnViewColumn *summary_column;
   GtkColumnViewColumn *call_id_column;
   GtkTextView        *message_text;
@@ -686,6 +687,7 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWireView, time_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, from_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, to_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, transport_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, summary_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, call_id_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, message_text);
@@ -735,6 +737,7 @@ ust_wire_view_init (UstWireView *self)
   column_set_property (self->time_column, "time");
   column_set_property (self->from_column, "from");
   column_set_property (self->to_column, "to");
+  column_set_property (self->transport_column, "transport");
   column_set_property (self->summary_column, "summary");
   column_set_property (self->call_id_column, "call-id");
 

@@ -140,6 +140,15 @@ test_wire_call (void)
         invite = i;
     }
   g_assert_cmpuint (invite, !=, G_MAXUINT);
+  /* sipp talks UDP, and the list says so beside each message. */
+  {
+    g_autoptr (UstWireRow) row = g_list_model_get_item (ust_wire_view_get_model (wire_view ()),
+                                                        invite);
+    g_autofree char *transport = NULL;
+
+    g_object_get (row, "transport", &transport, NULL);
+    g_assert_cmpstr (transport, ==, "UDP");
+  }
   ust_wire_view_select (wire_view (), invite);
   ust_test_spin (100);
   g_assert_true (ust_wire_view_get_selected (wire_view ()) == wire_entry (invite));
