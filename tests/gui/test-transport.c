@@ -25,7 +25,7 @@
 static gpointer
 child (const char *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW, name);
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (gui_test_window), UST_TYPE_WINDOW, name);
 
   g_assert_nonnull (object);
   return object;
@@ -162,7 +162,7 @@ read_head (GSocketConnection *connection)
 static void
 test_setup_card (void)
 {
-  UstExchange *ex = exchange ();
+  UstExchange *ex = gui_test_exchange ();
   g_autofree char *expected = NULL;
   g_autofree char *port_text = NULL;
   guint port, tls_port;
@@ -171,7 +171,7 @@ test_setup_card (void)
   g_assert_cmpstr (label_text ("transport_value"), ==, "—");
   g_assert_false (shown ("fingerprint_value"));
 
-  start_on_loopback ();
+  gui_test_start_on_loopback ();
   port = ust_exchange_get_port (ex);
   g_assert_cmpuint (port, >, 0);
   g_assert_true (ust_exchange_has_protocol (ex, UST_PROTOCOL_UDP));
@@ -222,7 +222,7 @@ test_setup_card (void)
   }
 
   /* The copy button copies it on one line. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-setting", "s",
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gui_test_window), "win.copy-setting", "s",
                                              "fingerprint"));
   g_assert_nonnull (strstr (label_text ("message_label"), ust_exchange_get_tls_fingerprint (ex)));
 }
@@ -241,31 +241,31 @@ test_doctor_tls_on_tcp (void)
                                          0, 0, NULL);
   guint port;
 
-  start_on_loopback ();
-  port = ust_exchange_get_port (exchange ());
+  gui_test_start_on_loopback ();
+  port = ust_exchange_get_port (gui_test_exchange ());
   g_assert_false (gtk_revealer_get_reveal_child (child ("doctor_revealer")));
 
   where = g_strdup_printf ("port %u", port);
   words[2] = where;
   connection = connect_tcp (port);
   write_all (connection, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
-  g_assert_true (wait_for (advice_mentions, words, WAIT_MS));
+  g_assert_true (ust_test_spin_until (advice_mentions, words, GUI_TEST_WAIT_MS));
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
   lines = advice_lines ();
   g_test_message ("the doctor says: %s", (char *) g_ptr_array_index (lines, 0));
   g_assert_cmpuint (lines->len, ==, 1);
   g_assert_true (g_regex_match (time, g_ptr_array_index (lines, 0), 0, NULL));
-  if (ust_exchange_has_protocol (exchange (), UST_PROTOCOL_TLS))
+  if (ust_exchange_has_protocol (gui_test_exchange (), UST_PROTOCOL_TLS))
     {
       g_autofree char *tls_port = g_strdup_printf (
-        "TLS with port %u", ust_exchange_get_protocol_port (exchange (), UST_PROTOCOL_TLS));
+        "TLS with port %u", ust_exchange_get_protocol_port (gui_test_exchange (), UST_PROTOCOL_TLS));
 
       g_assert_nonnull (strstr (g_ptr_array_index (lines, 0), tls_port));
     }
 
   /* The close button hides the lines until a phone gets it wrong again. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.dismiss-advice", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gui_test_window), "win.dismiss-advice", NULL));
   g_assert_false (gtk_revealer_get_reveal_child (child ("doctor_revealer")));
   g_assert_null (gtk_widget_get_first_child (child ("doctor_list")));
 }
@@ -317,8 +317,8 @@ test_wire_shows_tcp (void)
   GtkStack *stack = child ("stack");
   guint port, local_port, position;
 
-  start_on_loopback ();
-  port = ust_exchange_get_port (exchange ());
+  gui_test_start_on_loopback ();
+  port = ust_exchange_get_port (gui_test_exchange ());
   connection = connect_tcp (port);
   local = g_socket_connection_get_local_address (connection, NULL);
   local_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
@@ -340,10 +340,10 @@ test_wire_shows_tcp (void)
   status = g_strndup (response + strlen ("SIP/2.0 "), 3);
 
   gtk_stack_set_visible_child_name (stack, "wire");
-  g_assert_true (wait_for (has_tcp_response, status, WAIT_MS));
+  g_assert_true (ust_test_spin_until (has_tcp_response, status, GUI_TEST_WAIT_MS));
   position = find_row ("TCP", "OPTIONS");
   ust_wire_view_select (wire_view (), position);
-  spin (100);
+  ust_test_spin (100);
 
   /* The arrows of that exchange of messages, as the ladder writes them. */
   {
@@ -399,7 +399,7 @@ find_preferences (void)
 static void
 test_untick_tcp (void)
 {
-  UstSettings *settings = ust_application_get_settings (app);
+  UstSettings *settings = ust_application_get_settings (gui_test_app);
   g_autofree char *path = g_build_filename (g_get_user_config_dir (), "ustredna", "settings.ini",
                                             NULL);
   g_autofree char *expected = NULL;
@@ -408,8 +408,8 @@ test_untick_tcp (void)
   GtkWidget *udp;
   guint port;
 
-  start_on_loopback ();
-  activate ("preferences", NULL);
+  gui_test_start_on_loopback ();
+  gui_test_activate ("preferences", NULL);
   preferences = find_preferences ();
   g_assert_nonnull (preferences);
   tcp = GTK_CHECK_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (preferences),
@@ -424,23 +424,23 @@ test_untick_tcp (void)
 
   gtk_check_button_set_active (tcp, FALSE);
   g_assert_false (ust_settings_get_tcp (settings));
-  g_assert_true (wait_for (settings_saved_without_tcp, path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (settings_saved_without_tcp, path, GUI_TEST_WAIT_MS));
   gtk_window_close (preferences);
-  spin (50);
+  ust_test_spin (50);
 
   /* Still running with TCP: the card says when the change applies. */
-  g_assert_true (ust_exchange_has_protocol (exchange (), UST_PROTOCOL_TCP));
+  g_assert_true (ust_exchange_has_protocol (gui_test_exchange (), UST_PROTOCOL_TCP));
   g_assert_true (g_str_has_prefix (label_text ("transport_value"), "UDP or TCP port "));
   g_assert_nonnull (strstr (label_text ("setup_hint"), "apply when the exchange is started "
                                                        "again"));
 
-  activate ("stop", NULL);
-  start_on_loopback ();
-  port = ust_exchange_get_port (exchange ());
-  g_assert_false (ust_exchange_has_protocol (exchange (), UST_PROTOCOL_TCP));
-  if (ust_exchange_has_protocol (exchange (), UST_PROTOCOL_TLS))
+  gui_test_activate ("stop", NULL);
+  gui_test_start_on_loopback ();
+  port = ust_exchange_get_port (gui_test_exchange ());
+  g_assert_false (ust_exchange_has_protocol (gui_test_exchange (), UST_PROTOCOL_TCP));
+  if (ust_exchange_has_protocol (gui_test_exchange (), UST_PROTOCOL_TLS))
     expected = g_strdup_printf ("UDP port %u, TLS port %u", port,
-                                ust_exchange_get_protocol_port (exchange (), UST_PROTOCOL_TLS));
+                                ust_exchange_get_protocol_port (gui_test_exchange (), UST_PROTOCOL_TLS));
   else
     expected = g_strdup_printf ("UDP port %u", port);
   g_assert_cmpstr (label_text ("transport_value"), ==, expected);
@@ -450,7 +450,7 @@ test_untick_tcp (void)
   /* Ticked again: pending until the next start, once more. */
   ust_settings_set_tcp (settings, TRUE);
   g_assert_nonnull (strstr (label_text ("setup_hint"), "started again"));
-  activate ("stop", NULL);
+  gui_test_activate ("stop", NULL);
 }
 
 int
