@@ -318,7 +318,7 @@ def main():
                                        '-P', os.path.join(workdir, 'kamailio.pid')],
                           port, workdir)
         results['kamailio'] = bench.run('kamailio', kam)
-    else:
+    elif not args.no_kamailio:
         print('\n(Kamailio is not installed: no comparison. Debian: apt-get install kamailio)')
 
     summarize(results, args)
