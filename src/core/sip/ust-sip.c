@@ -128,11 +128,12 @@ parse_head (osip_message_t    *message,
 
 /* libosip2 is given the start line and the headers, never the body: the
  * proxy forwards bodies as the bytes it received and never needs their
- * parts. The body is attached afterwards as one opaque part, which is what
- * the call tracker reads (SDP, sipfrag). */
+ * parts. With @with_body, the body is attached afterwards as one opaque
+ * part, which is what the call tracker reads (SDP, sipfrag). */
 static osip_message_t *
-parse_text_in_arena (const UstSipText  *text,
-                     GError           **error)
+parse_in_arena (const UstSipText  *text,
+                gboolean           with_body,
+                GError           **error)
 {
   g_autoptr(osip_message_t) message = NULL;
   UstSipField content_length;
@@ -148,12 +149,14 @@ parse_text_in_arena (const UstSipText  *text,
 
   has_content_length = ust_sip_text_find (text, "Content-Length", 'l', &content_length);
   rc = parse_head (message, text, has_content_length ? &content_length : NULL);
-  if (rc != OSIP_SUCCESS || message->content_length == NULL)
+  if (rc != OSIP_SUCCESS || (with_body && message->content_length == NULL))
     {
       g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
                    "Not a valid SIP message (libosip2 error %d)", rc);
       return NULL;
     }
+  if (!with_body)
+    return g_steal_pointer (&message);
 
   if (!body_length (message, text, has_content_length ? &content_length : NULL, &length, error))
     return NULL;
@@ -168,41 +171,24 @@ parse_text_in_arena (const UstSipText  *text,
 }
 
 static osip_message_t *
-parse_head_in_arena (const UstSipText  *text,
-                     GError           **error)
+parse (const UstSipText  *text,
+       gboolean           with_body,
+       GError           **error)
 {
-  g_autoptr(osip_message_t) message = NULL;
-  UstSipField content_length;
-  gboolean has_content_length;
-  int rc;
+  osip_message_t *message;
 
-  if (osip_message_init (&message) != OSIP_SUCCESS)
-    {
-      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE, "Out of memory");
-      return NULL;
-    }
-  has_content_length = ust_sip_text_find (text, "Content-Length", 'l', &content_length);
-  rc = parse_head (message, text, has_content_length ? &content_length : NULL);
-  if (rc != OSIP_SUCCESS)
-    {
-      g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
-                   "Not a valid SIP message (libosip2 error %d)", rc);
-      return NULL;
-    }
-  return g_steal_pointer (&message);
+  ust_sip_init ();
+  ust_sip_arena_enter ();
+  message = parse_in_arena (text, with_body, error);
+  ust_sip_arena_leave ();
+  return message;
 }
 
 osip_message_t *
 ust_sip_parse_text (const UstSipText  *text,
                     GError           **error)
 {
-  osip_message_t *message;
-
-  ust_sip_init ();
-  ust_sip_arena_enter ();
-  message = parse_text_in_arena (text, error);
-  ust_sip_arena_leave ();
-  return message;
+  return parse (text, TRUE, error);
 }
 
 /* The start line and headers alone, whatever the body: for answering a
@@ -211,13 +197,7 @@ osip_message_t *
 ust_sip_parse_head (const UstSipText  *text,
                     GError           **error)
 {
-  osip_message_t *message;
-
-  ust_sip_init ();
-  ust_sip_arena_enter ();
-  message = parse_head_in_arena (text, error);
-  ust_sip_arena_leave ();
-  return message;
+  return parse (text, FALSE, error);
 }
 
 /* The body length Content-Length declares, 0 when it is missing or no
