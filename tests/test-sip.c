@@ -186,6 +186,31 @@ test_no_body (void)
   g_assert_cmpstr (message->content_length->value, ==, "0");
 }
 
+/* RFC 4475 §3.1.2.7-§3.1.2.10: what is wrong with a Request-Line libosip2
+ * refuses is named in the 400's reason phrase. */
+static void
+test_diagnose_request_line (void)
+{
+  static const struct { const char *line; const char *phrase; } cases[] = {
+    { "INVITE <sip:bob@127.0.0.1> SIP/2.0", "Bad Request-URI: it must not be enclosed in <>" },
+    { "INVITE sip:bob@127.0.0.1; lr SIP/2.0", "Bad Request-URI: it contains spaces" },
+    { "INVITE  sip:bob@127.0.0.1  SIP/2.0",
+      "Malformed Request-Line: more than one space between its parts" },
+    { "OPTIONS sip:bob@127.0.0.1 SIP/2.0  ", "Malformed Request-Line: spaces at its end" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *data = g_strconcat (cases[i].line, "\r\n",
+                                           HEAD + strlen ("MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"),
+                                           "Content-Length: 0\r\n\r\n", NULL);
+      UstSipText text;
+
+      g_assert_true (ust_sip_text_init (&text, data, strlen (data)));
+      g_assert_cmpstr (ust_sip_diagnose (&text), ==, cases[i].phrase);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -199,6 +224,7 @@ main (int   argc,
   g_test_add_func ("/ust/sip/cut-short", test_cut_short);
   g_test_add_func ("/ust/sip/no-content-length", test_no_content_length);
   g_test_add_func ("/ust/sip/no-body", test_no_body);
+  g_test_add_func ("/ust/sip/diagnose-request-line", test_diagnose_request_line);
 
   return g_test_run ();
 }

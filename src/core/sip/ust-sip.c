@@ -659,14 +659,57 @@ static const HeaderCheck header_checks[] = {
   CHECK ("Record-Route", '\0', "Bad Record-Route header", record_route),
 };
 
-/* Why libosip2 refused a message, as a reason phrase: the first header
- * field it cannot read, else the start line, else in general terms. Each
- * value is tried on its own with libosip2's parser for that header. */
+/* RFC 3261 §7.1 and §25.1: Request-Line = Method SP Request-URI SP
+ * SIP-Version CRLF, with exactly one SP between the parts and none around
+ * them (RFC 4475 §3.1.2.7-§3.1.2.10 are the ways it goes wrong). Returns the
+ * problem, or NULL when the line is a well-formed Request-Line or no request
+ * line at all (a response, or not SIP). */
+static const char *
+diagnose_request_line (const UstSipText *text)
+{
+  const char *line = text->data;
+  gsize len = text->first_line_end;
+  const char *first_space = memchr (line, ' ', len);
+  const char *last_space;
+  g_autofree char *uri_text = NULL;
+  osip_uri_t *uri = NULL;
+  int rc;
+
+  if (first_space == NULL || first_space == line || g_str_has_prefix (line, "SIP/"))
+    return NULL;
+  if (line[len - 1] == ' ' || line[len - 1] == '\t')
+    return "Malformed Request-Line: spaces at its end";
+  if (g_strstr_len (line, (gssize) len, "  ") != NULL)
+    return "Malformed Request-Line: more than one space between its parts";
+  last_space = g_strrstr_len (line, (gssize) len, " ");
+  if (last_space == first_space)
+    return "Malformed Request-Line";
+  if (memchr (first_space + 1, ' ', (gsize) (last_space - first_space - 1)) != NULL)
+    return "Bad Request-URI: it contains spaces";
+
+  uri_text = g_strndup (first_space + 1, (gsize) (last_space - first_space - 1));
+  if (uri_text[0] == '<')
+    return "Bad Request-URI: it must not be enclosed in <>";
+  if (osip_uri_init (&uri) != 0)
+    return NULL;
+  rc = osip_uri_parse (uri, uri_text);
+  osip_uri_free (uri);
+  return rc != 0 ? "Bad Request-URI" : NULL;
+}
+
+/* Why libosip2 refused a message, as a reason phrase: the start line when
+ * it is a malformed Request-Line, else the first header field libosip2
+ * cannot read, else in general terms. Each value is tried on its own with
+ * libosip2's parser for that header. */
 const char *
 ust_sip_diagnose (const UstSipText *text)
 {
   UstSipField field;
   gsize position = 0;
+  const char *problem = diagnose_request_line (text);
+
+  if (problem != NULL)
+    return problem;
 
   while (ust_sip_text_next_field (text, &position, &field))
     for (guint i = 0; i < G_N_ELEMENTS (header_checks); i++)
