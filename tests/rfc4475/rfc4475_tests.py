@@ -404,9 +404,9 @@ def relay(user, registered=None, answer=(200, b'OK'), extra=b'', route_taken_off
     return run
 
 
-def answer(codes, phrase, register=()):
-    """The exchange answers codes with a phrase matching the regex phrase; the phones
-    registered as register get nothing."""
+def answer(codes, phrase, register=(), with_headers=()):
+    """The exchange answers codes with a phrase matching the regex phrase (and the
+    header fields with_headers); the phones registered as register get nothing."""
     def run(ctx, srv, data):
         phones = [ctx.phone('phone-' + re.sub(r'[^a-z0-9]', '', u)) for u in register]
         for p, u in zip(phones, register):
@@ -418,6 +418,9 @@ def answer(codes, phrase, register=()):
         if code not in codes or not re.search(phrase.encode(), text, re.I):
             fail('expected %s with a reason phrase naming the problem (/%s/), got %d %s'
                  % (' or '.join(map(str, codes)), phrase, code, show(text)), got)
+        for name in with_headers:
+            if header(got, name.encode()) is None:
+                fail('the %d has no %s header field' % (code, name), got)
         call_id = header(data, b'call-id')
         if call_id is not None and header(got, b'call-id') != call_id:
             fail('the %d does not carry the request\'s Call-ID %r' % (code, call_id), got)
@@ -714,7 +717,7 @@ MESSAGES = [
     ('esc02', '3.1.1.5', 'Use of % When It Is Not an Escape',
      # RE%47IST%45R is an unknown method, addressed to the exchange itself (no user):
      # the exchange is the UAS here and answers 501 (RFC 3261 §8.2.1).
-     answer((501,), r'Not Implemented')),
+     answer((501,), r'Not Implemented', with_headers=('allow',))),
     ('lwsdisp', '3.1.1.6', 'Message with No LWS between Display Name and <', relay('user')),
     ('longreq', '3.1.1.7', 'Long Values in Header Fields',
      relay('user', answer=(486, b'Busy Here'))),
