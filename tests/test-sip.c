@@ -211,6 +211,31 @@ test_diagnose_request_line (void)
     }
 }
 
+/* RFC 4475 §3.1.1.2: a NUL is a valid quoted-pair in a display name; libosip2
+ * gets a copy with a space there. A bare NUL in a header stays an error. */
+static void
+test_quoted_nul (void)
+{
+  static const char quoted[] =
+    "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-nul-1\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
+    "To: \"BEL:\\\a NUL:\\\0 DEL:\\\x7f\" <sip:bob@127.0.0.1>\r\n"
+    "Call-ID: nul-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  static const char bare[] =
+    "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-nul-2\r\n"
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
+    "To: <sip:bob\0@127.0.0.1>\r\n"
+    "Call-ID: nul-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  g_autoptr(osip_message_t) message = ust_sip_parse (quoted, sizeof quoted - 1, NULL);
+  g_autoptr(osip_message_t) refused = ust_sip_parse (bare, sizeof bare - 1, NULL);
+
+  g_assert_nonnull (message);
+  g_assert_cmpstr (message->to->url->username, ==, "bob");
+  g_assert_null (refused);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -225,6 +250,7 @@ main (int   argc,
   g_test_add_func ("/ust/sip/no-content-length", test_no_content_length);
   g_test_add_func ("/ust/sip/no-body", test_no_body);
   g_test_add_func ("/ust/sip/diagnose-request-line", test_diagnose_request_line);
+  g_test_add_func ("/ust/sip/quoted-nul", test_quoted_nul);
 
   return g_test_run ();
 }

@@ -96,6 +96,33 @@ body_length (osip_message_t     *message,
   return TRUE;
 }
 
+/* RFC 3261 §25.1: a quoted-pair may escape any octet but CR and LF, NUL
+ * included (RFC 4475 §3.1.1.2 has "NUL:\<NUL>" in a display name). libosip2
+ * reads header values as C strings and stops at the NUL, refusing a valid
+ * message, so its copy gets a space there: only what is displayed changes,
+ * and the proxy forwards the bytes it received. A NUL anywhere else is
+ * invalid and left for libosip2 to refuse. */
+static void
+blank_quoted_nuls (char  *head,
+                   gsize  len)
+{
+  gboolean quoted = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (head[i] == '\n' && (i + 1 >= len || (head[i + 1] != ' ' && head[i + 1] != '\t')))
+        quoted = FALSE;  /* a quoted string does not go past its header line */
+      else if (head[i] == '"')
+        quoted = !quoted;
+      else if (quoted && head[i] == '\\' && i + 1 < len)
+        {
+          if (head[i + 1] == '\0')
+            head[i + 1] = ' ';
+          i++;
+        }
+    }
+}
+
 /* Parses the start line and the headers only, with Content-Length read as
  * zeros: libosip2 then never looks for a body. Its MIME parser leaks on
  * malformed multipart bodies (a part with two Content-Type lines:
@@ -111,16 +138,20 @@ parse_head (osip_message_t    *message,
   char stack_copy[4096];
   g_autofree char *heap_copy = NULL;
   char *head = stack_copy;
+  gboolean has_nul = memchr (text->data, '\0', text->body_start) != NULL;
 
-  if (content_length == NULL)
+  if (content_length == NULL && !has_nul)
     return osip_message_parse (message, text->data, text->body_start);
 
   if (text->body_start > sizeof stack_copy)
     head = heap_copy = g_malloc (text->body_start);
   memcpy (head, text->data, text->body_start);
-  for (gsize i = content_length->value_start; i < content_length->value_end; i++)
-    if (g_ascii_isdigit (head[i]))
-      head[i] = '0';
+  if (content_length != NULL)
+    for (gsize i = content_length->value_start; i < content_length->value_end; i++)
+      if (g_ascii_isdigit (head[i]))
+        head[i] = '0';
+  if (has_nul)
+    blank_quoted_nuls (head, text->body_start);
   return osip_message_parse (message, head, text->body_start);
 }
 
