@@ -296,11 +296,17 @@ def undo_proxy_edits(srv, original, forwarded, contact, caller, record_route,
         fail('relayed request: a Record-Route was added to a request that makes no dialog',
              forwarded)
 
+    # §18.2.1: received= when the sent-by host is not where it came from; RFC 3581:
+    # always with rport
     received = b';received=%s' % IP.encode()
-    if rest.count(received) != orest.count(received) + 1:
-        fail('relayed request: expected one ";received=127.0.0.1" added to the sender\'s Via',
-             forwarded)
-    rest = rest.replace(received, b'', 1)
+    via_value = field_value(first_via).split(b',')[0]
+    sent_by = re.match(rb'SIP\s*/\s*2\.0\s*/\s*\S+\s+([^;:\s]+)', via_value)
+    added = 0 if sent_by and sent_by.group(1) == IP.encode() and \
+        not re.search(rb';\s*rport', via_value) else 1
+    if rest.count(received) != orest.count(received) + added:
+        fail('relayed request: expected %d ";received=127.0.0.1" added to the sender\'s Via'
+             % added, forwarded)
+    rest = rest.replace(received, b'', added)
     rest = rest.replace(b';rport=%d' % caller.port, b';rport', 1)
 
     mf = re.compile(rb'(?im)^((?:max-forwards)[ \t]*:[ \t]*)(\d+)')
@@ -684,7 +690,23 @@ def t_regbadct(ctx, srv, data):
     if code != 200 or contact_uris(got) != want:
         fail('expected 400, or 200 binding %r in <>, got %d with %r'
              % (want, code, contact_uris(got)), got)
-    return []
+    # Liberal: then a request for user reaches the binding without the URI's header
+    # in its Request-URI (RFC 3261 §19.1.1: no headers there), and no Route field
+    # made of it (RFC 4475 §3.1.2.11 for the same header in a Request-URI).
+    other = ctx.phone('other')
+    req = ('OPTIONS sip:user@{ip} SIP/2.0\r\n'
+           'Via: SIP/2.0/UDP {ip}:{p};branch=z9hG4bK-other-{p}\r\n'
+           'Max-Forwards: 70\r\nFrom: <sip:other@{ip}>;tag=o1\r\nTo: <sip:user@{ip}>\r\n'
+           'Call-ID: other-{p}@{ip}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
+           ).format(ip=IP, p=other.port).encode()
+    other.send(srv, req)
+    fwd = caller.expect('the OPTIONS for user', accept=lambda d: d.startswith(b'OPTIONS '))
+    undo_proxy_edits(srv, req, fwd, b'sip:user@example.com', other, False)
+    response = build_response(fwd, 200, b'OK')
+    caller.send(srv, response)
+    if status(other.final(srv, 'relayed 200'))[0] != 200:
+        fail('the OPTIONS did not get the 200 back')
+    return [response]
 
 
 t_regbadct.kind = 'either'

@@ -622,6 +622,19 @@ leads_to_same_place (GArray     *targets,
   return FALSE;
 }
 
+/* RFC 3261 §19.1.1 (table 1): a Request-URI has no headers. A Contact may
+ * carry them (RFC 4475 §3.1.2.13 registers one), so the Request-URI made
+ * from it ends before its '?' (the first after the user part: a user part
+ * may hold a '?', but no headers hold an unescaped '@'). */
+static char *
+uri_without_headers (const char *uri)
+{
+  const char *at = strchr (uri, '@');
+  const char *question = strchr (at != NULL ? at : uri, '?');
+
+  return question != NULL ? g_strndup (uri, (gsize) (question - uri)) : g_strdup (uri);
+}
+
 /* §16.5: for our own domain, the targets are the user's live bindings. */
 static gboolean
 targets_from_registrar (UstProxy     *self,
@@ -649,7 +662,7 @@ targets_from_registrar (UstProxy     *self,
 
       if (leads_to_same_place (targets, binding))
         continue;
-      target.uri = g_strdup (binding->contact_uri);
+      target.uri = uri_without_headers (binding->contact_uri);
       target_from_binding (self, &target, binding);
       if (destination_is_ours (self, &target))
         {
