@@ -222,12 +222,16 @@ ust_proxy_respond (UstProxy     *self,
 }
 
 /* Whether @text's first line is a request line (and not an ACK, which is
- * never answered). */
+ * never answered). Spaces after the version are a malformed Request-Line
+ * to answer, not a reason to stay silent (RFC 4475 §3.1.2.10). */
 static gboolean
 is_answerable_request (const UstSipText *text)
 {
   gsize end = text->first_line_end;
   const char *space = memchr (text->data, ' ', end);
+
+  while (end > 0 && (text->data[end - 1] == ' ' || text->data[end - 1] == '\t'))
+    end--;
 
   return space != NULL && space > text->data && end > 8
          && g_ascii_strncasecmp (text->data + end - 8, " SIP/2.0", 8) == 0
