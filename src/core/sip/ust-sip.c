@@ -26,6 +26,8 @@ osip_trace_cb (const char         *file,
 }
 
 /* parser_init() fills libosip2's header tables; parsing without it crashes.
+ * Every function here that makes a libosip2 structure from text calls it,
+ * so that the arena's allocators are in place before the first allocation.
  * By default libosip2 also prints every parse error to stdout, so its trace
  * goes to g_debug instead. Parsed messages go into arenas (ust-sip-arena.h),
  * whose allocators must be in place before libosip2 allocates anything. */
@@ -758,6 +760,7 @@ ust_sip_parse_name_addr (const char *text)
 {
   osip_from_t *address = NULL;
 
+  ust_sip_init ();
   if (text == NULL || osip_from_init (&address) != 0)
     return NULL;
   if (osip_from_parse (address, text) != 0)
@@ -894,6 +897,7 @@ diagnose_request_line (const UstSipText *text)
   uri_text = g_strndup (first_space + 1, (gsize) (last_space - first_space - 1));
   if (uri_text[0] == '<')
     return "Bad Request-URI: it must not be enclosed in <>";
+  ust_sip_init ();
   if (osip_uri_init (&uri) != 0)
     return NULL;
   rc = osip_uri_parse (uri, uri_text);
