@@ -6,8 +6,6 @@
 #include "ust-phone.h"
 #include "ust-phone-private.h"
 
-#include <string.h>
-
 struct _UstPhone {
   GObject parent_instance;
 
@@ -16,7 +14,6 @@ struct _UstPhone {
   char   *contact;
   char   *user_agent;
   gint64  expires_at;
-  gint64  registered_at;
   guint   n_flows;
   char   *flows;
   char   *transport;
@@ -51,6 +48,17 @@ flow_text (const UstBinding *binding)
   return g_strdup_printf ("%s (%s)", binding->source_text, ust_protocol_to_via (binding->protocol));
 }
 
+/* Whether @entry is one of the comma-separated entries of @list (a whole
+ * one: 10.0.0.1:5060 is not in 110.0.0.1:5060). */
+static gboolean
+list_has (const char *list,
+          const char *entry)
+{
+  g_auto (GStrv) parts = g_strsplit (list, ", ", -1);
+
+  return g_strv_contains ((const char *const *) parts, entry);
+}
+
 /* Adds @text's comma-separated entries that @list lacks, at its end. */
 static void
 append_missing (GString    *list,
@@ -62,7 +70,7 @@ append_missing (GString    *list,
     return;
   parts = g_strsplit (text, ", ", -1);
   for (guint i = 0; parts[i] != NULL; i++)
-    if (strstr (list->str, parts[i]) == NULL)
+    if (!list_has (list->str, parts[i]))
       g_string_append_printf (list, "%s%s", list->len > 0 ? ", " : "", parts[i]);
 }
 
@@ -208,7 +216,6 @@ ust_phone_new_from_binding (const UstBinding *binding)
 {
   UstPhone *self = g_object_new (UST_TYPE_PHONE, NULL);
 
-  self->registered_at = binding->registered_at;
   self->n_flows = 1;
   self->flows = flow_text (binding);
   self->user = g_strdup (binding->aor);
@@ -231,8 +238,7 @@ GPtrArray *
 ust_phone_list_new (GPtrArray *bindings)
 {
   /* The copy takes the array's free function: it holds references too. */
-  g_autoptr (GPtrArray) newest_first = g_ptr_array_copy (bindings, (GCopyFunc) copy_binding,
-                                                         NULL);
+  g_autoptr (GPtrArray) newest_first = g_ptr_array_copy (bindings, copy_binding, NULL);
   g_autoptr (GHashTable) by_instance = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                               NULL);
   GPtrArray *phones = g_ptr_array_new_with_free_func (g_object_unref);
