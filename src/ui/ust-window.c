@@ -9,6 +9,7 @@
 
 #include "ust-confirm.h"
 #include "ust-diary-view.h"
+#include "ust-phone-details.h"
 #include "ust-ui-format.h"
 #include "ust-window-private.h"
 #include "ust-wire-view.h"
@@ -622,6 +623,19 @@ property_sorter_new (GType       type,
   return GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (type, NULL, property)));
 }
 
+/* A phone's details, with where it was before: the list shows it once. */
+static void
+phones_activate_cb (UstWindow     *self,
+                    guint          position,
+                    GtkColumnView *view)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr (UstPhone) phone = g_list_model_get_item (model, position);
+
+  if (phone != NULL)
+    gtk_window_present (GTK_WINDOW (ust_phone_details_new (GTK_WINDOW (self), phone)));
+}
+
 static void
 setup_phones_view (UstWindow *self)
 {
@@ -666,6 +680,8 @@ setup_phones_view (UstWindow *self)
   g_signal_connect_object (phones, "items-changed", G_CALLBACK (phones_changed_cb), self,
                            G_CONNECT_SWAPPED);
   phones_changed_cb (self, 0, 0, 0, phones);
+  g_signal_connect_object (self->phones_view, "activate", G_CALLBACK (phones_activate_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
