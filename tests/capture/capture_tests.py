@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Capture tests: captures made here (dumpcap on loopback, a veth pair, or the exchange's own
+--pcap file) opened with `ustredna-server --analyse`, and the check of a proxy in them.
+
+Usage:
+    capture_tests.py --server PATH --dumpcap PATH --tshark PATH [--sipp PATH] TESTNAME...
+    capture_tests.py --list
+
+Each test runs in a network namespace of its own with only loopback (unshare -rn), where
+dumpcap may capture without privileges and no packet can leave the machine; the veth test
+adds a pair of interfaces and a second namespace there. The phones are sipp (the scenarios
+of tests/sipp/ and of this folder) or a few lines of Python.
+
+A proxy is checked by what `ustredna-server --analyse --json` prints: a deliberately broken
+proxy (broken_proxy.py: routes by To, forgets Record-Route, relays 100, answers NOTIFY itself)
+must give exactly those findings, and Ústredňa itself none.
+
+Exit status: 0 pass, 1 fail, 77 skip (only when this machine cannot make a namespace).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIPP_DIR = os.path.join(HERE, '..', 'sipp')
+sys.path.insert(0, SIPP_DIR)
+
+import sipp_tests as st  # noqa: E402  (the server and sipp harness)
+
+EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
+NETNS_ENV = 'UST_CAPTURE_NETNS'
+CAPTURE_START_WAIT = 10     # s for dumpcap to start capturing
+CAPTURE_STOP_WAIT = 10      # s for dumpcap to write its file and exit
+ANALYSE_WAIT = 60           # s for one --analyse run
+IP = st.IP
+
+TESTS = []
+
+
+def test(name):
+    def deco(fn):
+        TESTS.append((name, fn))
+        return fn
+    return deco
+
+
+class Args:
+    server = None
+    dumpcap = None
+    tshark = None
+    sipp = None
+
+
+def fail(msg):
+    raise st.TestFailure(msg)
+
+
+class Capture:
+    """dumpcap on one interface, into a pcapng file (or pcap with pcap=True)."""
+
+    def __init__(self, ctx, name, iface='lo', pcap=False, linktype=None, bpf=None):
+        self.path = os.path.join(ctx.dir, name)
+        cmd = [Args.dumpcap, '-q', '-i', iface, '-w', self.path]
+        if pcap:
+            cmd.append('-P')
+        if linktype:
+            cmd += ['-y', linktype]
+        if bpf:
+            cmd += ['-f', bpf]
+        self.err_path = self.path + '.dumpcap.log'
+        self.err = open(self.err_path, 'wb')
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.err)
+        ctx.captures.append(self)
+        # dumpcap writes the file header once it captures: wait for it.
+        deadline = time.monotonic() + CAPTURE_START_WAIT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                fail('dumpcap -i %s exited with status %d:\n%s'
+                     % (iface, self.proc.returncode, st.read_text(self.err_path)))
+            if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+                time.sleep(0.2)
+                return
+            time.sleep(0.05)
+        fail('dumpcap -i %s did not start capturing within %d s' % (iface, CAPTURE_START_WAIT))
+
+    def stop(self):
+        """Lets the last packets in, then stops dumpcap; it must exit cleanly."""
+        if self.proc.poll() is None:
+            time.sleep(0.3)
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(CAPTURE_STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                fail('dumpcap did not stop within %d s of SIGINT' % CAPTURE_STOP_WAIT)
+        self.err.close()
+        if self.proc.returncode != 0:
+            fail('dumpcap exited with status %d:\n%s'
+                 % (self.proc.returncode, st.read_text(self.err_path)))
+        return self.path
+
+
+def analyse(path, proxy=None, text=False, env=None):
+    """`ustredna-server --analyse PATH --json` as a dict (or the text with text=True)."""
+    cmd = [Args.server, '--analyse', path]
+    if not text:
+        cmd.append('--json')
+    if proxy:
+        cmd += ['--proxy', proxy]
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=ANALYSE_WAIT, env=env)
+    except subprocess.TimeoutExpired:
+        fail('--analyse %s did not finish within %d s' % (path, ANALYSE_WAIT))
+    out = r.stdout.decode('utf-8', 'replace')
+    err = r.stderr.decode('utf-8', 'replace')
+    if r.returncode not in (0, 3) or err.strip():
+        fail('%s exited with status %d:\n%s%s' % (' '.join(cmd), r.returncode, err, out))
+    if text:
+        return out
+    try:
+        report = json.loads(out)
+    except ValueError as e:
+        fail('--analyse --json printed no JSON (%s):\n%s' % (e, out))
+    want_rc = 3 if report['findings'] else 0
+    if r.returncode != want_rc:
+        fail('--analyse exited %d with %d findings (expected %d)'
+             % (r.returncode, len(report['findings']), want_rc))
+    return report
+
+
+def describe(findings):
+    return '\n'.join('  #%s %s: %s (%s)' % (f.get('message'), f['rule'], f.get('summary'),
+                                            f.get('detail') or '') for f in findings) or '  none'
+
+
+def expect_no_findings(report, what):
+    if report['findings']:
+        fail('%s: expected no findings, got %d:\n%s'
+             % (what, len(report['findings']), describe(report['findings'])))
+
+
+def tshark_count_sip(path):
+    """How many SIP messages tshark finds in a capture (UDP and TCP, any port)."""
+    cmd = [Args.tshark, '-n', '-r', path, '-o', 'sip.tcp.retransmission:FALSE',
+           '-Y', 'sip', '-T', 'fields', '-e', 'frame.number', '-e', 'sip.Call-ID',
+           '-d', 'udp.port==1-65535,sip', '-d', 'tcp.port==1-65535,sip']
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=ANALYSE_WAIT)
+    except subprocess.TimeoutExpired:
+        fail('tshark did not read %s within %d s' % (path, ANALYSE_WAIT))
+    if r.returncode != 0:
+        fail('tshark -r %s exited %d: %s' % (path, r.returncode, r.stderr.decode()))
+    return [line for line in r.stdout.decode().splitlines() if line.strip()]
+
+
+def sipp_message_count(ctx):
+    """Messages every sipp run sent and received: each passed the capture once."""
+    return sum(len(s.messages()) for s in ctx.sipps)
+
+
+class CaptureCtx(st.Ctx):
+    def __init__(self, name):
+        super().__init__(name, Args.server, Args.sipp)
+        self.captures = []
+        self.procs = []
+
+    def stop_all(self):
+        for c in self.captures:
+            if c.proc.poll() is None:
+                c.proc.kill()
+                c.proc.wait()
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        super().stop_all()
+
+
+def run_one(name, fn):
+    ctx = CaptureCtx(name)
+    try:
+        fn(ctx)
+        ctx.stop_all()
+    except st.TestFailure as e:
+        try:
+            ctx.stop_all()
+        except st.TestFailure:
+            pass
+        st.write_err('FAIL %s: %s\n' % (name, e))
+        st.write_err('  files kept in %s\n' % ctx.dir)
+        return False
+    print('PASS %s' % name)
+    if os.environ.get('UST_KEEP'):
+        print('  files kept in %s' % ctx.dir)
+    else:
+        shutil.rmtree(ctx.dir, ignore_errors=True)
+    return True
+
+
+# ---- tests -----------------------------------------------------------------------------
+
+
+def ustredna_session(ctx, srv):
+    """A little of everything through the exchange: registrations, a call, a cancelled
+    call, a busy callee, a re-INVITE, REFER/NOTIFY, MESSAGE."""
+    st.call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml', callee='bob', caller='alice')
+    st.call_pair(ctx, srv, 'uas_cancel.xml', 'uac_cancel.xml', callee='carol', caller='dave')
+    st.call_pair(ctx, srv, 'uas_reject_486.xml', 'uac_reject_486.xml', callee='erin',
+                 caller='frank', uas_keys={'reason': 'Busy Here'})
+    st.call_pair(ctx, srv, 'uas_reinvite_hold.xml', 'uac_reinvite_hold.xml', callee='gina',
+                 caller='hugo')
+    st.call_pair(ctx, srv, 'uas_refer.xml', 'uac_refer.xml', callee='ivan', caller='jana',
+                 uac_keys={'target': 'carol'})
+    st.call_pair(ctx, srv, 'uas_message.xml', 'uac_message.xml', callee='kim', caller='lea')
+
+
+@test('capture-ustredna-pcapng')
+def t_ustredna_pcapng(ctx):
+    """A session through Ústredňa captured by dumpcap (pcapng, Ethernet on lo): every SIP
+    message is read, the exchange is found as the proxy, and there is nothing to find."""
+    srv = ctx.server()
+    cap = Capture(ctx, 'session.pcapng')
+    ustredna_session(ctx, srv)
+    path = cap.stop()
+    report = analyse(path)
+    if report['proxy'] != srv.addr:
+        fail('the proxy found is %s, the exchange is at %s' % (report['proxy'], srv.addr))
+    want = sipp_message_count(ctx)
+    if report['sip_messages'] != want:
+        fail('--analyse read %d SIP messages; the phones sent and received %d'
+             % (report['sip_messages'], want))
+    expect_no_findings(report, 'Ústredňa')
+
+
+class BrokenProxy:
+    """broken_proxy.py on 127.0.0.1, a port of its own."""
+
+    def __init__(self, ctx):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, 'broken_proxy.py')],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        ctx.procs.append(self.proc)
+        line = self.proc.stdout.readline().decode().strip()
+        if not line.startswith('Listening on '):
+            fail('broken_proxy.py printed %r instead of "Listening on ADDR:PORT"' % line)
+        self.addr = line.split()[-1]
+        self.port = int(self.addr.rsplit(':', 1)[1])
+
+
+def expect_findings(report, wanted):
+    """wanted: (rule, first word of the message's summary) pairs, in any order."""
+    got = sorted((f['rule'], (f.get('summary') or '').split(' ')[0]) for f in report['findings'])
+    if got != sorted(wanted):
+        fail('expected exactly these findings:\n  %s\ngot:\n%s'
+             % ('\n  '.join('%s on %s' % w for w in sorted(wanted)),
+                describe(report['findings'])))
+    for f in report['findings']:
+        for key in ('title', 'rfc', 'consequence', 'time', 'from', 'to'):
+            if not f.get(key):
+                fail('finding %s has no %s: %r' % (f['rule'], key, f))
+
+
+@test('capture-broken-proxy')
+def t_broken_proxy(ctx):
+    """A proxy that routes by To, forgets Record-Route, relays 100 and answers NOTIFY
+    itself: exactly those four findings, each on the message that shows it."""
+    proxy = BrokenProxy(ctx)
+    cap = Capture(ctx, 'broken.pcapng')
+    pb, pc, pa = ctx.port(), ctx.port(), ctx.port()
+    ctx.register(proxy, 'bob', pb)
+    ctx.register(proxy, 'carol', pc)
+    ctx.register(proxy, 'alice', pa)
+    uas = ctx.start('uas-bob', os.path.join(HERE, 'uas_notify.xml'), pb, keys={'me': 'bob'})
+    ctx.run('uac-alice', os.path.join(HERE, 'uac_to_other.xml'), proxy, pa,
+            keys={'me': 'alice', 'to': 'bob'}, service='carol')
+    ctx.finish(uas)
+    report = analyse(cap.stop())
+    if report['proxy'] != proxy.addr:
+        fail('the proxy found is %s, broken_proxy.py is at %s' % (report['proxy'], proxy.addr))
+    expect_findings(report, [('routed-by-to', 'INVITE'), ('no-record-route', 'INVITE'),
+                             ('relayed-100', '100'), ('answered-for-phone', '200')])
+    text = analyse(cap.path, text=True)
+    for line in ('RFC 3261 §16.5', 'RFC 3261 §16.6 step 4', 'RFC 3261 §16.7 step 5',
+                 'Routed by To instead of the Request-URI'):
+        if line not in text:
+            fail('the text report lacks %r:\n%s' % (line, text))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--server')
+    ap.add_argument('--dumpcap')
+    ap.add_argument('--tshark')
+    ap.add_argument('--sipp')
+    ap.add_argument('--list', action='store_true')
+    ap.add_argument('tests', nargs='*')
+    args = ap.parse_args()
+    names = [n for n, _ in TESTS]
+    if args.list:
+        print('\n'.join(names))
+        return EXIT_PASS
+    unknown = [n for n in args.tests if n not in names]
+    if unknown or not args.tests:
+        ap.error('name tests from --list')
+    for tool in ('server', 'dumpcap', 'tshark', 'sipp'):
+        path = getattr(args, tool) or shutil.which(tool if tool != 'server' else 'ustredna-server')
+        if not path or not os.access(path, os.X_OK):
+            # README's install-deps.sh installs all of them: a missing one is a failure.
+            st.write_err('FAIL: %s not found (build-aux/install-deps.sh installs it)\n' % tool)
+            return EXIT_FAIL
+        setattr(Args, tool, os.path.abspath(path))
+
+    if os.environ.get(NETNS_ENV) != '1':
+        if subprocess.run(['unshare', '-rn', 'true'], stderr=subprocess.DEVNULL).returncode != 0:
+            print('SKIP: this system does not allow a network namespace (unshare -rn), and '
+                  'dumpcap needs one to capture without privileges')
+            return EXIT_SKIP
+        env = dict(os.environ, **{NETNS_ENV: '1'})
+        return subprocess.run(['unshare', '-rn', sys.executable, os.path.abspath(__file__)]
+                              + sys.argv[1:], env=env, stdin=subprocess.DEVNULL).returncode
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    table = dict(TESTS)
+    ok = True
+    for n in args.tests:
+        ok = run_one(n, table[n]) and ok
+    return EXIT_PASS if ok else EXIT_FAIL
+
+
+if __name__ == '__main__':
+    sys.exit(main())
