@@ -12,12 +12,10 @@
 /* A start line longer than this is not one a phone sends. */
 #define MAX_START_LINE  4096
 
-static gboolean
-is_token_char (guint8 c)
-{
-  /* RFC 3261 §25.1 token, as methods use it. */
-  return g_ascii_isalnum (c) || strchr ("-.!%*_+`'~", c) != NULL;
-}
+/* RFC 3261 §25.1 allows any token as a method; every method a phone sends
+ * is upper-case letters (INVITE … PUBLISH), and asking for that keeps the
+ * end of a body ("…a=sendrecv") from passing for one after a TCP gap. */
+#define MAX_METHOD 16
 
 /* "SIP/2.0 200 …" (§7.2) or "METHOD uri SIP/2.0" (§7.1), up to the end of
  * the first line, which must be in @data. */
@@ -37,9 +35,9 @@ ust_capture_sniff_sip (const guint8 *data,
   if (end >= SIP_VERSION_LEN + 4 && memcmp (data, SIP_VERSION " ", SIP_VERSION_LEN + 1) == 0)
     return g_ascii_isdigit (data[8]) && g_ascii_isdigit (data[9]) && g_ascii_isdigit (data[10]);
 
-  while (i < end && is_token_char (data[i]))
+  while (i < end && i <= MAX_METHOD && data[i] >= 'A' && data[i] <= 'Z')
     i++;
-  if (i == 0 || i >= end || data[i] != ' ')
+  if (i < 2 || i > MAX_METHOD || i >= end || data[i] != ' ')
     return FALSE;
   /* Request-URI, then the version at the very end. */
   return end > i + 1 + SIP_VERSION_LEN + 1

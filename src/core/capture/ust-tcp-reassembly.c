@@ -36,6 +36,7 @@ typedef struct {
   gsize            waiting_bytes;
   UstStreamFramer  framer;
   gboolean         hunting;     /* looking for a SIP start line before framing */
+  gboolean         line_start;  /* the hunt buffer starts a line (the stream's first byte) */
   GByteArray      *hunt;
   gboolean         tls;
 } Direction;
@@ -170,6 +171,7 @@ frame_all (UstTcpReassembly *self,
       ust_stream_framer_clear (&dir->framer);
       ust_stream_framer_init (&dir->framer, 0);
       dir->hunting = TRUE;
+      dir->line_start = skip > 1;
       return TRUE;
     }
 }
@@ -195,6 +197,20 @@ hunt (UstTcpReassembly *self,
       return FALSE;
     }
 
+  /* After a hole, the first bytes are the middle of something: only a line
+   * that begins after a line feed can start a message. */
+  start = 0;
+  if (!dir->line_start)
+    {
+      while (start < dir->hunt->len && dir->hunt->data[start] != '\n')
+        start++;
+      if (start < dir->hunt->len)
+        {
+          start++;
+          dir->line_start = TRUE;
+        }
+      g_byte_array_remove_range (dir->hunt, 0, (guint) start);
+    }
   start = ust_capture_find_sip_start (dir->hunt->data, dir->hunt->len);
   if (start == dir->hunt->len)
     {
@@ -252,10 +268,12 @@ take (UstTcpReassembly *self,
   process (self, dir, time);
 }
 
-/* Takes the waiting segments that now join the stream. */
+/* Takes the waiting segments that now join the stream; a message they
+ * complete is as late as the segment that filled the hole (@time). */
 static void
 drain (UstTcpReassembly *self,
-       Direction        *dir)
+       Direction        *dir,
+       gint64            time)
 {
   while (dir->waiting != NULL)
     {
@@ -267,7 +285,7 @@ drain (UstTcpReassembly *self,
       dir->waiting = g_list_delete_link (dir->waiting, dir->waiting);
       dir->waiting_bytes -= segment->len;
       if ((gint64) ahead + (gint64) segment->len > 0)
-        take (self, dir, segment->time, segment->data - ahead, segment->len + ahead);
+        take (self, dir, MAX (time, segment->time), segment->data - ahead, segment->len + ahead);
       segment_free (segment);
     }
 }
@@ -325,7 +343,8 @@ skip_hole (UstTcpReassembly *self,
   ust_stream_framer_init (&dir->framer, 0);
   g_byte_array_set_size (dir->hunt, 0);
   dir->hunting = TRUE;
-  drain (self, dir);
+  dir->line_start = FALSE;
+  drain (self, dir, first->time);
 }
 
 static Direction *
@@ -379,6 +398,7 @@ ust_tcp_reassembly_add (UstTcpReassembly      *self,
         {
           dir->synced = TRUE;
           dir->next = seq + 1;
+          dir->line_start = TRUE;
         }
       seq++;
     }
@@ -386,9 +406,11 @@ ust_tcp_reassembly_add (UstTcpReassembly      *self,
     return;
   if (!dir->synced)
     {
-      /* Followed from its middle: start at the first segment seen. */
+      /* Followed from its middle: start at the first segment seen, which
+       * often starts a message (the capture began between two). */
       dir->synced = TRUE;
       dir->next = seq;
+      dir->line_start = TRUE;
     }
 
   ahead = (gint32) (seq - dir->next);
@@ -400,7 +422,7 @@ ust_tcp_reassembly_add (UstTcpReassembly      *self,
   if (ahead <= 0)
     {
       take (self, dir, time, payload - ahead, len + ahead);
-      drain (self, dir);
+      drain (self, dir, time);
       return;
     }
   self->stats.out_of_order++;
