@@ -286,7 +286,10 @@ check_via_added_removed (UstCheckContext       *ctx,
                      g_strdup_printf (_("The top Via is still the one of %s, who sent the "
                                         "request."), who));
     }
-  else if (ust_check_find_request (ctx, FALSE, sent->cseq, sent->method, top->branch) != NULL)
+  /* A branch the proxy sent on top, and not one it received there (a proxy
+   * that adds no Via of its own sends the phone's on). */
+  else if (ust_check_find_request (ctx, FALSE, sent->cseq, sent->method, top->branch) != NULL
+           && ust_check_find_request (ctx, TRUE, sent->cseq, sent->method, top->branch) == NULL)
     ust_check_add (ctx, UST_RULE_VIA_NOT_REMOVED, sent, NULL);
 }
 

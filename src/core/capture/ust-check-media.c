@@ -199,23 +199,27 @@ judge (UstCheckContext       *ctx,
 {
   guint to_caller = packets_to (call, caller_media);
   guint to_callee = packets_to (call, callee_media);
+  /* Where the callee's SIP came from: the answer as it reached the proxy. */
+  const UstTraceAddress *callee_sip = ust_check_source (answer->pair >= 0
+                                                          ? &ctx->messages[answer->pair]
+                                                          : answer);
 
   if (to_caller > 0 && to_callee > 0)
     return;
   if (to_caller == 0 && to_callee == 0)
     {
       ust_check_add (ctx, UST_RULE_NO_AUDIO, answer,
-                     likely_cause (callee_media, ust_check_source (answer), FALSE));
+                     likely_cause (callee_media, callee_sip, FALSE));
       return;
     }
   /* One way: the side that receives nothing is the one that never gets
    * the other's RTP. */
   if (to_caller == 0)
     ust_check_add (ctx, UST_RULE_ONE_WAY_AUDIO, answer,
-                   likely_cause (caller_media, ust_check_source (offer), FALSE));
+                   likely_cause (caller_media, ust_check_source (offer), TRUE));
   else
     ust_check_add (ctx, UST_RULE_ONE_WAY_AUDIO, answer,
-                   likely_cause (callee_media, ust_check_source (answer), TRUE));
+                   likely_cause (callee_media, callee_sip, TRUE));
 }
 
 /* The end of the call: its BYE, else the last message. */
