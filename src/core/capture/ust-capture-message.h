@@ -17,9 +17,12 @@
 
 G_BEGIN_DECLS
 
-#define UST_CHECK_MAX_VIAS     4
-#define UST_CHECK_MAX_ROUTES   4
-#define UST_CHECK_MAX_CONTACTS 4
+/* What the rules look at: the top two Vias (ours and the hop before), the
+ * top Route and Record-Route, a REGISTER's first Contacts; the counts are
+ * of all. Kept small: a capture may hold 100,000 messages. */
+#define UST_CHECK_MAX_VIAS     2
+#define UST_CHECK_MAX_ROUTES   1
+#define UST_CHECK_MAX_CONTACTS 2
 
 typedef struct {
   const char *branch;      /* NULL when none; strings live in the context's chunk */

@@ -46,17 +46,16 @@ endpoint_equal (gconstpointer a,
 
 /* The address most SIP messages came from or went to. */
 static gboolean
-guess_proxy (GPtrArray       *entries,
+guess_proxy (GArray          *messages,
              UstTraceAddress *proxy)
 {
   g_autoptr(GHashTable) counts = g_hash_table_new (endpoint_hash, endpoint_equal);
   guint best = 0;
 
-  for (guint i = 0; i < entries->len; i++)
+  for (guint i = 0; i < messages->len; i++)
     {
-      UstTraceEntry *entry = g_ptr_array_index (entries, i);
-      const UstTraceAddress *ends[2] = { ust_trace_entry_get_source (entry),
-                                         ust_trace_entry_get_destination (entry) };
+      UstCapturedMessage *message = &g_array_index (messages, UstCapturedMessage, i);
+      const UstTraceAddress *ends[2] = { &message->source, &message->destination };
 
       for (guint e = 0; e < 2; e++)
         {
@@ -76,10 +75,9 @@ guess_proxy (GPtrArray       *entries,
 /* The port in the top Via's sent-by ("SIP/2.0/TCP host:port;…"), or 5060
  * when it has none (RFC 3261 §18.2.1 default), 0 when there is no Via. */
 static guint
-top_via_port (UstTraceEntry *entry)
+top_via_port (const char *data,
+              gsize       len)
 {
-  gsize len;
-  const char *data = ust_trace_entry_get_data (entry, &len);
   UstSipText text;
   UstSipField field;
   gsize i, end, port = 0;
@@ -107,21 +105,31 @@ top_via_port (UstTraceEntry *entry)
 /* A connection the proxy opened comes from another port of its address;
  * its requests carry the proxy's Via, naming the port it listens on. */
 static void
+add_proxy_connection (UstCapture            *self,
+                      const UstTraceAddress *source,
+                      const char            *data,
+                      gsize                  len)
+{
+  if (!ust_protocol_is_stream (source->protocol)
+      || !ust_trace_address_same_host (source, &self->proxy)
+      || source->port == self->proxy.port || ust_capture_is_proxy (self, source)
+      || (len >= 4 && memcmp (data, "SIP/", 4) == 0))
+    return;
+  if (top_via_port (data, len) == self->proxy.port)
+    g_array_append_val (self->proxy_extra, *source);
+}
+
+static void
 find_proxy_connections (UstCapture *self)
 {
   g_array_set_size (self->proxy_extra, 0);
   for (guint i = 0; i < self->entries->len; i++)
     {
       UstTraceEntry *entry = g_ptr_array_index (self->entries, i);
-      const UstTraceAddress *source = ust_trace_entry_get_source (entry);
+      gsize len;
+      const char *data = ust_trace_entry_get_data (entry, &len);
 
-      if (!ust_protocol_is_stream (source->protocol)
-          || ust_trace_entry_get_kind (entry) != UST_TRACE_KIND_REQUEST
-          || !ust_trace_address_same_host (source, &self->proxy)
-          || source->port == self->proxy.port || ust_capture_is_proxy (self, source))
-        continue;
-      if (top_via_port (entry) == self->proxy.port)
-        g_array_append_val (self->proxy_extra, *source);
+      add_proxy_connection (self, ust_trace_entry_get_source (entry), data, len);
     }
 }
 
@@ -183,32 +191,41 @@ ust_capture_init (UstCapture *self)
   self->proxy_extra = g_array_new (FALSE, FALSE, sizeof (UstTraceAddress));
 }
 
-/* Entries numbered from 1 in time order, all "received" until the proxy
- * is known. */
+/* Entries numbered from 1 in time order, made once the proxy is known so
+ * each is made once (a capture may hold 100,000). */
 static UstCapture *
 capture_from_reading (const char        *path,
                       UstCaptureReading *reading)
 {
   UstCapture *self = g_object_new (UST_TYPE_CAPTURE, NULL);
+  GArray *messages = reading->messages;
+  const char *arena = (const char *) reading->arena->data;
 
   self->path = g_strdup (path);
   self->reading = *reading;
   self->has_reading = TRUE;
-  for (guint i = 0; i < reading->messages->len; i++)
+  self->has_proxy = guess_proxy (messages, &self->proxy);
+  for (guint i = 0; self->has_proxy && i < messages->len; i++)
     {
-      const UstCapturedMessage *message = &g_array_index (reading->messages,
-                                                          UstCapturedMessage, i);
+      const UstCapturedMessage *message = &g_array_index (messages, UstCapturedMessage, i);
+
+      add_proxy_connection (self, &message->source, arena + message->offset, message->len);
+    }
+  g_ptr_array_set_size (self->entries, 0);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const UstCapturedMessage *message = &g_array_index (messages, UstCapturedMessage, i);
+      UstTraceDirection direction = ust_capture_is_proxy (self, &message->source)
+                                      ? UST_TRACE_SENT : UST_TRACE_RECEIVED;
 
       g_ptr_array_add (self->entries,
-                       ust_trace_entry_new (i + 1, message->time, UST_TRACE_RECEIVED,
-                                            &message->source, &message->destination,
-                                            (const char *) reading->arena->data + message->offset,
+                       ust_trace_entry_new (i + 1, message->time, direction, &message->source,
+                                            &message->destination, arena + message->offset,
                                             message->len));
     }
   /* The bytes live in the entries now. */
-  g_byte_array_set_size (self->reading.arena, 0);
-  self->has_proxy = guess_proxy (self->entries, &self->proxy);
-  set_directions (self);
+  g_byte_array_unref (self->reading.arena);
+  self->reading.arena = g_byte_array_new ();
   return self;
 }
 
