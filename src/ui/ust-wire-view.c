@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ust-change-note.h"
 #include "ust-gtk-compat.h"
 #include "ust-ladder-drawing.h"
 #include "ust-message-diff.h"
@@ -30,6 +31,7 @@ struct _UstWireView
   GtkWidget           parent_instance;
 
   UstExchange        *exchange;
+  gboolean            capture;    /* a capture's messages (a proxy's), not the exchange's trace */
   GListStore         *store;
   GtkFilterListModel *filter_model;
   GtkCustomFilter    *filter;
@@ -142,7 +144,11 @@ show_diff (UstWireView   *self,
                               "is no longer in the list."));
       return;
     }
-  gtk_label_set_text (self->diff_label, _("Left: as received. Right: as the exchange sent it."));
+  gtk_label_set_text (self->diff_label,
+                      self->capture ? _("Left: as received. Right: as the proxy sent it. Under "
+                                        "each change, the rule behind it.")
+                                    : _("Left: as received. Right: as the exchange sent it. "
+                                        "Under each change, the rule behind it."));
   received = ust_trace_entry_get_direction (entry) == UST_TRACE_RECEIVED ? entry : pair;
   sent = received == entry ? pair : entry;
   rdata = ust_trace_entry_get_data (received, &rlen);
@@ -154,11 +160,24 @@ show_diff (UstWireView   *self,
       const char *tag = line->kind == UST_MESSAGE_DIFF_CHANGED ? "changed"
                         : line->kind == UST_MESSAGE_DIFF_ADDED ? "added"
                         : line->kind == UST_MESSAGE_DIFF_REMOVED ? "removed" : NULL;
+      /* The teaching note goes under the change on the sent side, with an
+       * empty line on the other so both sides stay level. */
+      const char *note = ust_change_note (line, ust_trace_entry_get_kind (received)
+                                                  == UST_TRACE_KIND_REQUEST,
+                                          self->capture ? UST_CHANGE_BY_PROXY
+                                                        : UST_CHANGE_BY_EXCHANGE);
 
       append_line (self->received_text, line->received,
                    line->kind == UST_MESSAGE_DIFF_ADDED ? NULL : tag);
       append_line (self->sent_text, line->sent,
                    line->kind == UST_MESSAGE_DIFF_REMOVED ? NULL : tag);
+      if (note != NULL)
+        {
+          g_autofree char *shown = g_strdup_printf ("    ↳ %s", note);
+
+          append_line (self->received_text, "", "note");
+          append_line (self->sent_text, shown, "note");
+        }
     }
 }
 
@@ -563,6 +582,42 @@ ust_wire_view_set_exchange (UstWireView *self,
   update_polling (self);
 }
 
+/* Shows @entries (UstTraceEntry*, a capture's messages with the proxy's
+ * as "sent") instead of the exchange's trace: all of them, no polling, and
+ * the diff's notes speak of "the proxy". */
+void
+ust_wire_view_set_entries (UstWireView *self,
+                           GPtrArray   *entries)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+  g_return_if_fail (entries != NULL);
+
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_object (&self->exchange);
+  self->capture = TRUE;
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), FALSE);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (rows, ust_wire_row_new (g_ptr_array_index (entries, i)));
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       rows->pdata, rows->len);
+  update_count (self);
+  show_entry (self, NULL);
+}
+
+/* Shows @entry, its call's ladder and what the proxy changed in it, and
+ * selects its row when the search shows it. */
+void
+ust_wire_view_select_entry (UstWireView   *self,
+                            UstTraceEntry *entry)
+{
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+  g_return_if_fail (entry != NULL);
+
+  select_entry (self, entry);
+}
+
 GListModel *
 ust_wire_view_get_model (UstWireView *self)
 {
@@ -711,6 +766,8 @@ add_diff_tags (GtkTextView *view)
   gtk_text_buffer_create_tag (buffer, "changed", "background", "#fce8b2", NULL);
   gtk_text_buffer_create_tag (buffer, "added", "background", "#c8f0c8", NULL);
   gtk_text_buffer_create_tag (buffer, "removed", "background", "#f6c6c6", NULL);
+  gtk_text_buffer_create_tag (buffer, "note", "style", PANGO_STYLE_ITALIC, "foreground",
+                              "#3a5f8a", NULL);
 }
 
 static void

@@ -18,6 +18,10 @@ G_DECLARE_FINAL_TYPE (UstWireView, ust_wire_view, UST, WIRE_VIEW, GtkWidget)
 
 void        ust_wire_view_set_exchange   (UstWireView  *self,
                                           UstExchange  *exchange);
+void        ust_wire_view_set_entries    (UstWireView  *self,
+                                          GPtrArray    *entries);
+void        ust_wire_view_select_entry   (UstWireView  *self,
+                                          UstTraceEntry *entry);
 /* Reads what the trace recorded since the last time, now. */
 void        ust_wire_view_refresh        (UstWireView  *self);
 /* The rows as shown (after the search), UstWireRow items. */

@@ -185,6 +185,24 @@ test_wire_call (void)
     g_assert_nonnull (strstr (text, "Max-Forwards: 69"));
     g_assert_nonnull (changed);
     g_assert_true (gtk_text_iter_forward_to_tag_toggle (&start, changed));
+
+    /* Each change carries the rule that made the exchange make it (#16),
+     * and the two sides stay level. */
+    g_assert_nonnull (strstr (text, "Max-Forwards decremented — RFC 3261 §16.6 step 3"));
+    g_assert_nonnull (strstr (text, "Via added, so the response comes back through the "
+                                    "exchange — RFC 3261 §16.6 step 8"));
+    g_assert_nonnull (strstr (text, "Record-Route added so the ACK and BYE come back through "
+                                    "the exchange — RFC 3261 §16.6 step 4"));
+    g_assert_nonnull (strstr (text, "Request-URI replaced by where the user is registered"));
+    g_assert_null (strstr (text, "passes this line on as it came"));
+    {
+      GtkTextView *received = GTK_TEXT_VIEW (gtk_widget_get_template_child (
+                                               GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW,
+                                               "received_text"));
+
+      g_assert_cmpint (gtk_text_buffer_get_line_count (gtk_text_view_get_buffer (received)), ==,
+                       gtk_text_buffer_get_line_count (buffer));
+    }
   }
 
   /* Clicking the second arrow of the ladder (alice <- exchange, 100 Trying)

@@ -104,16 +104,15 @@ append_header (GString    *text,
     }
   g_string_append_printf (text,
                           g_dngettext (GETTEXT_PACKAGE,
-                                       "%u SIP message in %" G_GUINT64_FORMAT " packets",
-                                       "%u SIP messages in %" G_GUINT64_FORMAT " packets",
-                                       n_messages),
-                          n_messages, ust_capture_get_n_packets (capture));
+                                       "%u SIP message in %u packets",
+                                       "%u SIP messages in %u packets", n_messages),
+                          n_messages, (guint) ust_capture_get_n_packets (capture));
   if (ust_capture_get_n_tcp (capture) > 0)
-    g_string_append_printf (text, _(", %" G_GUINT64_FORMAT " from TCP streams"),
-                            ust_capture_get_n_tcp (capture));
+    g_string_append_printf (text, _(", %u from TCP streams"),
+                            (guint) ust_capture_get_n_tcp (capture));
   if (ust_capture_get_n_fragmented (capture) > 0)
-    g_string_append_printf (text, _(", %" G_GUINT64_FORMAT " put together from IP fragments"),
-                            ust_capture_get_n_fragmented (capture));
+    g_string_append_printf (text, _(", %u put together from IP fragments"),
+                            (guint) ust_capture_get_n_fragmented (capture));
   g_string_append (text, "\n");
   if (ust_capture_get_proxy (capture, &proxy))
     {

@@ -519,34 +519,34 @@ write_notes (Reader *reader)
   if (reader->cut_short > 0)
     add_note (reading, g_strdup_printf (
       g_dngettext (GETTEXT_PACKAGE,
-                   "%" G_GUINT64_FORMAT " packet was cut short when it was captured (the "
+                   "%u packet was cut short when it was captured (the "
                    "capture's snapshot length): it is left out.",
-                   "%" G_GUINT64_FORMAT " packets were cut short when they were captured (the "
+                   "%u packets were cut short when they were captured (the "
                    "capture's snapshot length): they are left out.", reader->cut_short),
-      reader->cut_short));
+      (guint) reader->cut_short));
   if (lost_sets > 0)
     add_note (reading, g_strdup_printf (
       g_dngettext (GETTEXT_PACKAGE,
-                   "%" G_GUINT64_FORMAT " fragmented IP datagram could not be put together "
+                   "%u fragmented IP datagram could not be put together "
                    "(a fragment is missing from the capture, or the fragments disagree).",
-                   "%" G_GUINT64_FORMAT " fragmented IP datagrams could not be put together "
+                   "%u fragmented IP datagrams could not be put together "
                    "(a fragment is missing from the capture, or the fragments disagree).",
-                   lost_sets), lost_sets));
+                   lost_sets), (guint) lost_sets));
   if (tcp->gaps > 0)
     add_note (reading, g_strdup_printf (
       g_dngettext (GETTEXT_PACKAGE,
-                   "TCP: %" G_GUINT64_FORMAT " byte of a SIP stream is missing from the "
+                   "TCP: %u byte of a SIP stream is missing from the "
                    "capture; the stream is read again from the next message.",
-                   "TCP: %" G_GUINT64_FORMAT " bytes of SIP streams are missing from the "
+                   "TCP: %u bytes of SIP streams are missing from the "
                    "capture; each stream is read again from the next message.", tcp->gap_bytes),
-      tcp->gap_bytes));
+      (guint) tcp->gap_bytes));
   if (tcp->tls_streams > 0)
     add_note (reading, g_strdup_printf (
       g_dngettext (GETTEXT_PACKAGE,
-                   "%" G_GUINT64_FORMAT " TCP stream is encrypted (TLS): its SIP cannot be "
+                   "%u TCP stream is encrypted (TLS): its SIP cannot be "
                    "read from a capture.",
-                   "%" G_GUINT64_FORMAT " TCP streams are encrypted (TLS): their SIP cannot be "
-                   "read from a capture.", tcp->tls_streams), tcp->tls_streams));
+                   "%u TCP streams are encrypted (TLS): their SIP cannot be "
+                   "read from a capture.", tcp->tls_streams), (guint) tcp->tls_streams));
   if (reader->other_links > 0)
     add_note (reading, g_strdup_printf (
       _("The capture's link type (%s) is not one Ústredňa reads: capture on Ethernet, Wi-Fi, "
@@ -583,11 +583,11 @@ read_packets (UstCaptureReading *reading,
       reading->damaged = TRUE;
       add_note (reading, g_strdup_printf (
         g_dngettext (GETTEXT_PACKAGE,
-                     "The file is damaged after packet %" G_GUINT64_FORMAT " (%s); what "
+                     "The file is damaged after packet %u (%s); what "
                      "comes before is shown.",
-                     "The file is damaged after packet %" G_GUINT64_FORMAT " (%s); what "
+                     "The file is damaged after packet %u (%s); what "
                      "comes before is shown.", reading->n_packets),
-        reading->n_packets, pcap_geterr (pcap)));
+        (guint) reading->n_packets, pcap_geterr (pcap)));
     }
 
   ust_tcp_reassembly_finish (reader.tcp);

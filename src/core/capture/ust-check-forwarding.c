@@ -52,9 +52,9 @@ check_identity (UstCheckContext       *ctx,
 {
   if (received->body_len != sent->body_len || received->body_hash != sent->body_hash)
     ust_check_add (ctx, UST_RULE_BODY_CHANGED, sent,
-                   g_strdup_printf (_("The body was %" G_GSIZE_FORMAT " bytes and left as %"
-                                      G_GSIZE_FORMAT " bytes with other contents."),
-                                    received->body_len, sent->body_len));
+                   g_strdup_printf (_("The body was %u bytes and left as %u bytes with other "
+                                      "contents."),
+                                    (guint) received->body_len, (guint) sent->body_len));
   if (g_strcmp0 (received->from_tag, sent->from_tag) != 0
       || (received->to_tag != NULL && g_strcmp0 (received->to_tag, sent->to_tag) != 0))
     ust_check_add (ctx, UST_RULE_TAG_CHANGED, sent,
@@ -257,9 +257,8 @@ check_content_length (UstCheckContext       *ctx,
     }
   if ((gsize) sent->content_length != sent->body_len)
     ust_check_add (ctx, UST_RULE_CONTENT_LENGTH, sent,
-                   g_strdup_printf (_("Content-Length says %" G_GINT64_FORMAT " bytes; the body "
-                                      "has %" G_GSIZE_FORMAT "."),
-                                    sent->content_length, sent->body_len));
+                   g_strdup_printf (_("Content-Length says %u bytes; the body has %u."),
+                                    (guint) sent->content_length, (guint) sent->body_len));
 }
 
 /* §16.6 step 8 and §16.7 step 3: the proxy's own Via, on for the request
