@@ -23,6 +23,7 @@ packages=(
   gettext
   sip-tester   # sipp, for the SIP scenario tests
   tshark       # reads the --pcap captures back; dumpcap makes captures in tests/capture
+  nftables     # tests/capture: drops TCP segments so a capture holds retransmissions
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py

@@ -334,6 +334,14 @@ ust_capture_format_json (UstCapture      *capture,
                           ust_capture_get_n_tcp (capture), ust_capture_get_n_fragmented (capture),
                           ust_capture_is_damaged (capture) ? "true" : "false",
                           check->has_rtp ? "true" : "false");
+  {
+    guint64 retransmitted, out_of_order, gap_bytes;
+
+    ust_capture_get_tcp_repairs (capture, &retransmitted, &out_of_order, &gap_bytes);
+    g_string_append_printf (json, "\"tcp\":{\"retransmitted\":%" G_GUINT64_FORMAT
+                            ",\"out_of_order\":%" G_GUINT64_FORMAT ",\"gap_bytes\":%"
+                            G_GUINT64_FORMAT "},", retransmitted, out_of_order, gap_bytes);
+  }
   if (ust_capture_get_proxy (capture, &proxy))
     append_json_address (json, "proxy", &proxy);
   g_string_append (json, "\"notes\":[");

@@ -592,6 +592,9 @@ read_packets (UstCaptureReading *reading,
 
   ust_tcp_reassembly_finish (reader.tcp);
   ust_ip_reassembly_finish (reader.fragments);
+  reading->n_tcp_retransmitted = ust_tcp_reassembly_get_stats (reader.tcp)->retransmitted;
+  reading->n_tcp_out_of_order = ust_tcp_reassembly_get_stats (reader.tcp)->out_of_order;
+  reading->n_tcp_gap_bytes = ust_tcp_reassembly_get_stats (reader.tcp)->gap_bytes;
   write_notes (&reader);
   g_array_sort (reading->messages, message_compare);
 

@@ -38,6 +38,9 @@ typedef struct {
   guint64     n_packets;
   guint64     n_fragments;       /* datagrams made whole from fragments */
   guint64     n_tcp_messages;
+  guint64     n_tcp_retransmitted;   /* segments whose bytes had all come before */
+  guint64     n_tcp_out_of_order;    /* segments that came before an earlier one */
+  guint64     n_tcp_gap_bytes;       /* stream bytes the capture does not have */
   gboolean    damaged;           /* the file ended badly or could not be read to its end */
 } UstCaptureReading;
 

@@ -409,6 +409,21 @@ ust_capture_get_n_tcp (UstCapture *self)
   return self->has_reading ? self->reading.n_tcp_messages : 0;
 }
 
+/* What TCP reassembly had to mend: segments sent again, segments that
+ * came early, bytes never captured. */
+void
+ust_capture_get_tcp_repairs (UstCapture *self,
+                             guint64    *retransmitted,
+                             guint64    *out_of_order,
+                             guint64    *gap_bytes)
+{
+  g_return_if_fail (UST_IS_CAPTURE (self));
+
+  *retransmitted = self->has_reading ? self->reading.n_tcp_retransmitted : 0;
+  *out_of_order = self->has_reading ? self->reading.n_tcp_out_of_order : 0;
+  *gap_bytes = self->has_reading ? self->reading.n_tcp_gap_bytes : 0;
+}
+
 gboolean
 ust_capture_is_damaged (UstCapture *self)
 {

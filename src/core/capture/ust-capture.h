@@ -44,6 +44,10 @@ const char *ust_capture_get_link_type    (UstCapture             *self);
 guint64     ust_capture_get_n_packets    (UstCapture             *self);
 guint64     ust_capture_get_n_fragmented (UstCapture             *self);
 guint64     ust_capture_get_n_tcp        (UstCapture             *self);
+void        ust_capture_get_tcp_repairs  (UstCapture             *self,
+                                          guint64                *retransmitted,
+                                          guint64                *out_of_order,
+                                          guint64                *gap_bytes);
 gboolean    ust_capture_is_damaged       (UstCapture             *self);
 
 G_END_DECLS
