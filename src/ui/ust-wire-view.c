@@ -59,6 +59,8 @@ struct _UstWireView
   GtkLabel           *ladder_label;
   GtkDrawingArea     *ladder_area;
   GtkLabel           *diff_label;
+  GtkLabel           *diff_tab_label;
+  GtkNotebook        *detail_notebook;
   GtkTextView        *received_text;
   GtkTextView        *sent_text;
 };
@@ -230,6 +232,8 @@ show_entry (UstWireView   *self,
       g_autofree char *shown = g_utf8_make_valid (call_id, -1);
 
       self->ladder = ust_ladder_new_for_call (entries, call_id);
+      if (self->capture)
+        ust_ladder_set_exchange_name (self->ladder, _("Proxy"));
       /* Translators: the heading of the ladder diagram; %s is a Call-ID. */
       label = g_strdup_printf (_("Call %s"), shown);
       gtk_label_set_text (self->ladder_label, label);
@@ -598,6 +602,7 @@ ust_wire_view_set_entries (UstWireView *self,
   g_clear_object (&self->exchange);
   self->capture = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), FALSE);
+  gtk_label_set_text (self->diff_tab_label, _("What the Proxy Changed"));
   for (guint i = 0; i < entries->len; i++)
     g_ptr_array_add (rows, ust_wire_row_new (g_ptr_array_index (entries, i)));
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
@@ -606,8 +611,9 @@ ust_wire_view_set_entries (UstWireView *self,
   show_entry (self, NULL);
 }
 
-/* Shows @entry, its call's ladder and what the proxy changed in it, and
- * selects its row when the search shows it. */
+/* Shows @entry in its call's ladder (the arrow picked out), with its text
+ * and what the proxy changed in it a tab away, and selects its row when
+ * the search shows it. */
 void
 ust_wire_view_select_entry (UstWireView   *self,
                             UstTraceEntry *entry)
@@ -616,6 +622,7 @@ ust_wire_view_select_entry (UstWireView   *self,
   g_return_if_fail (entry != NULL);
 
   select_entry (self, entry);
+  gtk_notebook_set_current_page (self->detail_notebook, 1);
 }
 
 GListModel *
@@ -747,6 +754,8 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWireView, ladder_label);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, ladder_area);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, diff_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, diff_tab_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, detail_notebook);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, received_text);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, sent_text);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);

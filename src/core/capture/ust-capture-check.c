@@ -5,6 +5,7 @@
 
 #include "ust-capture-check.h"
 #include "ust-check.h"
+#include "ust-sip.h"
 
 static gint
 finding_compare (gconstpointer a,
@@ -30,6 +31,9 @@ ust_capture_check (UstCapture *capture)
 
   g_return_val_if_fail (UST_IS_CAPTURE (capture), NULL);
 
+  /* libosip2 reads the messages: the window may not have started an
+   * exchange (which would have set it up) before opening a capture. */
+  ust_sip_init ();
   ctx = ust_check_context_new (capture);
   check = g_new0 (UstCaptureCheck, 1);
   check->n_messages = ctx->n_messages;

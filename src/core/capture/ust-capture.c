@@ -333,6 +333,62 @@ ust_capture_set_proxy (UstCapture            *self,
   set_directions (self);
 }
 
+typedef struct {
+  UstTraceAddress address;
+  guint           count;
+} Endpoint;
+
+static gint
+endpoint_compare (gconstpointer a,
+                  gconstpointer b)
+{
+  const Endpoint *x = a, *y = b;
+
+  return x->count != y->count ? (x->count > y->count ? -1 : 1) : 0;
+}
+
+/* The addresses SIP came from or went to, most messages first, at most
+ * @max (UstTraceAddress): the candidates for the proxy. */
+GArray *
+ust_capture_list_endpoints (UstCapture *self,
+                            guint       max)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (endpoint_hash, endpoint_equal, NULL,
+                                                         g_free);
+  g_autoptr(GArray) sorted = g_array_new (FALSE, FALSE, sizeof (Endpoint));
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (UstTraceAddress));
+  GHashTableIter iter;
+  Endpoint *endpoint;
+
+  g_return_val_if_fail (UST_IS_CAPTURE (self), out);
+
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      UstTraceEntry *entry = g_ptr_array_index (self->entries, i);
+      const UstTraceAddress *ends[2] = { ust_trace_entry_get_source (entry),
+                                         ust_trace_entry_get_destination (entry) };
+
+      for (guint e = 0; e < 2; e++)
+        {
+          endpoint = g_hash_table_lookup (counts, ends[e]);
+          if (endpoint == NULL)
+            {
+              endpoint = g_new0 (Endpoint, 1);
+              endpoint->address = *ends[e];
+              g_hash_table_insert (counts, &endpoint->address, endpoint);
+            }
+          endpoint->count++;
+        }
+    }
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &endpoint))
+    g_array_append_val (sorted, *endpoint);
+  g_array_sort (sorted, endpoint_compare);
+  for (guint i = 0; i < sorted->len && i < max; i++)
+    g_array_append_val (out, g_array_index (sorted, Endpoint, i).address);
+  return out;
+}
+
 /* Whether @address is the proxy: its address and port (any transport), or
  * one of the TCP connections it opened. */
 gboolean

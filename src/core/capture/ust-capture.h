@@ -36,6 +36,8 @@ gboolean    ust_capture_get_proxy        (UstCapture             *self,
                                           UstTraceAddress        *proxy);
 void        ust_capture_set_proxy        (UstCapture             *self,
                                           const UstTraceAddress  *proxy);
+GArray     *ust_capture_list_endpoints   (UstCapture             *self,
+                                          guint                   max);
 gboolean    ust_capture_is_proxy         (UstCapture             *self,
                                           const UstTraceAddress  *address);
 GPtrArray  *ust_capture_get_rtp_streams  (UstCapture             *self);
