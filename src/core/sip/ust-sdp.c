@@ -145,7 +145,11 @@ ust_sdp_read_streams (const char *body,
 
   if (body == NULL || len == 0 || memchr (body, '\0', len) != NULL)
     return streams;
-  text = g_strndup (body, len);
+  /* libosip2 5.3's sdp_message_parse reads a byte past the end of a body
+   * whose last line ends in a lone CR (found by fuzzing the capture
+   * reader): every line is given its CRLF (RFC 4566 §5 ends each with one). */
+  text = body[len - 1] == '\n' ? g_strndup (body, len)
+         : g_strdup_printf ("%.*s%s", (int) len, body, body[len - 1] == '\r' ? "\n" : "\r\n");
   if (sdp_message_init (&sdp) != 0)
     return streams;
   if (sdp_message_parse (sdp, text) == 0)
