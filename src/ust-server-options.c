@@ -136,7 +136,8 @@ ust_server_options_parse (UstServerOptions   *options,
                            _("--since, --until and --excel go with --export-csv FILE"));
       return FALSE;
     }
-  if ((options->json || options->proxy != NULL) && options->analyse == NULL)
+  if ((options->json || options->proxy != NULL) && options->analyse == NULL
+      && options->report == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("--json and --proxy go with --analyse FILE"));

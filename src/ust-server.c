@@ -26,6 +26,7 @@
 #include "ust-proxy.h"
 #include "ust-server-analyse.h"
 #include "ust-server-options.h"
+#include "ust-server-report.h"
 #include "ust-server-os.h"
 #include "ust-sip.h"
 #include "ust-sqlite.h"
@@ -309,7 +310,9 @@ main (int   argc,
     setvbuf (stdout, NULL, _IOLBF, 0);
   ust_sip_init ();
   ust_sqlite_init ();
-  if (options.analyse != NULL)
+  if (options.report != NULL)
+    status = ust_server_report (&options);
+  else if (options.analyse != NULL)
     status = ust_server_analyse (&options);
   else if (options.export_csv != NULL)
     status = export_csv (&options);

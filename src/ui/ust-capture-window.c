@@ -8,6 +8,8 @@
 #include "ust-capture-format.h"
 #include "ust-capture-window.h"
 #include "ust-finding-row.h"
+#include "ust-gtk-compat.h"
+#include "ust-report.h"
 
 /* The proxy list offers the addresses most messages passed through. */
 #define MAX_PROXY_CHOICES 12
@@ -24,6 +26,7 @@ struct _UstCaptureWindow
   gboolean             updating;       /* the list is being filled: no re-check */
 
   GtkLabel            *summary_label;
+  GtkLabel            *status_label;
   GtkLabel            *notes_label;
   GtkDropDown         *proxy_dropdown;
   GtkStack            *pages;
@@ -215,6 +218,93 @@ finding_activated_cb (UstCaptureWindow *self,
   ust_capture_window_show_finding (self, position);
 }
 
+/* The report bundle -------------------------------------------------------------------- */
+
+static void
+show_status (UstCaptureWindow *self,
+             const char       *text)
+{
+  gtk_label_set_text (self->status_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL && text[0] != '\0');
+}
+
+/* The call of the message selected on the messages page, or NULL (the
+ * whole capture) on any other page. */
+static const char *
+report_call (UstCaptureWindow *self)
+{
+  UstTraceEntry *selected = ust_wire_view_get_selected (self->wire_view);
+  const char *call_id;
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "messages") != 0
+      || selected == NULL)
+    return NULL;
+  call_id = ust_trace_entry_get_call_id (selected);
+  return call_id[0] != '\0' ? call_id : NULL;
+}
+
+/* Writes the bundle into @path and says where, or why not. */
+gboolean
+ust_capture_window_export_report (UstCaptureWindow  *self,
+                                  const char        *path,
+                                  GError           **error)
+{
+  UstReportSource source = { 0 };
+  g_autofree char *index = NULL;
+  g_autofree char *note = NULL;
+
+  g_return_val_if_fail (UST_IS_CAPTURE_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  source.capture = self->capture;
+  source.check = self->check;
+  source.call_id = report_call (self);
+  if (!ust_report_write (path, &source, error))
+    {
+      show_status (self, (*error)->message);
+      return FALSE;
+    }
+  index = g_build_filename (path, "index.html", NULL);
+  /* Translators: %s is the report's index.html. */
+  note = g_strdup_printf (_("Report written: %s"), index);
+  show_status (self, note);
+  return TRUE;
+}
+
+static void
+report_folder_cb (GFile    *folder,
+                  gpointer  user_data)
+{
+  g_autoptr (UstCaptureWindow) self = user_data;
+  g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (path != NULL)
+    ust_capture_window_export_report (self, path, &error);
+}
+
+/* win.export-report: a folder, then the bundle in it. */
+static void
+export_report_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ust_gtk_compat_choose_folder (GTK_WINDOW (widget), _("Export for Report"), report_folder_cb,
+                                g_object_ref (widget));
+}
+
+/* win.export-report-to(s), for scripts and tests. */
+static void
+export_report_to_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  g_autoptr (GError) error = NULL;
+
+  ust_capture_window_export_report (UST_CAPTURE_WINDOW (widget),
+                                    g_variant_get_string (parameter, NULL), &error);
+}
+
 /* GObject ------------------------------------------------------------------------------- */
 
 static void
@@ -244,6 +334,7 @@ ust_capture_window_class_init (UstCaptureWindowClass *klass)
                                                "/io/github/ustredna/Ustredna/ui/"
                                                "ust-capture-window.ui");
   gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, notes_label);
   gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, proxy_dropdown);
   gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, pages);
@@ -256,6 +347,9 @@ ust_capture_window_class_init (UstCaptureWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, wire_view);
   gtk_widget_class_bind_template_child (widget_class, UstCaptureWindow, media_text);
   gtk_widget_class_bind_template_callback (widget_class, finding_activated_cb);
+  gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_report_action);
+  gtk_widget_class_install_action (widget_class, "win.export-report-to", "s",
+                                   export_report_to_action);
 }
 
 static void

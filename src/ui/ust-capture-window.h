@@ -35,6 +35,9 @@ UstWireView      *ust_capture_window_get_wire_view     (UstCaptureWindow     *se
 const char       *ust_capture_window_get_page          (UstCaptureWindow     *self);
 void              ust_capture_window_show_finding      (UstCaptureWindow     *self,
                                                         guint                 position);
+gboolean          ust_capture_window_export_report     (UstCaptureWindow     *self,
+                                                        const char           *path,
+                                                        GError              **error);
 void              ust_capture_window_set_proxy         (UstCaptureWindow     *self,
                                                         const UstTraceAddress *proxy);
 

@@ -10,6 +10,7 @@
 #include "ust-ladder-drawing.h"
 #include "ust-message-diff.h"
 #include "ust-pcap.h"
+#include "ust-report.h"
 #include "ust-wire-row.h"
 #include "ust-wire-view.h"
 
@@ -567,6 +568,74 @@ export_action_cb (GSimpleAction *action,
     g_printerr ("%s\n", error->message);
 }
 
+/* The report bundle of the selected message's call (src/report/): the
+ * exchange's own trace, with its diary rows; a capture's, with nothing
+ * more (its window exports findings too). */
+gboolean
+ust_wire_view_export_report (UstWireView  *self,
+                             const char   *path,
+                             GError      **error)
+{
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (UstCapture) capture = NULL;
+  g_autofree char *diary = NULL;
+  UstReportSource source = { 0 };
+
+  g_return_val_if_fail (UST_IS_WIRE_VIEW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->ladder == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("Select a message of a call first."));
+      return FALSE;
+    }
+  entries = store_entries (self);
+  capture = ust_capture_new_for_entries (entries, NULL);
+  source.capture = capture;
+  source.call_id = ust_ladder_get_call_id (self->ladder);
+  source.own_exchange = !self->capture;
+  if (self->exchange != NULL && ust_exchange_get_data_dir (self->exchange) != NULL)
+    diary = g_build_filename (ust_exchange_get_data_dir (self->exchange), "calls.db", NULL);
+  source.diary_db = diary;
+  return ust_report_write (path, &source, error);
+}
+
+static void
+report_folder_cb (GFile    *folder,
+                  gpointer  user_data)
+{
+  g_autoptr (UstWireView) self = user_data;
+  g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (path == NULL)
+    return;
+  if (!ust_wire_view_export_report (self, path, &error))
+    gtk_label_set_text (self->ladder_label, error->message);
+  else
+    {
+      g_autofree char *index = g_build_filename (path, "index.html", NULL);
+      g_autofree char *note = g_strdup_printf (_("Report written: %s"), index);
+
+      gtk_label_set_text (self->ladder_label, note);
+    }
+}
+
+static void
+export_report_clicked_cb (UstWireView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->ladder == NULL)
+    {
+      gtk_label_set_text (self->ladder_label, _("Select a message of a call first."));
+      return;
+    }
+  ust_gtk_compat_choose_folder (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                _("Export for Report"), report_folder_cb, g_object_ref (self));
+}
+
 static void install_action (UstWireView *self);
 
 /* Public ----------------------------------------------------------------------------------- */
@@ -764,6 +833,7 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, export_pcap_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_svg_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_text_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_report_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

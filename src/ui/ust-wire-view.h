@@ -34,4 +34,9 @@ gboolean    ust_wire_view_export_ladder  (UstWireView  *self,
                                           const char   *path,
                                           GError      **error);
 
+/* The report bundle of the selected message's call into the folder @path. */
+gboolean    ust_wire_view_export_report  (UstWireView  *self,
+                                          const char   *path,
+                                          GError      **error);
+
 G_END_DECLS

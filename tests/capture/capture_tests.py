@@ -473,6 +473,132 @@ def t_damaged(ctx):
         fail('10 bytes of a capture: exit %d, %r' % (r.returncode, r.stderr))
 
 
+def report(args, env=None):
+    """`ustredna-server --report ...`; it must say where the index is."""
+    r = subprocess.run([Args.server] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=ANALYSE_WAIT, env=env)
+    if r.returncode != 0 or r.stderr.strip():
+        fail('%s exited %d:\n%s%s' % (' '.join(args), r.returncode, r.stderr.decode(),
+                                      r.stdout.decode()))
+    return r.stdout.decode()
+
+
+def check_png(path):
+    """A PNG a viewer opens: the signature, an IHDR with a size, chunks with their lengths
+    up to IEND."""
+    import struct
+    import zlib
+    data = open(path, 'rb').read()
+    if data[:8] != b'\x89PNG\r\n\x1a\n':
+        fail('%s is no PNG' % path)
+    at, chunks = 8, []
+    while at < len(data):
+        length, kind = struct.unpack('>I4s', data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        crc = struct.unpack('>I', data[at + 8 + length:at + 12 + length])[0]
+        if zlib.crc32(kind + body) & 0xffffffff != crc:
+            fail('%s: chunk %r has a wrong CRC' % (path, kind))
+        chunks.append((kind, body))
+        at += 12 + length
+    width, height = struct.unpack('>II', chunks[0][1][:8])
+    if chunks[0][0] != b'IHDR' or chunks[-1][0] != b'IEND' or width == 0 or height == 0:
+        fail('%s: chunks %r, %dx%d' % (path, [k for k, _ in chunks], width, height))
+
+
+def check_bundle(folder, n_calls, findings):
+    """Every file the index names is there and valid: SVG (XML with an <svg>), PNG, the
+    per-call pcap (tshark reads the call), the CSV; the links of index.html resolve."""
+    import xml.etree.ElementTree as ET
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links = []
+
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                if name in ('href', 'src'):
+                    self.links.append(value)
+
+    index = os.path.join(folder, 'index.html')
+    parser = Links()
+    parser.feed(open(index, encoding='utf-8').read())
+    for link in parser.links:
+        if not os.path.isfile(os.path.join(folder, link)):
+            fail('index.html links %s, which is not in %s' % (link, folder))
+    for i in range(1, n_calls + 1):
+        for name in ('call-%d-ladder.svg' % i, 'call-%d-ladder.png' % i, 'call-%d.pcap' % i):
+            if name not in parser.links:
+                fail('index.html does not link %s (links: %r)' % (name, parser.links))
+        root = ET.parse(os.path.join(folder, 'call-%d-ladder.svg' % i)).getroot()
+        if not root.tag.endswith('svg'):
+            fail('call-%d-ladder.svg is no SVG (%s)' % (i, root.tag))
+        check_png(os.path.join(folder, 'call-%d-ladder.png' % i))
+        if not tshark_count_sip(os.path.join(folder, 'call-%d.pcap' % i)):
+            fail('tshark finds no SIP in call-%d.pcap' % i)
+    if findings and 'findings.txt' not in parser.links:
+        fail('index.html does not link findings.txt')
+    return open(index, encoding='utf-8').read()
+
+
+@test('capture-report')
+def t_report(ctx):
+    """The report bundle of the broken proxy's capture (--report DIR --analyse FILE): every
+    file present and valid, its findings in index.html, and the captions in Slovak under
+    LANG=sk_SK.UTF-8; then the exchange's own session (--report DIR --pcap FILE) with the
+    diary's rows."""
+    proxy = BrokenProxy(ctx)
+    cap = Capture(ctx, 'broken.pcapng')
+    pb, pc, pa = ctx.port(), ctx.port(), ctx.port()
+    ctx.register(proxy, 'bob', pb)
+    ctx.register(proxy, 'carol', pc)
+    ctx.register(proxy, 'alice', pa)
+    uas = ctx.start('uas-bob', os.path.join(HERE, 'uas_notify.xml'), pb, keys={'me': 'bob'})
+    ctx.run('uac-alice', os.path.join(HERE, 'uac_to_other.xml'), proxy, pa,
+            keys={'me': 'alice', 'to': 'bob'}, service='carol')
+    ctx.finish(uas)
+    path = cap.stop()
+
+    english = os.path.join(ctx.dir, 'report-en')
+    report(['--report', english, '--analyse', path])
+    html = check_bundle(english, 1, True)
+    for text in ('Routed by To instead of the Request-URI', 'RFC 3261 §16.5',
+                 'Call from alice@127.0.0.1 to bob@127.0.0.1: 180 after',
+                 'ended by the caller (BYE)'):
+        if text not in html:
+            fail('index.html lacks %r' % text)
+
+    slovak = os.path.join(ctx.dir, 'report-sk')
+    env = dict(os.environ, LANG='sk_SK.UTF-8', LC_ALL='sk_SK.UTF-8', LANGUAGE='sk')
+    report(['--report', slovak, '--analyse', path], env=env)
+    html = check_bundle(slovak, 1, True)
+    for text in ('lang="sk"', 'Hovor od alice@127.0.0.1 pre bob@127.0.0.1: 180 po 0,',
+                 'ukončil volajúci (BYE)', 'Smerované podľa To namiesto Request-URI'):
+        if text not in html:
+            fail('the Slovak index.html lacks %r' % text)
+
+    # The exchange's own session: its capture and its diary.
+    own = os.path.join(ctx.dir, 'exchange.pcap')
+    data_dir = ctx.data_dir()
+    srv = ctx.server(['--pcap', own], data_dir=data_dir)
+    st.call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml', callee='dana', caller='emil')
+    st.call_pair(ctx, srv, 'uas_cancel.xml', 'uac_cancel.xml', callee='fero', caller='gita')
+    srv.stop()
+    session = os.path.join(ctx.dir, 'report-own')
+    out = report(['--report', session, '--pcap', own, '--data-dir', data_dir])
+    if 'index.html' not in out:
+        fail('--report said %r' % out)
+    html = check_bundle(session, 2, True)
+    diary = open(os.path.join(session, 'diary.csv'), encoding='utf-8').read().splitlines()
+    if len(diary) != 3 or 'diary.csv' not in html:
+        fail('diary.csv has %d lines, expected a header and the 2 calls:\n%s'
+             % (len(diary), '\n'.join(diary)))
+    for text in ('No findings', 'Call from emil@', 'cancelled by the caller (CANCEL)'):
+        if text not in html:
+            fail('the session report lacks %r' % text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--server')

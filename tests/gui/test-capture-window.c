@@ -239,6 +239,31 @@ test_open_capture (void)
     g_assert_cmpuint (g_list_model_get_n_items (findings), ==, 2);
   }
 
+  /* Export for Report: the whole capture from the findings page, the
+   * finding's call from the messages page. */
+  {
+    g_autofree char *folder = g_build_filename (tmp_dir, "report", NULL);
+    g_autofree char *index = g_build_filename (folder, "index.html", NULL);
+    g_autofree char *html = NULL;
+    const char *files[] = { "call-1-ladder.svg", "call-1-ladder.png", "call-1.pcap",
+                            "calls.csv", "findings.txt", "findings.json" };
+    GtkLabel *status = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (capture),
+                                                                 UST_TYPE_CAPTURE_WINDOW,
+                                                                 "status_label"));
+
+    gtk_widget_activate_action (GTK_WIDGET (capture), "win.export-report-to", "s", folder);
+    g_assert_true (g_file_get_contents (index, &html, NULL, NULL));
+    g_assert_nonnull (strstr (html, "Max-Forwards not decremented"));
+    g_assert_nonnull (strstr (html, "Call from alice@10.0.0.5 to bob@10.0.0.7: 180 after"));
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *file = g_build_filename (folder, files[i], NULL);
+
+        g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+      }
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (status), "Report written: "));
+  }
+
   gtk_window_destroy (GTK_WINDOW (capture));
 }
 

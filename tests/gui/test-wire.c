@@ -254,6 +254,21 @@ test_wire_call (void)
   txt_data = read_file (txt, NULL);
   g_assert_nonnull (strstr (txt_data, "INVITE"));
   g_assert_nonnull (strstr (txt_data, "200"));
+
+  /* For a report (#16): the call's ladder, capture and caption, and an index. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *folder = g_build_filename (tmp_dir, "report", NULL);
+    g_autofree char *index = g_build_filename (folder, "index.html", NULL);
+    g_autofree char *html = NULL;
+
+    g_assert_true (ust_wire_view_export_report (wire_view (), folder, &error));
+    g_assert_no_error (error);
+    html = read_file (index, NULL);
+    g_assert_nonnull (strstr (html, "call-1-ladder.svg"));
+    g_assert_nonnull (strstr (html, "Call from alice@"));
+    g_assert_nonnull (strstr (html, "ended by"));
+  }
 }
 
 static void
