@@ -11,23 +11,7 @@
 #include "ust-call-model.h"
 #include "ust-exchange.h"
 #include "ust-sip.h"
-
-static gboolean
-spin_until (gboolean (*done) (gpointer),
-            gpointer  data,
-            guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
+#include "ust-test-util.h"
 
 static gboolean
 has_phone (gpointer data)
@@ -99,7 +83,7 @@ test_lifecycle (void)
                          "Contact: <sip:alice@127.0.0.1:%u>\r\nUser-Agent: TestPhone\r\n"
                          "Content-Length: 0\r\n\r\n", phone_port, phone_port);
   send_text (phone, port, reg);
-  g_assert_true (spin_until (has_phone, exchange, 3000));
+  g_assert_true (ust_test_spin_until (has_phone, exchange, 3000));
   item = g_list_model_get_item (ust_exchange_get_phones (exchange), 0);
   g_assert_cmpstr (ust_phone_get_user (item), ==, "alice");
   g_assert_cmpstr (ust_phone_get_user_agent (item), ==, "TestPhone");
@@ -123,7 +107,7 @@ test_lifecycle (void)
                             "Contact: <sip:alice@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
                             phone_port, phone_port);
   send_text (phone, port, invite);
-  g_assert_true (spin_until (diary_has_call, ust_exchange_get_store (exchange), 3000));
+  g_assert_true (ust_test_spin_until (diary_has_call, ust_exchange_get_store (exchange), 3000));
   {
     g_autoptr(GPtrArray) rows = ust_call_store_fetch (ust_exchange_get_store (exchange), 0, 1,
                                                       &error);
@@ -142,7 +126,7 @@ test_lifecycle (void)
   /* Started again, the registration is still there (restored from disk). */
   g_assert_true (ust_exchange_start (exchange, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
-  g_assert_true (spin_until (has_phone, exchange, 3000));
+  g_assert_true (ust_test_spin_until (has_phone, exchange, 3000));
   ust_exchange_stop (exchange);
 }
 

@@ -8,10 +8,9 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "ust-pcap.h"
 #include "ust-sip.h"
+#include "ust-test-util.h"
 
 #define T0 ((gint64) 1700000000 * G_USEC_PER_SEC + 123456)
 
@@ -88,13 +87,13 @@ temp_path (const char *name)
   return g_build_filename (dir, name, NULL);
 }
 
+/* Removes the folder temp_path() made for @path, with what is in it. */
 static void
 remove_temp (const char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
 
-  g_remove (path);
-  g_rmdir (dir);
+  ust_test_remove_tree (dir);
 }
 
 static void
@@ -244,6 +243,12 @@ communicated_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
+static gboolean
+has_result (gpointer out)
+{
+  return *(GAsyncResult **) out != NULL;
+}
+
 /* Runs a program with a deadline and returns its stdout. */
 static char *
 run_with_deadline (const char * const *argv,
@@ -254,16 +259,12 @@ run_with_deadline (const char * const *argv,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GBytes) out = NULL;
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
 
   process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_async (process, NULL, NULL, communicated_cb, &result);
-  while (result == NULL && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  if (result == NULL)
+  if (!ust_test_spin_until (has_result, &result, seconds * 1000))
     {
       g_subprocess_force_exit (process);
       g_error ("%s did not finish within %u s", argv[0], seconds);
@@ -292,7 +293,7 @@ test_tshark (void)
 
   if (tshark == NULL)
     {
-      g_test_skip ("tshark is not installed");
+      ust_test_missing ("tshark is not installed");
       remove_temp (path);
       return;
     }

@@ -3,13 +3,12 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include <sqlite3.h>
 
 #include "ust-registrar.h"
 #include "ust-sip.h"
 #include "ust-test-phone.h"
+#include "ust-test-util.h"
 
 #define SOURCE_PORT 40000
 
@@ -162,48 +161,6 @@ n_live (UstRegistrar *registrar,
   g_autoptr(GPtrArray) bindings = ust_registrar_lookup (registrar, aor);
 
   return bindings != NULL ? bindings->len : 0;
-}
-
-/* Removes a temporary directory and the files in it. */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static gboolean
-set_true_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Spins the default main context until @done says so or @timeout_ms pass. */
-static gboolean
-spin_until (gboolean (*done) (gpointer),
-            gpointer   user_data,
-            guint      timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, set_true_cb, &timed_out);
-
-  while (!done (user_data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return done (user_data);
 }
 
 static void
@@ -842,7 +799,7 @@ test_expiry (void)
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 1);
   g_signal_connect (registrar, "changed", G_CALLBACK (changed_cb), &state.changes);
 
-  g_assert_true (spin_until (expired_cb, &state, 3000));
+  g_assert_true (ust_test_spin_until (expired_cb, &state, 3000));
   elapsed = g_get_monotonic_time () - start;
   g_test_message ("expired after %" G_GINT64_FORMAT " ms", elapsed / 1000);
   g_assert_cmpint (elapsed, >=, 900 * 1000);
@@ -960,7 +917,7 @@ test_persistence (void)
 
   g_clear_pointer (&bindings, g_ptr_array_unref);
   g_clear_object (&registrar);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void
@@ -981,12 +938,12 @@ test_background_save (void)
 
   /* The REGISTER is answered without waiting for the disk; the writer
    * thread commits it soon after, without any flush. */
-  g_assert_true (spin_until (file_has_contact_cb, path, 3000));
+  g_assert_true (ust_test_spin_until (file_has_contact_cb, path, 3000));
 
   /* The write runs in a thread holding a reference: wait for it to end. */
   g_object_add_weak_pointer (G_OBJECT (registrar), (gpointer *) &registrar);
   g_object_unref (registrar);
-  g_assert_true (spin_until (is_null_cb, &registrar, 3000));
+  g_assert_true (ust_test_spin_until (is_null_cb, &registrar, 3000));
 
   reloaded = ust_registrar_new (path);
   g_assert_true (ust_registrar_load (reloaded, &error));
@@ -994,7 +951,7 @@ test_background_save (void)
   g_assert_cmpuint (n_live (reloaded, "alice"), ==, 1);
 
   g_clear_object (&reloaded);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void
@@ -1020,7 +977,7 @@ test_corrupt_store (void)
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 0);
 
   g_clear_object (&registrar);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static UstBinding *
@@ -1125,6 +1082,7 @@ test_instance_persists (void)
   g_autoptr(UstRegistrar) registrar = ust_registrar_new (path);
   UstBinding *binding;
   sqlite3 *db = NULL;
+  sqlite3_stmt *statement = NULL;
   g_autofree char *insert = NULL;
 
   g_assert_no_error (error);
@@ -1162,8 +1120,19 @@ test_instance_persists (void)
   g_assert_null (binding->instance);
   g_assert_cmpstr (binding->user_agent, ==, "old");
   g_clear_object (&registrar);
+
+  /* … and is now version 3, its tables WITHOUT ROWID. */
+  g_assert_cmpint (sqlite3_open (old_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                       " sql FROM sqlite_master WHERE name = 'bindings'", -1,
+                                       &statement, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (statement), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (statement, 0), ==, 3);
+  g_assert_nonnull (strstr ((const char *) sqlite3_column_text (statement, 1), "WITHOUT ROWID"));
+  sqlite3_finalize (statement);
+  sqlite3_close (db);
   ust_test_spin (50);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 int

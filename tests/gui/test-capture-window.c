@@ -69,7 +69,7 @@ add_datagram (pcap_dumper_t *dumper,
 static char *
 write_capture (void)
 {
-  char *path = g_build_filename (tmp_dir, "student.pcap", NULL);
+  char *path = g_build_filename (gui_test_tmp_dir, "student.pcap", NULL);
   pcap_t *pcap = pcap_open_dead (DLT_RAW, 65535);
   pcap_dumper_t *dumper = pcap_dump_open (pcap, path);
   gint64 t = (gint64) 1700000000 * G_USEC_PER_SEC;
@@ -94,7 +94,9 @@ write_capture (void)
 static UstCaptureWindow *
 find_capture_window (void)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (gui_test_app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
     if (UST_IS_CAPTURE_WINDOW (l->data))
       return l->data;
   return NULL;
@@ -137,7 +139,7 @@ screenshot (GtkWidget  *widget,
 
   if (prefix == NULL)
     return;
-  spin (500);
+  ust_test_spin (500);
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   paintable = gtk_widget_paintable_new (widget);
@@ -165,11 +167,11 @@ test_open_capture (void)
 
   /* The menu item's action is app.open-capture (a dialog); the same opening
    * with the file named. */
-  g_assert_true (action_enabled ("open-capture"));
-  activate ("open-capture-file", g_variant_new_string (path));
-  g_assert_true (wait_for (capture_window_shown, NULL, WAIT_MS));
+  g_assert_true (gui_test_action_enabled ("open-capture"));
+  gui_test_activate ("open-capture-file", g_variant_new_string (path));
+  g_assert_true (ust_test_spin_until (capture_window_shown, NULL, GUI_TEST_WAIT_MS));
   capture = find_capture_window ();
-  spin (300);
+  ust_test_spin (300);
 
   /* The findings first: the two the proxy earned, on its INVITE. */
   g_assert_cmpstr (ust_capture_window_get_page (capture), ==, "findings");
@@ -200,7 +202,7 @@ test_open_capture (void)
   /* A finding leads to its message: the ladder of its call with it
    * selected, and the diff of what the proxy changed, rule by rule. */
   ust_capture_window_show_finding (capture, 0);
-  spin (200);
+  ust_test_spin (200);
   g_assert_cmpstr (ust_capture_window_get_page (capture), ==, "messages");
   wire = ust_capture_window_get_wire_view (capture);
   g_assert_nonnull (ust_wire_view_get_selected (wire));
@@ -242,7 +244,7 @@ test_open_capture (void)
   /* Export for Report: the whole capture from the findings page, the
    * finding's call from the messages page. */
   {
-    g_autofree char *folder = g_build_filename (tmp_dir, "report", NULL);
+    g_autofree char *folder = g_build_filename (gui_test_tmp_dir, "report", NULL);
     g_autofree char *index = g_build_filename (folder, "index.html", NULL);
     g_autofree char *html = NULL;
     const char *files[] = { "call-1-ladder.svg", "call-1-ladder.png", "call-1.pcap",
@@ -271,14 +273,14 @@ test_open_capture (void)
 static void
 test_not_a_capture (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "notes.txt", NULL);
+  g_autofree char *path = g_build_filename (gui_test_tmp_dir, "notes.txt", NULL);
   GtkLabel *message;
 
   g_assert_true (g_file_set_contents (path, "not a capture\n", -1, NULL));
-  activate ("open-capture-file", g_variant_new_string (path));
-  spin (1000);
+  gui_test_activate ("open-capture-file", g_variant_new_string (path));
+  ust_test_spin (1000);
   g_assert_null (find_capture_window ());
-  message = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW,
+  message = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (gui_test_window), UST_TYPE_WINDOW,
                                                       "message_label"));
   g_assert_nonnull (strstr (gtk_label_get_text (message), "pcapng"));
 }
