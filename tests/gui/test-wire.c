@@ -15,6 +15,7 @@
 #include "ust-application.h"
 #include "ust-window.h"
 #include "gui-test-util.h"
+#include "ust-capture.h"
 #include "ust-pcap.h"
 #include "ust-wire-view.h"
 
@@ -165,7 +166,8 @@ test_wire_call (void)
   /* The capture holds exactly the call's messages (no REGISTER), in order. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (GPtrArray) captured = ust_pcap_read_entries (pcap, NULL, &error);
+    g_autoptr (UstCapture) capture = ust_capture_open (pcap, &error);
+    GPtrArray *captured = capture != NULL ? ust_capture_get_entries (capture) : NULL;
     g_autofree char *method = NULL;
 
     g_assert_no_error (error);

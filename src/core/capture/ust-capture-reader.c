@@ -35,7 +35,6 @@ typedef struct {
   guint                 n_rtp_packets;
   guint64               cut_short;    /* packets shorter in the file than on the wire */
   guint64               other_links;
-  guint                 order;
 } Reader;
 
 typedef struct {
@@ -72,7 +71,6 @@ add_message (Reader                *reader,
   message.destination = *destination;
   message.offset = reading->arena->len;
   message.len = len;
-  message.order = reader->order++;
   g_byte_array_append (reading->arena, data, (guint) len);
   g_array_append_val (reading->messages, message);
 }
@@ -489,17 +487,6 @@ read_link (Reader       *reader,
     }
 }
 
-static gint
-message_compare (gconstpointer a,
-                 gconstpointer b)
-{
-  const UstCapturedMessage *x = a, *y = b;
-
-  if (x->time != y->time)
-    return x->time < y->time ? -1 : 1;
-  return x->order < y->order ? -1 : x->order > y->order;
-}
-
 static void
 add_note (UstCaptureReading *reading,
           char              *note)
@@ -596,7 +583,6 @@ read_packets (UstCaptureReading *reading,
   reading->n_tcp_out_of_order = ust_tcp_reassembly_get_stats (reader.tcp)->out_of_order;
   reading->n_tcp_gap_bytes = ust_tcp_reassembly_get_stats (reader.tcp)->gap_bytes;
   write_notes (&reader);
-  g_array_sort (reading->messages, message_compare);
 
   g_hash_table_unref (reader.rtp);
   ust_tcp_reassembly_free (reader.tcp);

@@ -26,11 +26,11 @@ typedef struct {
   UstTraceAddress destination;
   gsize           offset;        /* into the reading's arena */
   gsize           len;
-  guint           order;         /* as completed, to keep equal times in order */
 } UstCapturedMessage;
 
 typedef struct {
-  GArray     *messages;          /* UstCapturedMessage, by time */
+  GArray     *messages;          /* UstCapturedMessage, in the file's order (a TCP message
+                                  * where its last segment is), as Wireshark lists them */
   GByteArray *arena;             /* the messages' bytes */
   GPtrArray  *rtp_streams;       /* UstRtpStream* */
   GPtrArray  *notes;             /* char*, translated sentences */

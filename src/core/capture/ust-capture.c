@@ -16,7 +16,7 @@ struct _UstCapture
   char              *path;
   UstCaptureReading  reading;
   gboolean           has_reading;
-  GPtrArray         *entries;       /* UstTraceEntry*, in time order */
+  GPtrArray         *entries;       /* UstTraceEntry*, in the file's order */
   UstTraceAddress    proxy;
   gboolean           has_proxy;
   GArray            *proxy_extra;   /* UstTraceAddress: the proxy's own TCP connections */
@@ -191,8 +191,8 @@ ust_capture_init (UstCapture *self)
   self->proxy_extra = g_array_new (FALSE, FALSE, sizeof (UstTraceAddress));
 }
 
-/* Entries numbered from 1 in time order, made once the proxy is known so
- * each is made once (a capture may hold 100,000). */
+/* Entries numbered from 1 in the file's order, made once the proxy is
+ * known so each is made once (a capture may hold 100,000). */
 static UstCapture *
 capture_from_reading (const char        *path,
                       UstCaptureReading *reading)
@@ -301,7 +301,7 @@ ust_capture_get_path (UstCapture *self)
   return self->path;
 }
 
-/* UstTraceEntry*, in time order; borrowed. */
+/* UstTraceEntry*, in the file's order; borrowed. */
 GPtrArray *
 ust_capture_get_entries (UstCapture *self)
 {
