@@ -298,6 +298,23 @@ def t_broken_proxy(ctx):
             fail('the text report lacks %r:\n%s' % (line, text))
 
 
+@test('capture-ustredna-all-addresses')
+def t_ustredna_all_addresses(ctx):
+    """Ústredňa bound to all addresses, the caller sending to 127.0.0.3 and the callee reached
+    from 127.0.0.1 (two networks in miniature, RFC 5658 double Record-Route): both addresses
+    are the proxy, and there is nothing to find."""
+    srv = ctx.server(listen='0.0.0.0', reach='127.0.0.3')
+    cap = Capture(ctx, 'all.pcapng')
+    st.call_pair(ctx, srv, 'uas_call.xml', 'uac_call.xml', callee='bob', caller='alice')
+    st.call_pair(ctx, srv, 'uas_refer.xml', 'uac_refer.xml', callee='ivan', caller='jana',
+                 uac_keys={'target': 'carol'})
+    report = analyse(cap.stop())
+    if report['sip_messages'] != sipp_message_count(ctx):
+        fail('%d SIP messages; the phones sent and received %d'
+             % (report['sip_messages'], sipp_message_count(ctx)))
+    expect_no_findings(report, 'Ústredňa on all addresses')
+
+
 @test('capture-link-types')
 def t_link_types(ctx):
     """The same session captured at once as pcap on lo (Ethernet), as pcapng on "any"

@@ -102,18 +102,53 @@ top_via_port (const char *data,
   return (guint) port;
 }
 
-/* A connection the proxy opened comes from another port of its address;
- * its requests carry the proxy's Via, naming the port it listens on. */
+/* Whether a request carries more than one Via value: it was forwarded
+ * (RFC 3261 §16.6 step 8), so whoever sent it is a proxy. */
+static gboolean
+forwarded (const char *data,
+           gsize       len)
+{
+  UstSipText text;
+  UstSipField field;
+  gsize position = 0;
+  guint n = 0;
+
+  if (!ust_sip_text_init (&text, data, len))
+    return FALSE;
+  while (n < 2 && ust_sip_text_next_field (&text, &position, &field))
+    if (ust_sip_text_field_is (&text, &field, "Via", 'v'))
+      {
+        gsize next;
+
+        n++;
+        if (ust_sip_text_next_value_start (&text, &field, ust_sip_text_first_value_end (&text,
+                                                                                      &field),
+                                           &next))
+          n++;   /* "Via: a, b" */
+      }
+  return n >= 2;
+}
+
+/* More addresses of the proxy: a connection it opened comes from another
+ * port of its address, and its requests carry its Via naming the port it
+ * listens on; bound to all addresses, it forwards from each of them on the
+ * same port (with its own Via on top of the phone's). */
 static void
 add_proxy_connection (UstCapture            *self,
                       const UstTraceAddress *source,
                       const char            *data,
                       gsize                  len)
 {
+  if (ust_capture_is_proxy (self, source) || (len >= 4 && memcmp (data, "SIP/", 4) == 0))
+    return;
+  if (source->port == self->proxy.port && source->family == self->proxy.family)
+    {
+      if (top_via_port (data, len) == self->proxy.port && forwarded (data, len))
+        g_array_append_val (self->proxy_extra, *source);
+      return;
+    }
   if (!ust_protocol_is_stream (source->protocol)
-      || !ust_trace_address_same_host (source, &self->proxy)
-      || source->port == self->proxy.port || ust_capture_is_proxy (self, source)
-      || (len >= 4 && memcmp (data, "SIP/", 4) == 0))
+      || !ust_trace_address_same_host (source, &self->proxy))
     return;
   if (top_via_port (data, len) == self->proxy.port)
     g_array_append_val (self->proxy_extra, *source);
