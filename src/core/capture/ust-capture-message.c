@@ -568,16 +568,6 @@ ust_check_destination (const UstCheckMessage *message)
   return ust_trace_entry_get_destination (message->entry);
 }
 
-/* "#12 INVITE sip:bob@…" — the message as the findings name it. */
-char *
-ust_check_describe (const UstCheckMessage *message)
-{
-  g_autofree char *summary = ust_trace_entry_dup_summary (message->entry);
-
-  return g_strdup_printf ("#%" G_GUINT64_FORMAT " %s", ust_trace_entry_get_seq (message->entry),
-                          summary);
-}
-
 char *
 ust_check_address_text (const UstTraceAddress *address)
 {
@@ -598,19 +588,6 @@ ust_check_uri_is_proxy (UstCheckContext   *ctx,
   if (!ust_check_uri_address (uri, &address))
     return (uri->port != 0 ? uri->port : 5060) == ctx->proxy.port;
   return ust_capture_is_proxy (ctx->capture, &address);
-}
-
-/* Whether @via is one the proxy pushed: its host is the proxy's address
- * (or a name) and its port the proxy's. */
-gboolean
-ust_check_via_names_proxy (UstCheckContext   *ctx,
-                           const UstCheckVia *via)
-{
-  UstCheckUri uri = { 0 };
-
-  uri.host = via->host;
-  uri.port = via->port;
-  return ust_check_uri_is_proxy (ctx, &uri);
 }
 
 /* The body's bytes. */

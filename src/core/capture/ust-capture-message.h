@@ -114,12 +114,9 @@ const UstTraceAddress *
                  ust_check_source             (const UstCheckMessage  *message);
 const UstTraceAddress *
                  ust_check_destination        (const UstCheckMessage  *message);
-char            *ust_check_describe           (const UstCheckMessage  *message);
 char            *ust_check_address_text       (const UstTraceAddress  *address);
 gboolean         ust_check_uri_is_proxy       (UstCheckContext        *ctx,
                                                const UstCheckUri      *uri);
-gboolean         ust_check_via_names_proxy    (UstCheckContext        *ctx,
-                                               const UstCheckVia      *via);
 gboolean         ust_check_uri_address       (const UstCheckUri      *uri,
                                                UstTraceAddress        *address);
 const UstCheckRegistration *

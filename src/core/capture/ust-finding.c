@@ -167,19 +167,6 @@ ust_rule_get_consequence (UstRule rule)
   return g_dgettext (GETTEXT_PACKAGE, rules[rule].consequence);
 }
 
-gboolean
-ust_rule_from_id (const char *id,
-                  UstRule    *rule)
-{
-  for (guint i = 0; i < UST_N_RULES; i++)
-    if (g_strcmp0 (rules[i].id, id) == 0)
-      {
-        *rule = (UstRule) i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 G_DEFINE_BOXED_TYPE (UstFinding, ust_finding, ust_finding_copy, ust_finding_free)
 
 /* Takes @detail. */

@@ -48,8 +48,6 @@ const char *ust_rule_get_id          (UstRule rule);
 const char *ust_rule_get_title       (UstRule rule);
 const char *ust_rule_get_section     (UstRule rule);
 const char *ust_rule_get_consequence (UstRule rule);
-gboolean    ust_rule_from_id         (const char *id,
-                                      UstRule    *rule);
 
 typedef struct {
   UstRule        rule;
