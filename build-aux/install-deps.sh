@@ -20,10 +20,12 @@ packages=(
   libgnutls28-dev   # makes the exchange's TLS certificate
   libsoup-3.0-dev   # the phone-setup web server (Linphone remote provisioning)
   libqrencode-dev   # the setup card's QR codes
+  libpcap-dev       # reads captures (pcap and pcapng): --analyse, File → Open Capture
   glib-networking   # GIO's TLS at run time: SIP over TLS
   gettext
   sip-tester   # sipp, for the SIP scenario tests
-  tshark       # reads the --pcap captures back in the capture tests
+  tshark       # reads the --pcap captures back; dumpcap makes captures in tests/capture
+  nftables     # tests/capture: drops TCP segments so a capture holds retransmissions
   zbar-tools   # zbarimg reads the setup QR codes back in the tests (gui/lab, e2e)
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e

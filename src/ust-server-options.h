@@ -35,6 +35,10 @@ typedef struct {
   gboolean  no_provisioning;
   int       provisioning_port;
   char    **qr;         /* users to print a setup code for */
+  char     *analyse;    /* a capture to check (--analyse) */
+  gboolean  json;
+  char     *proxy;      /* the proxy's ADDR:PORT in it, else guessed */
+  char     *report;     /* a folder for the report bundle */
 } UstServerOptions;
 
 gboolean ust_server_options_parse (UstServerOptions   *options,

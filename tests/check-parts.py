@@ -29,6 +29,7 @@ ALLOWED = {
     "registrar": ["sip"],
     "diary": ["sip"],
     "proxy": ["sip", "wire", "registrar", "diary"],
+    "capture": ["sip", "wire"],
     "provisioning": ["sip"],
     "robots": ["sip"],
     "": ["sip", "wire", "registrar", "diary", "proxy", "provisioning", "robots"],

@@ -7,28 +7,13 @@
 #include <unistd.h>
 #endif
 
-#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "ust-call-model.h"
+#include "ust-test-util.h"
 
 #define T0 G_GINT64_CONSTANT (1795542022000000)
 #define N_MILLION 1000000
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
 
 /* Resident memory in bytes, or 0 where /proc is not there. */
 static gsize
@@ -157,7 +142,7 @@ test_million (void)
 
   g_clear_object (&model);
   g_clear_object (&store);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 typedef struct {
@@ -186,17 +171,6 @@ notify_cb (GObject    *object,
            gboolean   *flag)
 {
   *flag = TRUE;
-}
-
-static void
-spin_until (gboolean *flag)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (!*flag && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  g_assert_true (*flag);
 }
 
 static void
@@ -231,37 +205,8 @@ commit (UstCallStore *store)
                                      &changed);
 
   g_assert_true (ust_call_store_flush (store, 5000));
-  spin_until (&changed);
+  g_assert_true (ust_test_spin_until (ust_test_flag_is_set, &changed, 5000));
   g_signal_handler_disconnect (store, handler);
-}
-
-/* Waits, without running the main loop, until @call_id is on disk. */
-static void
-wait_committed (const char *path,
-                const char *call_id)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM calls WHERE call_id = ?1", -1,
-                                       &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, call_id, -1, SQLITE_STATIC);
-  for (;;)
-    {
-      gint64 n;
-
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-      n = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-      if (n > 0)
-        break;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (1000);
-    }
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
 }
 
 /* Every position of the model holds what the store has there. */
@@ -341,7 +286,7 @@ test_live (void)
    * counted, so its positions and items agree. */
   g_array_set_size (changes, 0);
   save (store, "newest", T0 + 20000000, UST_CALL_SETUP);
-  wait_committed (path, "newest");
+  g_assert_true (ust_test_wait_committed (path, "newest", 5000));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 7);
   assert_item (G_LIST_MODEL (model), 0, "top");
   assert_item (G_LIST_MODEL (model), 6, "old");
@@ -369,7 +314,7 @@ test_live (void)
   g_assert_finalize_object (g_steal_pointer (&model));
   g_clear_object (&store);
   g_assert_cmpint (ust_call_record_get_data (ringing)->state, ==, UST_CALL_ANSWERED);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "ust-call-store.h"
+#include "ust-test-util.h"
 
 /* 2026-11-24T18:40:22+01:00 */
 #define T0 G_GINT64_CONSTANT (1795542022000000)
@@ -25,25 +26,6 @@ make_dir (void)
 
   g_assert_no_error (error);
   return dir;
-}
-
-/* Removes a test folder and what the store left in it. */
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_dir (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static void
@@ -62,20 +44,6 @@ make_call (UstCallData  *data,
   data->state = state;
 }
 
-/* Runs the default main context for up to @ms, or until *@flag is set. */
-static void
-spin (guint     ms,
-      gboolean *flag)
-{
-  gint64 deadline = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < deadline && (flag == NULL || !*flag))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 typedef struct {
   guint  count;
   char  *message;
@@ -89,6 +57,14 @@ error_cb (UstCallStore *store,
   errors->count++;
   g_free (errors->message);
   errors->message = g_strdup (message);
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  Errors *errors = data;
+
+  return errors->count > 0;
 }
 
 static sqlite3 *
@@ -228,7 +204,7 @@ test_save_reopen (void)
   ust_call_data_clear (&call);
   ust_call_data_clear (&other);
   g_clear_object (&store);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 /* Version 1 exactly as it shipped: the migration test needs a genuine old
@@ -301,7 +277,7 @@ test_migrate_v1 (void)
   sqlite3_close (db);
 
   ust_call_data_clear (&call);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 static void
@@ -327,7 +303,7 @@ test_newer_schema (void)
   db = open_raw (path);
   g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 99);
   sqlite3_close (db);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 /* A file that is not a database: one clear message, saves keep working and
@@ -367,7 +343,7 @@ test_corrupt (void)
   g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC / 2);
 
   /* Several retries fail; the person is told once. */
-  spin (400, NULL);
+  ust_test_spin (400);
   g_assert_cmpuint (errors.count, ==, 1);
   g_assert_cmpstr (errors.message, ==, error->message);
   g_assert_false (ust_call_store_flush (store, 100));
@@ -389,7 +365,7 @@ test_corrupt (void)
 
   g_clear_object (&store);
   g_free (errors.message);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 /* A folder that cannot be made (its parent is a file; root cannot either). */
@@ -417,7 +393,7 @@ test_bad_folder (void)
   make_call (&call, "c@1", T0, UST_CALL_SETUP);
   ust_call_store_save_call (store, &call);
   ust_call_store_add_event (store, &call, T0, "INVITE", NULL, "a line");
-  spin (300, NULL);
+  ust_test_spin (300);
   g_assert_false (ust_call_store_flush (store, 50));
   /* The database and the text diary both fail, each said once. */
   g_assert_cmpuint (errors.count, ==, 2);
@@ -426,7 +402,7 @@ test_bad_folder (void)
   ust_call_data_clear (&call);
   g_clear_object (&store);
   g_free (errors.message);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 /* Another program holds the write lock: the message says so, the rows wait,
@@ -459,8 +435,7 @@ test_locked (void)
   g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC);
 
   /* The writer gives up waiting after the busy timeout (2 s). */
-  while (errors.count == 0 && g_get_monotonic_time () - started < 10 * G_USEC_PER_SEC)
-    spin (50, NULL);
+  ust_test_spin_until (has_error, &errors, 10000);
   g_assert_cmpuint (errors.count, ==, 1);
   g_assert_nonnull (strstr (errors.message, path));
   g_assert_nonnull (strstr (errors.message, "locked"));
@@ -473,7 +448,7 @@ test_locked (void)
   ust_call_data_clear (&call);
   g_clear_object (&store);
   g_free (errors.message);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 /* A call whose end was saved is on disk a few milliseconds later, even if
@@ -512,7 +487,7 @@ test_kill (void)
   g_assert_cmpint (query_int (db, "SELECT end_time FROM calls WHERE call_id = 'killed@1'"), ==,
                    T0 + 5000000);
   sqlite3_close (db);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 #else
   g_test_skip ("needs fork and SIGKILL");
 #endif
@@ -525,23 +500,85 @@ calls_changed_cb (UstCallStore *store,
   *flag = TRUE;
 }
 
-/* Waits, without running the main loop, until another connection sees
- * @call_id committed. */
 static void
-wait_committed (const char *path,
-                const char *call_id)
+step (UstCallStore *store,
+      UstCallData  *call,
+      UstCallState  state,
+      gint64        time_us,
+      const char   *kind)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM calls WHERE call_id = '%s'",
-                                          call_id);
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  sqlite3 *db = open_raw (path);
+  call->state = state;
+  if (state == UST_CALL_RINGING)
+    call->ring_time = time_us;
+  else if (state == UST_CALL_ANSWERED)
+    call->answer_time = time_us;
+  else if (state == UST_CALL_ENDED)
+    call->end_time = time_us;
+  ust_call_store_save_step (store, call, time_us, kind, NULL, NULL);
+}
 
-  while (query_int (db, sql) == 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (1000);
-    }
-  sqlite3_close (db);
+/* At thousands of calls a second a call's steps reach the writer together
+ * and its row is written once with the latest snapshot: the row must still
+ * be the call's last state, every event must be there in order, calls
+ * interleaved in the batch keep their own rows, and a clear in the middle
+ * of the batch removes what came before it only. */
+static void
+test_batch_steps (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = ust_call_store_new (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) calls = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  const char *const kinds[] = { "INVITE", "180", "200", "BYE" };
+  UstCallData gone, a, b;
+
+  g_assert_true (ust_call_store_open (store, &error));
+  ust_call_store_begin_batch (store);
+  make_call (&gone, "gone@10.0.0.5", T0 - 1000, UST_CALL_SETUP);
+  step (store, &gone, UST_CALL_SETUP, T0 - 1000, "INVITE");
+  ust_call_store_clear (store);
+  make_call (&a, "a@10.0.0.5", T0, UST_CALL_SETUP);
+  make_call (&b, "b@10.0.0.5", T0 + 10, UST_CALL_SETUP);
+  step (store, &a, UST_CALL_SETUP, T0, kinds[0]);
+  step (store, &b, UST_CALL_SETUP, T0 + 10, "INVITE");
+  step (store, &a, UST_CALL_RINGING, T0 + 100, kinds[1]);
+  step (store, &a, UST_CALL_ANSWERED, T0 + 200, kinds[2]);
+  step (store, &b, UST_CALL_RINGING, T0 + 250, "180");
+  step (store, &a, UST_CALL_ENDED, T0 + 300, kinds[3]);
+  ust_call_store_end_batch (store);
+  g_assert_true (ust_call_store_flush (store, 5000));
+
+  g_assert_cmpuint (ust_call_store_count (store), ==, 2);
+  calls = ust_call_store_fetch (store, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls->len, ==, 2);
+  /* Newest first: b, then a. */
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 0))->call_id, ==,
+                   "b@10.0.0.5");
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 0))->state, ==,
+                   UST_CALL_RINGING);
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 1))->state, ==,
+                   UST_CALL_ENDED);
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 1))->answer_time, ==,
+                   T0 + 200);
+
+  events = ust_call_store_fetch_events (store, "a@10.0.0.5", T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, G_N_ELEMENTS (kinds));
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpstr (((UstCallEvent *) g_ptr_array_index (events, i))->kind, ==, kinds[i]);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = ust_call_store_fetch_events (store, "gone@10.0.0.5", T0 - 1000, &error);
+  g_assert_cmpuint (events->len, ==, 0);
+
+  ust_call_data_clear (&gone);
+  ust_call_data_clear (&a);
+  ust_call_data_clear (&b);
+  ust_call_store_close (store);
+  g_clear_object (&store);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 /* What the owner thread reads moves on only with "calls-changed": a count
@@ -567,7 +604,7 @@ test_snapshot (void)
   make_call (&call, "second", T0 + 1, UST_CALL_SETUP);
   ust_call_store_save_call (store, &call);
   ust_call_data_clear (&call);
-  wait_committed (path, "second");
+  g_assert_true (ust_test_wait_committed (path, "second", 5000));
 
   /* Committed, but not announced yet. */
   g_assert_false (changed);
@@ -576,8 +613,7 @@ test_snapshot (void)
   g_assert_cmpuint (rows->len, ==, 1);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
-  spin (5000, &changed);
-  g_assert_true (changed);
+  g_assert_true (ust_test_spin_until (ust_test_flag_is_set, &changed, 5000));
   g_assert_cmpuint (ust_call_store_count (store), ==, 2);
   rows = ust_call_store_fetch (store, 0, 10, NULL);
   g_assert_cmpuint (rows->len, ==, 2);
@@ -585,7 +621,7 @@ test_snapshot (void)
                    "second");
 
   g_clear_object (&store);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 static char *
@@ -680,7 +716,7 @@ test_export (void)
   }
 
   g_clear_object (&store);
-  remove_dir (dir);
+  ust_test_remove_tree (dir);
 }
 
 int
@@ -700,6 +736,7 @@ main (int   argc,
   g_test_add_func ("/ust/call-store/locked", test_locked);
   g_test_add_func ("/ust/call-store/kill", test_kill);
   g_test_add_func ("/ust/call-store/snapshot", test_snapshot);
+  g_test_add_func ("/ust/call-store/batch-steps", test_batch_steps);
   g_test_add_func ("/ust/call-store/export", test_export);
 
   return g_test_run ();

@@ -8,6 +8,7 @@
 
 #include "ust-call-columns.h"
 #include "ust-csv.h"
+#include "ust-test-util.h"
 
 static char *
 cell_text (const char *text,
@@ -231,7 +232,7 @@ round_trip (gboolean excel)
   rows = read_with_python (path, excel);
   if (rows == NULL)
     {
-      g_test_skip ("python3 is not installed");
+      ust_test_missing ("python3 is not installed");
     }
   else
     {

@@ -8,13 +8,12 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "ust-address-text.h"
 #include "ust-message-diff.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
 #include "ust-test-phone.h"
+#include "ust-test-util.h"
 
 typedef struct {
   UstMessageDiffKind  kind;
@@ -202,8 +201,6 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.ini", NULL);
-
   ust_test_phone_clear (&fixture->alice);
   ust_test_phone_clear (&fixture->bob);
   g_clear_object (&fixture->proxy);
@@ -213,8 +210,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->trace);
   g_clear_object (&fixture->proxy_address);
   ust_test_spin (50);
-  g_remove (store);
-  g_rmdir (fixture->data_dir);
+  ust_test_remove_tree (fixture->data_dir);
   g_free (fixture->data_dir);
 }
 

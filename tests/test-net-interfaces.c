@@ -7,6 +7,7 @@
 #include "ust-net-interfaces.h"
 #include "ust-net-rank.h"
 #include "ust-net-routes.h"
+#include "ust-test-util.h"
 
 #define UP       UST_NET_RAW_UP
 #define LOOP     UST_NET_RAW_LOOPBACK
@@ -418,25 +419,6 @@ test_monitor_init (TestMonitor *self)
 {
 }
 
-static gboolean
-set_flag_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main context for @ms milliseconds: a deadline, never an open-ended wait. */
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-  guint id = g_timeout_add (ms, set_flag_cb, &done);
-
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-  (void) id;
-}
-
 static void
 count_cb (UstNetWatcher *watcher,
           guint         *count)
@@ -444,12 +426,18 @@ count_cb (UstNetWatcher *watcher,
   (*count)++;
 }
 
+static gboolean
+counted (gpointer count)
+{
+  return *(guint *) count > 0;
+}
+
 static void
 test_watcher_debounce (void)
 {
   g_autoptr(TestMonitor) monitor = g_object_new (TEST_TYPE_MONITOR, NULL);
   UstNetWatcher *watcher = ust_net_watcher_new_for_monitor (G_NETWORK_MONITOR (monitor));
-  gint64 last_event, deadline;
+  gint64 last_event;
   guint count = 0;
 
   g_signal_connect (watcher, "changed", G_CALLBACK (count_cb), &count);
@@ -459,24 +447,22 @@ test_watcher_debounce (void)
     {
       g_signal_emit_by_name (monitor, "network-changed", TRUE);
       last_event = g_get_monotonic_time ();
-      spin (50);
+      ust_test_spin (50);
     }
   g_assert_cmpuint (count, ==, 0);
 
   /* ...gives one "changed", about 300 ms after the last of them. */
-  deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  while (count == 0 && g_get_monotonic_time () < deadline)
-    spin (10);
+  ust_test_spin_until (counted, &count, 2000);
   g_assert_cmpuint (count, ==, 1);
   g_assert_cmpint (g_get_monotonic_time () - last_event, >=,
                    (UST_NET_WATCHER_DEBOUNCE_MS - 20) * 1000);
-  spin (UST_NET_WATCHER_DEBOUNCE_MS + 100);
+  ust_test_spin (UST_NET_WATCHER_DEBOUNCE_MS + 100);
   g_assert_cmpuint (count, ==, 1);
 
   /* A watcher dropped while it waits must not fire into freed memory. */
   g_signal_emit_by_name (monitor, "network-changed", TRUE);
   g_assert_finalize_object (watcher);
-  spin (UST_NET_WATCHER_DEBOUNCE_MS + 100);
+  ust_test_spin (UST_NET_WATCHER_DEBOUNCE_MS + 100);
   g_assert_cmpuint (count, ==, 1);
 }
 

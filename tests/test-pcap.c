@@ -8,10 +8,10 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
+#include "ust-capture.h"
 #include "ust-pcap.h"
 #include "ust-sip.h"
+#include "ust-test-util.h"
 
 #define T0 ((gint64) 1700000000 * G_USEC_PER_SEC + 123456)
 
@@ -88,13 +88,13 @@ temp_path (const char *name)
   return g_build_filename (dir, name, NULL);
 }
 
+/* Removes the folder temp_path() made for @path, with what is in it. */
 static void
 remove_temp (const char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
 
-  g_remove (path);
-  g_rmdir (dir);
+  ust_test_remove_tree (dir);
 }
 
 static void
@@ -120,6 +120,22 @@ assert_same_entries (GPtrArray *got,
     }
 }
 
+/* A capture read back with libpcap, as File → Open Capture reads one
+ * (src/core/capture/): its entries, @exchange's as "sent" when given. */
+static GPtrArray *
+read_back (const char             *path,
+           const UstTraceAddress  *exchange,
+           GError                **error)
+{
+  g_autoptr(UstCapture) capture = ust_capture_open (path, error);
+
+  if (capture == NULL)
+    return NULL;
+  if (exchange != NULL)
+    ust_capture_set_proxy (capture, exchange);
+  return g_ptr_array_ref (ust_capture_get_entries (capture));
+}
+
 /* Written, then read back: the same bytes, addresses and microseconds. */
 static void
 test_round_trip (void)
@@ -134,7 +150,7 @@ test_round_trip (void)
   g_assert_no_error (error);
 
   ust_trace_address_parse (&exchange, "10.0.0.1:5060");
-  back = ust_pcap_read_entries (path, &exchange, &error);
+  back = read_back (path, &exchange, &error);
   g_assert_no_error (error);
   assert_same_entries (back, entries);
   g_assert_cmpint (ust_trace_entry_get_direction (g_ptr_array_index (back, 0)), ==,
@@ -244,6 +260,12 @@ communicated_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
+static gboolean
+has_result (gpointer out)
+{
+  return *(GAsyncResult **) out != NULL;
+}
+
 /* Runs a program with a deadline and returns its stdout. */
 static char *
 run_with_deadline (const char * const *argv,
@@ -254,16 +276,12 @@ run_with_deadline (const char * const *argv,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GBytes) out = NULL;
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
 
   process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_async (process, NULL, NULL, communicated_cb, &result);
-  while (result == NULL && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  if (result == NULL)
+  if (!ust_test_spin_until (has_result, &result, seconds * 1000))
     {
       g_subprocess_force_exit (process);
       g_error ("%s did not finish within %u s", argv[0], seconds);
@@ -292,7 +310,7 @@ test_tshark (void)
 
   if (tshark == NULL)
     {
-      g_test_skip ("tshark is not installed");
+      ust_test_missing ("tshark is not installed");
       remove_temp (path);
       return;
     }
@@ -400,7 +418,7 @@ test_writer (void)
   g_assert_cmpstr (ust_pcap_writer_get_path (writer), ==, path);
 
   /* A valid, empty capture from the start. */
-  back = ust_pcap_read_entries (path, NULL, &error);
+  back = read_back (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (back->len, ==, 0);
   g_clear_pointer (&back, g_ptr_array_unref);
@@ -419,7 +437,7 @@ test_writer (void)
       g_ptr_array_add (recorded, ust_trace_entry_ref (g_ptr_array_index (last, 0)));
     }
   g_assert_true (wait_written (writer, 3));
-  back = ust_pcap_read_entries (path, NULL, &error);
+  back = read_back (path, NULL, &error);
   g_assert_no_error (error);
   assert_same_entries (back, recorded);
   g_clear_pointer (&back, g_ptr_array_unref);
@@ -443,7 +461,7 @@ test_writer (void)
     ust_trace_record (trace, UST_TRACE_RECEIVED, ust_trace_entry_get_source (e),
                       ust_trace_entry_get_destination (e), "x", 1);
   }
-  back = ust_pcap_read_entries (path, NULL, &error);
+  back = read_back (path, NULL, &error);
   g_assert_no_error (error);
   assert_same_entries (back, recorded);
   remove_temp (path);
@@ -464,13 +482,13 @@ test_truncated (void)
   g_assert_true (ust_pcap_write_entries (path, entries, &error));
   g_assert_true (g_file_get_contents (path, &contents, &len, &error));
   g_assert_true (g_file_set_contents (path, contents, (gssize) len - 10, &error));
-  back = ust_pcap_read_entries (path, NULL, &error);
+  back = read_back (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (back->len, ==, entries->len - 1);
   g_clear_pointer (&back, g_ptr_array_unref);
 
   g_assert_true (g_file_set_contents (path, "not a capture at all", -1, &error));
-  back = ust_pcap_read_entries (path, NULL, &error);
+  back = read_back (path, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_null (back);
   remove_temp (path);

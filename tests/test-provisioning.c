@@ -13,6 +13,7 @@
 #include "ust-lpconfig.h"
 #include "ust-provisioning.h"
 #include "ust-qr.h"
+#include "ust-test-util.h"
 
 /* An lpconfig document read back with GMarkup: "section/entry" → value,
  * and every entry must say overwrite="true". */
@@ -311,17 +312,12 @@ fetch (const char  *url,
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) message = soup_message_new (method, url);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   Fetch result = { 0 };
 
   g_assert_nonnull (message);
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, fetched_cb,
                                     &result);
-  while (!result.done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  g_assert_true (ust_test_spin_until (ust_test_flag_is_set, &result.done, 10000));
   if (result.status == 200 && strcmp (method, "GET") == 0)
     g_assert_cmpstr (result.content_type, ==, "application/xml");
   if (body != NULL)
@@ -470,13 +466,7 @@ raw_connected_cb (GObject      *source,
 static void
 spin_until_done (Raw *raw)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!raw->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  g_assert_true (ust_test_spin_until (ust_test_flag_is_set, &raw->done, 10000));
   raw->done = FALSE;
 }
 

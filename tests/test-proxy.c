@@ -7,12 +7,11 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "ust-address-text.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
 #include "ust-test-phone.h"
+#include "ust-test-util.h"
 
 typedef struct {
   char           *data_dir;
@@ -74,8 +73,6 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *store = g_build_filename (fixture->data_dir, "registrations.db", NULL);
-
   ust_test_phone_clear (&fixture->alice);
   ust_test_phone_clear (&fixture->bob);
   g_clear_object (&fixture->proxy);
@@ -85,8 +82,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->proxy_address);
   /* Let the registrar's background save finish before removing its folder. */
   ust_test_spin (50);
-  g_remove (store);
-  g_rmdir (fixture->data_dir);
+  ust_test_remove_tree (fixture->data_dir);
   g_free (fixture->data_dir);
 }
 

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 
 #include "ust-reason-table.h"
+#include "ust-test-util.h"
 
 typedef struct {
   guint n_changed;
@@ -29,25 +29,6 @@ relay_notify_cb (GObject    *object,
                  Counts     *counts)
 {
   counts->n_relay_notify++;
-}
-
-/* Removes a temporary directory and everything in it (no symlinks there). */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
 }
 
 static void
@@ -322,7 +303,7 @@ test_save_load (void)
   g_assert_null (ust_reason_table_lookup (loaded, 486));
   g_assert_false (ust_reason_table_get_relay (loaded));
 
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void
@@ -345,7 +326,7 @@ test_load_missing (void)
   g_assert_false (ust_reason_table_get_relay (table));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void
@@ -367,7 +348,7 @@ assert_load_fails (const char *contents)
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, path));
 
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void

@@ -3,13 +3,12 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include <sqlite3.h>
 
 #include "ust-registrar.h"
 #include "ust-sip.h"
 #include "ust-test-phone.h"
+#include "ust-test-util.h"
 
 #define SOURCE_PORT 40000
 
@@ -66,12 +65,19 @@ parse_register (const char *user,
 }
 
 static GSocketAddress *
-source_address (guint port)
+source_address_on (const char *host,
+                   guint       port)
 {
-  GSocketAddress *address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  GSocketAddress *address = g_inet_socket_address_new_from_string (host, port);
 
   g_assert_nonnull (address);
   return address;
+}
+
+static GSocketAddress *
+source_address (guint port)
+{
+  return source_address_on ("127.0.0.1", port);
 }
 
 /* Sends a REGISTER from 127.0.0.1:@port; returns the response code. The
@@ -162,48 +168,6 @@ n_live (UstRegistrar *registrar,
   g_autoptr(GPtrArray) bindings = ust_registrar_lookup (registrar, aor);
 
   return bindings != NULL ? bindings->len : 0;
-}
-
-/* Removes a temporary directory and the files in it. */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static gboolean
-set_true_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Spins the default main context until @done says so or @timeout_ms pass. */
-static gboolean
-spin_until (gboolean (*done) (gpointer),
-            gpointer   user_data,
-            guint      timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, set_true_cb, &timed_out);
-
-  while (!done (user_data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return done (user_data);
 }
 
 static void
@@ -842,7 +806,7 @@ test_expiry (void)
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 1);
   g_signal_connect (registrar, "changed", G_CALLBACK (changed_cb), &state.changes);
 
-  g_assert_true (spin_until (expired_cb, &state, 3000));
+  g_assert_true (ust_test_spin_until (expired_cb, &state, 3000));
   elapsed = g_get_monotonic_time () - start;
   g_test_message ("expired after %" G_GINT64_FORMAT " ms", elapsed / 1000);
   g_assert_cmpint (elapsed, >=, 900 * 1000);
@@ -960,7 +924,7 @@ test_persistence (void)
 
   g_clear_pointer (&bindings, g_ptr_array_unref);
   g_clear_object (&registrar);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void
@@ -981,12 +945,12 @@ test_background_save (void)
 
   /* The REGISTER is answered without waiting for the disk; the writer
    * thread commits it soon after, without any flush. */
-  g_assert_true (spin_until (file_has_contact_cb, path, 3000));
+  g_assert_true (ust_test_spin_until (file_has_contact_cb, path, 3000));
 
   /* The write runs in a thread holding a reference: wait for it to end. */
   g_object_add_weak_pointer (G_OBJECT (registrar), (gpointer *) &registrar);
   g_object_unref (registrar);
-  g_assert_true (spin_until (is_null_cb, &registrar, 3000));
+  g_assert_true (ust_test_spin_until (is_null_cb, &registrar, 3000));
 
   reloaded = ust_registrar_new (path);
   g_assert_true (ust_registrar_load (reloaded, &error));
@@ -994,7 +958,7 @@ test_background_save (void)
   g_assert_cmpuint (n_live (reloaded, "alice"), ==, 1);
 
   g_clear_object (&reloaded);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static void
@@ -1020,7 +984,7 @@ test_corrupt_store (void)
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 0);
 
   g_clear_object (&registrar);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 static UstBinding *
@@ -1064,6 +1028,31 @@ test_instance_replaces (void)
   register_ok_from (registrar, 40003, "alice", "tablet", 1,
                     "Contact: <sip:alice@192.0.2.3:5060>;+sip.instance=\"<urn:uuid:a2>\"\r\n");
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 2);
+}
+
+/* A phone's earlier addresses are whole entries: 10.0.0.1:5060 is not
+ * already listed because 110.0.0.1:5060 is. */
+static void
+test_earlier_whole_entries (void)
+{
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
+  const char *const hosts[] = { "10.0.0.1", "110.0.0.1", "20.0.0.1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autofree char *contact = g_strdup_printf ("Contact: <sip:gina@%s:5060>"
+                                                  ";+sip.instance=\"<urn:uuid:g>\"\r\n",
+                                                  hosts[i]);
+      g_autoptr(osip_message_t) request = parse_register ("gina", "g-1", i + 1, contact);
+      g_autoptr(GSocketAddress) source = source_address_on (hosts[i], 5060);
+      UstRegisterResult result;
+
+      ust_registrar_handle_register (registrar, request, source, UST_PROTOCOL_UDP, 0, &result);
+      g_assert_cmpuint (result.code, ==, 200);
+      ust_register_result_clear (&result);
+    }
+  g_assert_cmpstr (only_binding (registrar, "gina")->earlier, ==,
+                   "110.0.0.1:5060 (UDP), 10.0.0.1:5060 (UDP)");
 }
 
 /* RFC 5626 §4.2: one instance, two reg-ids are two flows of one phone and
@@ -1125,6 +1114,7 @@ test_instance_persists (void)
   g_autoptr(UstRegistrar) registrar = ust_registrar_new (path);
   UstBinding *binding;
   sqlite3 *db = NULL;
+  sqlite3_stmt *statement = NULL;
   g_autofree char *insert = NULL;
 
   g_assert_no_error (error);
@@ -1162,8 +1152,19 @@ test_instance_persists (void)
   g_assert_null (binding->instance);
   g_assert_cmpstr (binding->user_agent, ==, "old");
   g_clear_object (&registrar);
+
+  /* … and is now version 3, its tables WITHOUT ROWID. */
+  g_assert_cmpint (sqlite3_open (old_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                       " sql FROM sqlite_master WHERE name = 'bindings'", -1,
+                                       &statement, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (statement), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (statement, 0), ==, 3);
+  g_assert_nonnull (strstr ((const char *) sqlite3_column_text (statement, 1), "WITHOUT ROWID"));
+  sqlite3_finalize (statement);
+  sqlite3_close (db);
   ust_test_spin (50);
-  remove_tree (dir);
+  g_assert_true (ust_test_remove_tree (dir));
 }
 
 int
@@ -1174,6 +1175,7 @@ main (int   argc,
   ust_sip_init ();
 
   g_test_add_func ("/ust/registrar/add", test_add);
+  g_test_add_func ("/ust/registrar/earlier-whole-entries", test_earlier_whole_entries);
   g_test_add_func ("/ust/registrar/refresh", test_refresh);
   g_test_add_func ("/ust/registrar/unregister", test_unregister);
   g_test_add_func ("/ust/registrar/expires", test_expires_precedence);

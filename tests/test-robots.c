@@ -16,6 +16,7 @@
 #include "ust-robot-sdp.h"
 #include "ust-robots.h"
 #include "ust-sip.h"
+#include "ust-test-util.h"
 
 static const char *const offer_text =
   "v=0\r\n"
@@ -322,9 +323,16 @@ n_bindings (UstRegistrar *registrar,
 /* A core with the robots: each registers, as a robot, and is gone from the
  * registrar once the core stops. */
 static gboolean
-robots_registered (UstCore *core)
+robots_registered (gpointer core)
 {
   return ust_robots_all_registered (ust_core_get_robots (core));
+}
+
+/* Until busy's binding is gone. */
+static gboolean
+busy_unregistered (gpointer registrar)
+{
+  return n_bindings (registrar, "busy") == 0;
 }
 
 static void
@@ -340,7 +348,6 @@ test_robots_register (void)
   UstCoreConfig config = { 0 };
   UstRegistrar *registrar;
   UstCore *core;
-  gint64 deadline;
 
   address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("127.0.0.1", 0));
   ust_call_store_open (store, &error);
@@ -355,12 +362,7 @@ test_robots_register (void)
   g_assert_null (ust_core_get_provisioning (core));
   g_assert_cmpuint (ust_robots_get_enabled (ust_core_get_robots (core)), ==, config.robots);
 
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (!robots_registered (core))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  g_assert_true (ust_test_spin_until (robots_registered, core, 5000));
   registrar = ust_core_get_registrar (core);
   bindings = ust_registrar_lookup (registrar, "echo");
   g_assert_cmpuint (bindings->len, ==, 1);
@@ -371,12 +373,7 @@ test_robots_register (void)
 
   /* Switched off while running: busy unregisters. */
   ust_robots_set_enabled (ust_core_get_robots (core), UST_ROBOT_BIT (UST_ROBOT_ECHO));
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (n_bindings (registrar, "busy") > 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  g_assert_true (ust_test_spin_until (busy_unregistered, registrar, 5000));
 
   /* Stopped: echo unregistered too before the socket closed. */
   g_object_ref (registrar);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "ust-test-util.h"
 #include "ust-timer-queue.h"
 
 /* Generous: the loops end as soon as the timers fire. */
@@ -18,11 +19,17 @@ typedef struct {
   gint64  fired_at;
 } Entry;
 
+typedef struct {
+  const guint *count;
+  guint        target;
+} Count;
+
 static gboolean
-set_true_cb (gpointer user_data)
+count_reached (gpointer data)
 {
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
+  Count *count = data;
+
+  return *count->count >= count->target;
 }
 
 /* Spins the default main context (the one the queue is attached to) until
@@ -32,25 +39,9 @@ spin_until_count (const guint *count,
                   guint        target,
                   guint        timeout_ms)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, set_true_cb, &timed_out);
+  Count wanted = { count, target };
 
-  while (*count < target && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return *count >= target;
-}
-
-/* Spins for @ms whatever happens, to see that nothing more fires. */
-static void
-spin_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_true_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  return ust_test_spin_until (count_reached, &wanted, timeout_ms);
 }
 
 static void
@@ -147,7 +138,7 @@ test_stop (void)
   g_assert_cmpuint (ust_timer_queue_n_active (queue), ==, 2);
 
   g_assert_true (spin_until_count (&order.fired->len, 2, DEADLINE_MS));
-  spin_for (30);
+  ust_test_spin (30);
   g_assert_cmpuint (order.fired->len, ==, 2);
   g_assert_cmpuint (g_array_index (order.fired, guint, 0), ==, 2);
   g_assert_cmpuint (g_array_index (order.fired, guint, 1), ==, 1);
@@ -192,7 +183,7 @@ test_restart_from_callback (void)
   g_assert_cmpuint (ust_timer_queue_n_active (queue), ==, 0);
 
   /* And no fourth time. */
-  spin_for (40);
+  ust_test_spin (40);
   g_assert_cmpuint (repeat.count, ==, 3);
 }
 

@@ -8,11 +8,10 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "ust-address-text.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
+#include "ust-test-util.h"
 #include "ust-trace.h"
 
 static UstTraceAddress phone_address;
@@ -428,6 +427,13 @@ test_concurrent_reader (void)
   }
 }
 
+/* The OPTIONS, its answer and the keep-alive. */
+static gboolean
+has_three_entries (gpointer trace)
+{
+  return ust_trace_get_n_entries (trace) >= 3;
+}
+
 /* The transport records what it receives (before the proxy) and what it
  * sends, with both addresses; here an OPTIONS the exchange answers itself. */
 static void
@@ -451,7 +457,6 @@ test_transport_hook (void)
   g_autofree char *exchange_text = NULL;
   g_autofree char *source = NULL;
   g_autofree char *destination = NULL;
-  gint64 deadline;
   guint port;
 
   g_assert_true (ust_address_text_parse ("127.0.0.1:0", 5060, &listen, NULL));
@@ -487,10 +492,7 @@ test_transport_hook (void)
                     "\r\n\r\n", 4, NULL, &error);
   g_assert_no_error (error);
 
-  deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  while (ust_trace_get_n_entries (trace) < 3 && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
+  ust_test_spin_until (has_three_entries, trace, 2000);
 
   all = ust_trace_get_since (trace, 0);
   g_assert_cmpuint (all->len, ==, 3);
@@ -529,21 +531,14 @@ test_transport_hook (void)
   g_socket_send_to (phone, G_SOCKET_ADDRESS (ust_transport_get_local_address (transport)),
                     options, strlen (options), NULL, &error);
   g_assert_no_error (error);
-  deadline = g_get_monotonic_time () + 100 * 1000;
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
+  ust_test_spin (100);
   g_assert_cmpuint (ust_trace_get_last_seq (trace), ==, 3);
 
   g_clear_object (&proxy);
   g_clear_object (&registrar);
   g_clear_object (&transport);
-  deadline = g_get_monotonic_time () + 50 * 1000;
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
-  g_remove (store);
-  g_rmdir (data_dir);
+  ust_test_spin (50);
+  ust_test_remove_tree (data_dir);
 }
 
 int

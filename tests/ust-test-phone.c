@@ -5,6 +5,7 @@
 
 #include "ust-address-text.h"
 #include "ust-test-phone.h"
+#include "ust-test-util.h"
 #include "ust-transport.h"
 
 /* Binds a phone to @host (port 0: any free one) that sends to @exchange. */
@@ -57,6 +58,38 @@ ust_test_phone_send (UstTestPhone *phone,
   ust_test_phone_send_to (phone, phone->exchange, text);
 }
 
+typedef struct {
+  UstTestPhone   *phone;
+  char           *text;
+  GSocketAddress *source;
+} Reception;
+
+/* Takes the next datagram waiting on the phone's socket, if there is one. */
+static gboolean
+received (gpointer data)
+{
+  Reception *reception = data;
+  char buffer[65536];
+  gssize len = g_socket_receive_from (reception->phone->socket, &reception->source, buffer,
+                                      sizeof buffer - 1, NULL, NULL);
+
+  if (len <= 0)
+    {
+      g_clear_object (&reception->source);
+      return FALSE;
+    }
+  reception->text = g_strndup (buffer, (gsize) len);
+  return TRUE;
+}
+
+static gboolean
+readable_cb (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 /* Runs the default main context (the proxy's) until @phone receives a
  * datagram; NULL after @timeout_ms. @from, if given, gets where it came
  * from ("127.0.0.3:5060"). */
@@ -65,25 +98,19 @@ ust_test_phone_receive (UstTestPhone  *phone,
                         guint          timeout_ms,
                         char         **from)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  char buffer[65536];
+  g_autoptr(GSource) readable = g_socket_create_source (phone->socket, G_IO_IN, NULL);
+  Reception reception = { phone, NULL, NULL };
 
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr(GSocketAddress) source = NULL;
-      gssize len = g_socket_receive_from (phone->socket, &source, buffer, sizeof buffer - 1, NULL,
-                                          NULL);
-
-      if (len > 0)
-        {
-          if (from != NULL)
-            *from = ust_address_text_format (source);
-          return g_strndup (buffer, (gsize) len);
-        }
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (500);
-    }
-  return NULL;
+  /* The phone's socket is not the proxy's: watching it wakes the loop as a
+   * datagram arrives, rather than at the next tick of the wait. */
+  g_source_set_callback (readable, G_SOURCE_FUNC (readable_cb), NULL, NULL);
+  g_source_attach (readable, NULL);
+  ust_test_spin_until (received, &reception, timeout_ms);
+  g_source_destroy (readable);
+  if (from != NULL && reception.source != NULL)
+    *from = ust_address_text_format (reception.source);
+  g_clear_object (&reception.source);
+  return reception.text;
 }
 
 /* Registers @user with its Contact at @phone's own address and port (600 s)
@@ -113,15 +140,4 @@ ust_test_phone_register (UstTestPhone *phone,
   g_assert_nonnull (reply);
   g_assert_true (g_str_has_prefix (reply, "SIP/2.0 200 "));
   return from;
-}
-
-/* Runs the default main context for @milliseconds. */
-void
-ust_test_spin (guint milliseconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) milliseconds * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
 }

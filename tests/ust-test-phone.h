@@ -31,6 +31,5 @@ char *ust_test_phone_receive (UstTestPhone   *phone,
                               char          **from);
 char *ust_test_phone_register (UstTestPhone  *phone,
                                const char    *user);
-void  ust_test_spin          (guint           milliseconds);
 
 G_END_DECLS

@@ -28,6 +28,7 @@
 #include "ust-message-diff.h"
 #include "ust-proxy.h"
 #include "ust-sip.h"
+#include "ust-test-util.h"
 #include "ust-trace.h"
 
 typedef struct {
@@ -180,17 +181,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  gint64 deadline;
   guint n = 0;
 
   LLVMFuzzerInitialize (&argc, &argv);
   for (int i = 1; i < argc; i++)
     n += g_file_test (argv[i], G_FILE_TEST_IS_DIR) ? replay_folder (argv[i])
                                                     : replay_file (argv[i]);
-  deadline = g_get_monotonic_time () + 300 * 1000;
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
+  ust_test_spin (300);
   g_print ("replayed %u input(s) without a crash\n", n);
   return n > 0 ? 0 : 1;
 }

@@ -1,74 +1,41 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
-/* What the window tests share: bounded waits on the main context, the app's
- * actions, free loopback ports, and sipp phones driven against the exchange. */
+/* What the window tests share: the app and its window, its actions, free
+ * loopback ports, and sipp phones driven against the exchange. The bounded
+ * waits on the main context they use are ust-test-util.c's. */
 
 #include "config.h"
 
-#include <glib/gstdio.h>
-
 #include "gui-test-util.h"
 
-UstApplication *app;
-UstWindow *window;
-char *tmp_dir;
-
-/* Spins the main context until @condition holds or @timeout_ms pass. */
-gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      while (g_main_context_pending (NULL))
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (5000);
-    }
-  return TRUE;
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Lets the window settle (draw, apply batches) for @ms. */
-void
-spin (guint ms)
-{
-  wait_for (never, NULL, ms);
-}
+UstApplication *gui_test_app;
+UstWindow      *gui_test_window;
+char           *gui_test_tmp_dir;
 
 gboolean
-action_enabled (const char *name)
+gui_test_action_enabled (const char *name)
 {
-  return g_action_group_get_action_enabled (G_ACTION_GROUP (app), name);
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (gui_test_app), name);
 }
 
 void
-activate (const char *name,
-          GVariant   *parameter)
+gui_test_activate (const char *name,
+                   GVariant   *parameter)
 {
-  g_assert_true (action_enabled (name));
-  g_action_group_activate_action (G_ACTION_GROUP (app), name, parameter);
+  g_assert_true (gui_test_action_enabled (name));
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), name, parameter);
 }
 
 UstExchange *
-exchange (void)
+gui_test_exchange (void)
 {
-  return ust_application_get_exchange (app);
+  return ust_application_get_exchange (gui_test_app);
 }
 
 /* A UDP port free right now on 127.0.0.1 (the socket is returned when
  * @keep is given, to hold the port). */
 guint
-free_port (GSocket **keep)
+gui_test_free_port (GSocket **keep)
 {
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -91,7 +58,7 @@ free_port (GSocket **keep)
 }
 
 const char *
-sipp_program (void)
+gui_test_sipp_program (void)
 {
   static char *path;
 
@@ -101,34 +68,34 @@ sipp_program (void)
 }
 
 gboolean
-need_sipp (void)
+gui_test_need_sipp (void)
 {
-  if (sipp_program () != NULL)
+  if (gui_test_sipp_program () != NULL)
     return TRUE;
-  g_test_skip ("sipp is not installed");
+  ust_test_missing ("sipp is not installed");
   return FALSE;
 }
 
 /* Starts sipp with @argv (without the program; sipp's output goes to
- * tmp_dir/@label.out). */
+ * gui_test_tmp_dir/@label.out). */
 GSubprocess *
-sipp_spawn (const char *label,
-            GPtrArray  *argv)
+gui_test_sipp_spawn (const char *label,
+                     GPtrArray  *argv)
 {
   g_autoptr (GPtrArray) full = g_ptr_array_new ();
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+  g_autofree char *log = g_strdup_printf ("%s/%s.out", gui_test_tmp_dir, label);
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
-  g_ptr_array_add (full, (gpointer) sipp_program ());
+  g_ptr_array_add (full, (gpointer) gui_test_sipp_program ());
   for (guint i = 0; i < argv->len; i++)
     g_ptr_array_add (full, g_ptr_array_index (argv, i));
   g_ptr_array_add (full, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT
                                         | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
+  g_subprocess_launcher_set_cwd (launcher, gui_test_tmp_dir);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) full->pdata, &error);
   g_assert_no_error (error);
@@ -139,11 +106,11 @@ sipp_spawn (const char *label,
  * exchange unless @to_exchange is FALSE (a callee only waits). Extra
  * arguments follow, NULL-terminated. */
 GSubprocess *
-sipp_start (const char *label,
-            const char *scenario,
-            guint       port,
-            gboolean    to_exchange,
-            ...)
+gui_test_sipp_start (const char *label,
+                     const char *scenario,
+                     guint       port,
+                     gboolean    to_exchange,
+                     ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   const char *sipp_dir = g_getenv ("UST_SIPP_DIR");
@@ -152,7 +119,8 @@ sipp_start (const char *label,
 
   g_assert_nonnull (sipp_dir);
   if (to_exchange)
-    g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u", ust_exchange_get_port (exchange ())));
+    g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u",
+                                            ust_exchange_get_port (gui_test_exchange ())));
   g_ptr_array_add (argv, g_strdup ("-sf"));
   g_ptr_array_add (argv, g_build_filename (sipp_dir, scenario, NULL));
   g_ptr_array_add (argv, g_strdup ("-i"));
@@ -164,7 +132,7 @@ sipp_start (const char *label,
   /* TECH-NOTES §0.10: -nostdin, and a timeout that is an error. */
   g_ptr_array_add (argv, g_strdup ("-nostdin"));
   g_ptr_array_add (argv, g_strdup ("-timeout"));
-  g_ptr_array_add (argv, g_strdup (SIPP_TIMEOUT));
+  g_ptr_array_add (argv, g_strdup (GUI_TEST_SIPP_TIMEOUT));
   g_ptr_array_add (argv, g_strdup ("-timeout_error"));
   g_ptr_array_add (argv, g_strdup ("-key"));
   g_ptr_array_add (argv, g_strdup ("dom"));
@@ -173,7 +141,7 @@ sipp_start (const char *label,
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, g_strdup (arg));
   va_end (args);
-  return sipp_spawn (label, argv);
+  return gui_test_sipp_spawn (label, argv);
 }
 
 static gboolean
@@ -183,7 +151,7 @@ process_done (gpointer data)
 }
 
 gboolean
-sipp_exited (gpointer data)
+gui_test_sipp_exited (gpointer data)
 {
   /* g_subprocess_get_if_exited() needs the process to be reaped; waiting
    * asynchronously reaps it from the main context. */
@@ -200,25 +168,25 @@ sipp_wait_cb (GObject      *source,
 }
 
 void
-sipp_watch (GSubprocess *process)
+gui_test_sipp_watch (GSubprocess *process)
 {
   g_subprocess_wait_async (process, NULL, sipp_wait_cb, NULL);
 }
 
 /* Waits (bounded) for sipp to end, and checks it succeeded. */
 void
-sipp_finish (GSubprocess *process,
-             const char  *label)
+gui_test_sipp_finish (GSubprocess *process,
+                      const char  *label)
 {
-  if (!wait_for (sipp_exited, process, SIPP_WAIT_MS))
+  if (!ust_test_spin_until (gui_test_sipp_exited, process, GUI_TEST_SIPP_WAIT_MS))
     {
       g_subprocess_force_exit (process);
-      g_error ("sipp %s did not end in time; see %s/%s.out", label, tmp_dir, label);
+      g_error ("sipp %s did not end in time; see %s/%s.out", label, gui_test_tmp_dir, label);
     }
   g_assert_true (process_done (process));
   if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
     {
-      g_autofree char *log = g_strdup_printf ("%s/%s.out", tmp_dir, label);
+      g_autofree char *log = g_strdup_printf ("%s/%s.out", gui_test_tmp_dir, label);
       g_autofree char *text = NULL;
 
       g_file_get_contents (log, &text, NULL, NULL);
@@ -229,81 +197,65 @@ sipp_finish (GSubprocess *process,
 }
 
 void
-sipp_register (const char *user,
-               guint       port)
+gui_test_sipp_register (const char *user,
+                        guint       port)
 {
   g_autofree char *label = g_strdup_printf ("register-%s", user);
   g_autofree char *port_text = g_strdup_printf ("%u", port);
   GSubprocess *process;
 
-  process = sipp_start (label, "register.xml", port, TRUE,
-                       "-key", "me", user, "-key", "contact_host", "127.0.0.1",
-                       "-key", "contact_port", port_text, "-key", "expires", "3600", NULL);
-  sipp_watch (process);
-  sipp_finish (process, label);
+  process = gui_test_sipp_start (label, "register.xml", port, TRUE,
+                                 "-key", "me", user, "-key", "contact_host", "127.0.0.1",
+                                 "-key", "contact_port", port_text, "-key", "expires", "3600",
+                                 NULL);
+  gui_test_sipp_watch (process);
+  gui_test_sipp_finish (process, label);
   g_object_unref (process);
 }
 
 /* Starts a call from alice to bob that talks for @talk_ms; returns the
  * callee's and the caller's sipp, both watched. */
 void
-sipp_call (guint         talk_ms,
-           GSubprocess **callee,
-           GSubprocess **caller)
+gui_test_sipp_call (guint         talk_ms,
+                    GSubprocess **callee,
+                    GSubprocess **caller)
 {
-  guint bob = free_port (NULL), alice = free_port (NULL);
+  guint bob = gui_test_free_port (NULL), alice = gui_test_free_port (NULL);
   g_autofree char *talk = g_strdup_printf ("%u", talk_ms);
 
-  sipp_register ("bob", bob);
-  sipp_register ("alice", alice);
-  *callee = sipp_start ("uas-bob", "uas_call.xml", bob, FALSE, "-key", "me", "bob", NULL);
-  sipp_watch (*callee);
+  gui_test_sipp_register ("bob", bob);
+  gui_test_sipp_register ("alice", alice);
+  *callee = gui_test_sipp_start ("uas-bob", "uas_call.xml", bob, FALSE, "-key", "me", "bob",
+                                 NULL);
+  gui_test_sipp_watch (*callee);
   /* Give the callee a moment to bind its port. */
-  spin (300);
-  *caller = sipp_start ("uac-alice", "uac_call.xml", alice, TRUE, "-key", "me", "alice",
-                        "-s", "bob", "-d", talk, NULL);
-  sipp_watch (*caller);
+  ust_test_spin (300);
+  *caller = gui_test_sipp_start ("uac-alice", "uac_call.xml", alice, TRUE, "-key", "me",
+                                 "alice", "-s", "bob", "-d", talk, NULL);
+  gui_test_sipp_watch (*caller);
 }
 
 static gboolean
 is_running (gpointer data)
 {
-  return ust_exchange_get_running (exchange ());
+  return ust_exchange_get_running (gui_test_exchange ());
 }
 
 /* Starts the exchange on 127.0.0.1 with a free port, as a person would:
  * choose the address, press Start. */
 void
-start_on_loopback (void)
+gui_test_start_on_loopback (void)
 {
-  if (ust_exchange_get_running (exchange ()))
+  if (ust_exchange_get_running (gui_test_exchange ()))
     return;
-  activate ("select-address", g_variant_new_string ("127.0.0.1"));
-  ust_settings_set_port (ust_application_get_settings (app), 0);
-  activate ("start", NULL);
-  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
-}
-
-void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child_path = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
-        remove_tree (child_path);
-      else
-        g_unlink (child_path);
-    }
-  g_rmdir (path);
+  gui_test_activate ("select-address", g_variant_new_string ("127.0.0.1"));
+  ust_settings_set_port (ust_application_get_settings (gui_test_app), 0);
+  gui_test_activate ("start", NULL);
+  g_assert_true (ust_test_spin_until (is_running, NULL, GUI_TEST_WAIT_MS));
 }
 
 /* Nothing a test does may touch the real user's settings or diary: every
- * place GLib asks is inside a fresh folder (tmp_dir), set before GLib reads
+ * place GLib asks is inside a fresh folder (gui_test_tmp_dir), set before GLib reads
  * any of them. @folder names it. */
 void
 gui_test_make_home (const char *folder)
@@ -313,11 +265,11 @@ gui_test_make_home (const char *folder)
   const char *dirs[] = { "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                          "XDG_STATE_HOME" };
 
-  tmp_dir = g_dir_make_tmp (template, &error);
+  gui_test_tmp_dir = g_dir_make_tmp (template, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
-      g_autofree char *dir = g_build_filename (tmp_dir, dirs[i], NULL);
+      g_autofree char *dir = g_build_filename (gui_test_tmp_dir, dirs[i], NULL);
 
       g_mkdir_with_parents (dir, 0700);
       g_setenv (dirs[i], dir, TRUE);
@@ -335,19 +287,19 @@ gui_test_open_app (const char *id_suffix)
   g_autoptr (GError) error = NULL;
   g_autofree char *id = g_strdup_printf ("io.github.ustredna.Ustredna.%s", id_suffix);
 
-  app = g_object_new (UST_TYPE_APPLICATION,
-                      "application-id", id,
-                      "flags", G_APPLICATION_NON_UNIQUE,
-                      NULL);
-  g_application_register (G_APPLICATION (app), NULL, &error);
+  gui_test_app = g_object_new (UST_TYPE_APPLICATION,
+                               "application-id", id,
+                               "flags", G_APPLICATION_NON_UNIQUE,
+                               NULL);
+  g_application_register (G_APPLICATION (gui_test_app), NULL, &error);
   g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = ust_application_get_window (app);
-  g_assert_nonnull (window);
+  g_application_activate (G_APPLICATION (gui_test_app));
+  gui_test_window = ust_application_get_window (gui_test_app);
+  g_assert_nonnull (gui_test_window);
   /* The tests count the phones they register; the robot phones (which
    * would be in the list too) are for the tests that switch them on. */
-  ust_settings_set_robots (ust_application_get_settings (app), 0);
-  spin (200);
+  ust_settings_set_robots (ust_application_get_settings (gui_test_app), 0);
+  ust_test_spin (200);
 }
 
 /* What every GUI test program does first: its own folders, GTK in the C
@@ -371,12 +323,12 @@ int
 gui_test_finish (int      status,
                  gboolean keep)
 {
-  if (window != NULL)
-    gtk_window_destroy (GTK_WINDOW (window));
-  ust_exchange_stop (exchange ());
-  g_clear_object (&app);
+  if (gui_test_window != NULL)
+    gtk_window_destroy (GTK_WINDOW (gui_test_window));
+  ust_exchange_stop (gui_test_exchange ());
+  g_clear_object (&gui_test_app);
   if (!keep)
-    remove_tree (tmp_dir);
-  g_clear_pointer (&tmp_dir, g_free);
+    ust_test_remove_tree (gui_test_tmp_dir);
+  g_clear_pointer (&gui_test_tmp_dir, g_free);
   return status;
 }

@@ -38,7 +38,7 @@ find_type (GtkWidget *widget,
 static UstPhoneSetup *
 phone_setup (void)
 {
-  GtkWidget *widget = find_type (GTK_WIDGET (window), UST_TYPE_PHONE_SETUP);
+  GtkWidget *widget = find_type (GTK_WIDGET (gui_test_window), UST_TYPE_PHONE_SETUP);
 
   g_assert_nonnull (widget);
   return UST_PHONE_SETUP (widget);
@@ -76,7 +76,7 @@ static char *
 decode_code (GdkTexture *code,
              const char *name)
 {
-  g_autofree char *png = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *png = g_build_filename (gui_test_tmp_dir, name, NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr (GError) error = NULL;
@@ -129,7 +129,7 @@ fetch (const char *url,
 
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, fetched_cb,
                                     &result);
-  g_assert_true (wait_for (fetch_done, &result, WAIT_MS));
+  g_assert_true (ust_test_spin_until (fetch_done, &result, GUI_TEST_WAIT_MS));
   *status = result.status;
   body = result.body != NULL ? g_strndup (g_bytes_get_data (result.body, NULL),
                                           g_bytes_get_size (result.body))
@@ -141,7 +141,7 @@ fetch (const char *url,
 static gboolean
 is_running (gpointer data)
 {
-  return ust_exchange_get_running (exchange ());
+  return ust_exchange_get_running (gui_test_exchange ());
 }
 
 static gboolean
@@ -176,10 +176,10 @@ test_code (void)
   g_autofree char *url = NULL;
   guint port, status = 0;
 
-  start_on_loopback ();
-  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
-  g_assert_true (wait_for (has_code, NULL, WAIT_MS));
-  port = ust_exchange_get_port (exchange ());
+  gui_test_start_on_loopback ();
+  g_assert_true (ust_test_spin_until (is_running, NULL, GUI_TEST_WAIT_MS));
+  g_assert_true (ust_test_spin_until (has_code, NULL, GUI_TEST_WAIT_MS));
+  port = ust_exchange_get_port (gui_test_exchange ());
 
   /* One code per phone, for the first free name, UDP unless chosen. */
   g_assert_cmpstr (ust_phone_setup_get_user (setup), ==, "alice");
@@ -233,17 +233,17 @@ user_is_bob (gpointer data)
 static void
 test_next_phone (void)
 {
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  start_on_loopback ();
-  sipp_register ("alice", free_port (NULL));
-  g_assert_true (wait_for (user_is_bob, NULL, WAIT_MS));
+  gui_test_start_on_loopback ();
+  gui_test_sipp_register ("alice", gui_test_free_port (NULL));
+  g_assert_true (ust_test_spin_until (user_is_bob, NULL, GUI_TEST_WAIT_MS));
 }
 
 static guint
 n_robots (void)
 {
-  GListModel *phones = ust_exchange_get_phones (exchange ());
+  GListModel *phones = ust_exchange_get_phones (gui_test_exchange ());
   guint n = 0;
 
   for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
@@ -279,7 +279,7 @@ robot_icons (GtkWidget *widget)
 static gboolean
 shows_robot_icons (gpointer data)
 {
-  GObject *view = gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW,
+  GObject *view = gtk_widget_get_template_child (GTK_WIDGET (gui_test_window), UST_TYPE_WINDOW,
                                                  "phones_view");
 
   return robot_icons (GTK_WIDGET (view)) == GPOINTER_TO_UINT (data);
@@ -288,10 +288,12 @@ shows_robot_icons (gpointer data)
 static void
 test_robots_listed (void)
 {
-  start_on_loopback ();
-  ust_settings_set_robots (ust_application_get_settings (app), UST_ROBOTS_ALL);
-  g_assert_true (wait_for (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS), WAIT_MS));
-  g_assert_true (wait_for (shows_robot_icons, GUINT_TO_POINTER (UST_N_ROBOTS), WAIT_MS));
+  gui_test_start_on_loopback ();
+  ust_settings_set_robots (ust_application_get_settings (gui_test_app), UST_ROBOTS_ALL);
+  g_assert_true (ust_test_spin_until (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS),
+                                      GUI_TEST_WAIT_MS));
+  g_assert_true (ust_test_spin_until (shows_robot_icons, GUINT_TO_POINTER (UST_N_ROBOTS),
+                                      GUI_TEST_WAIT_MS));
 
   /* A robot's name is not offered to a phone. */
   g_assert_cmpstr (ust_phone_setup_get_user (phone_setup ()), ==, "bob");
@@ -352,7 +354,7 @@ find_named (GtkWidget  *widget,
 static gboolean
 exchange_transfers_to_bob (gpointer data)
 {
-  return g_strcmp0 (ust_exchange_get_transfer_to (exchange ()), "bob") == 0;
+  return g_strcmp0 (ust_exchange_get_transfer_to (gui_test_exchange ()), "bob") == 0;
 }
 
 /* Switched off in the preferences, a robot leaves the list at once. */
@@ -364,9 +366,9 @@ test_robot_preferences (void)
   GObject *robots;
   GtkEditable *entry;
 
-  start_on_loopback ();
-  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  spin (200);
+  gui_test_start_on_loopback ();
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "preferences", NULL);
+  ust_test_spin (200);
   preferences = find_preferences ();
   g_assert_nonnull (preferences);
   robots = G_OBJECT (find_type (GTK_WIDGET (preferences), UST_TYPE_ROBOTS_PREFERENCES));
@@ -376,37 +378,40 @@ test_robot_preferences (void)
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (busy)));
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (busy), FALSE);
-  g_assert_cmpuint (ust_settings_get_robots (ust_application_get_settings (app)), ==,
+  g_assert_cmpuint (ust_settings_get_robots (ust_application_get_settings (gui_test_app)), ==,
                     UST_ROBOTS_ALL & ~UST_ROBOT_BIT (UST_ROBOT_BUSY));
-  g_assert_true (wait_for (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS - 1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS - 1),
+                                      GUI_TEST_WAIT_MS));
 
   /* A user name the transfer robot can call is kept; another is not. */
   entry = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (robots),
                                                        UST_TYPE_ROBOTS_PREFERENCES,
                                                        "transfer_entry"));
   gtk_editable_set_text (entry, "bob");
-  g_assert_true (wait_for (exchange_transfers_to_bob, NULL, WAIT_MS));
+  g_assert_true (ust_test_spin_until (exchange_transfers_to_bob, NULL, GUI_TEST_WAIT_MS));
   gtk_editable_set_text (entry, "not a name");
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
-  g_assert_cmpstr (ust_settings_get_transfer_to (ust_application_get_settings (app)), !=,
+  g_assert_cmpstr (ust_settings_get_transfer_to (ust_application_get_settings (gui_test_app)), !=,
                    "not a name");
   gtk_editable_set_text (entry, "");
-  g_assert_null (ust_exchange_get_transfer_to (exchange ()));
+  g_assert_null (ust_exchange_get_transfer_to (gui_test_exchange ()));
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (busy), TRUE);
-  g_assert_true (wait_for (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS), WAIT_MS));
+  g_assert_true (ust_test_spin_until (has_robots, GUINT_TO_POINTER (UST_N_ROBOTS),
+                                      GUI_TEST_WAIT_MS));
   if (g_getenv ("UST_LAB_SCREENSHOT") != NULL)
     {
       g_autofree char *path = g_strconcat (g_getenv ("UST_LAB_SCREENSHOT"), "-prefs.png", NULL);
 
-      spin (300);
+      ust_test_spin (300);
       save_picture (GTK_WIDGET (preferences), path);
     }
   gtk_window_destroy (preferences);
 
   /* For a look at the card: UST_LAB_SCREENSHOT=FILE.png. */
   if (g_getenv ("UST_LAB_SCREENSHOT") != NULL)
-    g_assert_true (ust_window_save_screenshot (window, g_getenv ("UST_LAB_SCREENSHOT"), NULL));
+    g_assert_true (ust_window_save_screenshot (gui_test_window, g_getenv ("UST_LAB_SCREENSHOT"),
+                                               NULL));
 }
 
 int

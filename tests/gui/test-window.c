@@ -30,7 +30,8 @@
 static gpointer
 child (const char *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW, name);
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (gui_test_window), UST_TYPE_WINDOW,
+                                                   name);
 
   g_assert_nonnull (object);
   return object;
@@ -52,7 +53,7 @@ static gboolean
 n_items_at_least (gpointer data)
 {
   const char *view = data;
-  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window), view));
+  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (gui_test_window), view));
 
   return view_n_items (view) >= wanted;
 }
@@ -61,8 +62,8 @@ static gboolean
 wait_for_rows (const char *view,
                guint       n)
 {
-  g_object_set_data (G_OBJECT (window), view, GUINT_TO_POINTER (n));
-  return wait_for (n_items_at_least, (gpointer) view, WAIT_MS);
+  g_object_set_data (G_OBJECT (gui_test_window), view, GUINT_TO_POINTER (n));
+  return ust_test_spin_until (n_items_at_least, (gpointer) view, GUI_TEST_WAIT_MS);
 }
 
 static gboolean
@@ -127,9 +128,9 @@ test_window_builds (void)
   g_auto (GStrv) export = NULL;
   GtkDropDown *dropdown = child ("address_dropdown");
 
-  g_assert_true (UST_IS_WINDOW (window));
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Ústredňa");
+  g_assert_true (UST_IS_WINDOW (gui_test_window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (gui_test_window)));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (gui_test_window)), ==, "Ústredňa");
   g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Start");
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
@@ -138,43 +139,43 @@ test_window_builds (void)
    * one is chosen. */
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), >=, 2);
   g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
-  g_assert_nonnull (ust_window_get_selected_address (window));
+  g_assert_nonnull (ust_window_get_selected_address (gui_test_window));
 
   g_assert_cmpuint (view_n_items ("phones_view"), ==, 0);
   g_assert_cmpuint (view_n_items ("calls_view"), ==, 0);
   g_assert_cmpuint (view_n_items ("diary_view"), ==, 0);
   g_assert_true (gtk_widget_get_visible (child ("phones_empty")));
 
-  quit = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+  quit = gtk_application_get_accels_for_action (GTK_APPLICATION (gui_test_app), "app.quit");
   g_assert_cmpstr (quit[0], ==, "<Control>q");
-  export = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.export");
+  export = gtk_application_get_accels_for_action (GTK_APPLICATION (gui_test_app), "win.export");
   g_assert_cmpstr (export[0], ==, "<Control>e");
 }
 
 static void
 test_actions_follow_state (void)
 {
-  g_assert_false (ust_exchange_get_running (exchange ()));
-  g_assert_true (action_enabled ("start"));
-  g_assert_false (action_enabled ("stop"));
-  g_assert_true (action_enabled ("select-address"));
-  g_assert_true (action_enabled ("export-to"));
-  g_assert_true (action_enabled ("preferences"));
-  g_assert_true (action_enabled ("quit"));
+  g_assert_false (ust_exchange_get_running (gui_test_exchange ()));
+  g_assert_true (gui_test_action_enabled ("start"));
+  g_assert_false (gui_test_action_enabled ("stop"));
+  g_assert_true (gui_test_action_enabled ("select-address"));
+  g_assert_true (gui_test_action_enabled ("export-to"));
+  g_assert_true (gui_test_action_enabled ("preferences"));
+  g_assert_true (gui_test_action_enabled ("quit"));
 
-  start_on_loopback ();
-  g_assert_false (action_enabled ("start"));
-  g_assert_true (action_enabled ("stop"));
-  g_assert_false (action_enabled ("select-address"));
-  g_assert_true (action_enabled ("export-to"));
+  gui_test_start_on_loopback ();
+  g_assert_false (gui_test_action_enabled ("start"));
+  g_assert_true (gui_test_action_enabled ("stop"));
+  g_assert_false (gui_test_action_enabled ("select-address"));
+  g_assert_true (gui_test_action_enabled ("export-to"));
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Stop");
   g_assert_false (gtk_widget_get_sensitive (child ("address_dropdown")));
 
-  activate ("stop", NULL);
-  g_assert_false (ust_exchange_get_running (exchange ()));
-  g_assert_true (action_enabled ("start"));
-  g_assert_false (action_enabled ("stop"));
-  g_assert_true (action_enabled ("select-address"));
+  gui_test_activate ("stop", NULL);
+  g_assert_false (ust_exchange_get_running (gui_test_exchange ()));
+  g_assert_true (gui_test_action_enabled ("start"));
+  g_assert_false (gui_test_action_enabled ("stop"));
+  g_assert_true (gui_test_action_enabled ("select-address"));
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Start");
   g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
   g_assert_true (gtk_widget_get_sensitive (child ("address_dropdown")));
@@ -187,9 +188,9 @@ test_start_shows_address (void)
   g_autofree char *port = NULL;
   guint bound;
 
-  start_on_loopback ();
-  g_assert_cmpstr (ust_window_get_selected_address (window), ==, "127.0.0.1");
-  bound = ust_exchange_get_port (exchange ());
+  gui_test_start_on_loopback ();
+  g_assert_cmpstr (ust_window_get_selected_address (gui_test_window), ==, "127.0.0.1");
+  bound = ust_exchange_get_port (gui_test_exchange ());
   g_assert_cmpuint (bound, >, 0);
 
   expected = g_strdup_printf ("Running on 127.0.0.1:%u", bound);
@@ -199,7 +200,11 @@ test_start_shows_address (void)
   port = g_strdup_printf ("%u", bound);
   g_assert_cmpstr (label_text ("server_value"), ==, "127.0.0.1");
   g_assert_cmpstr (label_text ("port_value"), ==, port);
-  g_assert_cmpstr (label_text ("transport_value"), ==, "UDP");
+  /* Every transport phones may choose, with its port (tests/gui/test-transport.c
+   * looks closer: TLS, the certificate, the preferences). */
+  g_assert_true (g_str_has_prefix (label_text ("transport_value"), "UDP or TCP port "));
+  g_assert_nonnull (strstr (label_text ("transport_value"), port));
+  g_assert_cmpstr (label_text ("password_value"), ==, "anything, it is not checked");
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
 }
 
@@ -211,13 +216,13 @@ test_bind_failure (void)
   guint port;
   g_autofree char *port_text = NULL;
 
-  activate ("stop", NULL);
-  port = free_port (&holder);
-  ust_settings_set_port (ust_application_get_settings (app), port);
-  activate ("start", NULL);
-  spin (100);
+  gui_test_activate ("stop", NULL);
+  port = gui_test_free_port (&holder);
+  ust_settings_set_port (ust_application_get_settings (gui_test_app), port);
+  gui_test_activate ("start", NULL);
+  ust_test_spin (100);
 
-  g_assert_false (ust_exchange_get_running (exchange ()));
+  g_assert_false (ust_exchange_get_running (gui_test_exchange ()));
   g_assert_cmpstr (label_text ("status_label"), ==, "Stopped");
   g_assert_true (gtk_widget_get_visible (child ("message_label")));
   message = label_text ("message_label");
@@ -225,14 +230,14 @@ test_bind_failure (void)
   port_text = g_strdup_printf ("%u", port);
   g_assert_nonnull (strstr (message, "already in use"));
   g_assert_nonnull (strstr (message, port_text));
-  g_assert_true (action_enabled ("start"));
+  g_assert_true (gui_test_action_enabled ("start"));
 
   /* Once the port is free, Start works and the message goes. */
   g_clear_object (&holder);
-  activate ("start", NULL);
-  g_assert_true (ust_exchange_get_running (exchange ()));
+  gui_test_activate ("start", NULL);
+  g_assert_true (ust_exchange_get_running (gui_test_exchange ()));
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
-  activate ("stop", NULL);
+  gui_test_activate ("stop", NULL);
 }
 
 /* "All addresses": the exchange binds 0.0.0.0, says so, offers the phones
@@ -245,41 +250,42 @@ test_all_addresses (void)
   g_autofree char *expected = NULL;
   g_autofree char *user = NULL;
 
-  activate ("select-address", g_variant_new_string ("0.0.0.0"));
-  g_assert_cmpstr (ust_window_get_selected_address (window), ==, "0.0.0.0");
-  ust_settings_set_port (ust_application_get_settings (app), 0);
-  activate ("start", NULL);
-  g_assert_true (ust_exchange_get_running (exchange ()));
+  gui_test_activate ("select-address", g_variant_new_string ("0.0.0.0"));
+  g_assert_cmpstr (ust_window_get_selected_address (gui_test_window), ==, "0.0.0.0");
+  ust_settings_set_port (ust_application_get_settings (gui_test_app), 0);
+  gui_test_activate ("start", NULL);
+  g_assert_true (ust_exchange_get_running (gui_test_exchange ()));
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
 
   expected = g_strdup_printf ("Running on all addresses, port %u",
-                              ust_exchange_get_port (exchange ()));
+                              ust_exchange_get_port (gui_test_exchange ()));
   g_assert_cmpstr (label_text ("status_label"), ==, expected);
   offered = g_inet_address_new_from_string (label_text ("server_value"));
   g_assert_nonnull (offered);
   g_assert_false (g_inet_address_get_is_any (offered));
 
-  if (need_sipp ())
+  if (gui_test_need_sipp ())
     {
-      guint port = free_port (NULL);
+      guint port = gui_test_free_port (NULL);
       g_autofree char *port_text = g_strdup_printf ("%u", port);
       GSubprocess *process;
 
-      sipp_register ("dave", port);
+      gui_test_sipp_register ("dave", port);
       g_assert_true (wait_for_rows ("phones_view", 1));
       user = first_row_string ("phones_view", "user");
       g_assert_cmpstr (user, ==, "dave");
 
       /* Unregistered again, so that the later tests start with no phones. */
-      process = sipp_start ("unregister-dave", "unregister.xml", port, TRUE, "-key", "me", "dave",
-                            "-key", "contact_host", "127.0.0.1", "-key", "contact_port",
-                            port_text, NULL);
-      sipp_watch (process);
-      sipp_finish (process, "unregister-dave");
+      process = gui_test_sipp_start ("unregister-dave", "unregister.xml", port, TRUE, "-key", "me",
+                                     "dave", "-key", "contact_host", "127.0.0.1",
+                                     "-key", "contact_port", port_text, NULL);
+      gui_test_sipp_watch (process);
+      gui_test_sipp_finish (process, "unregister-dave");
       g_object_unref (process);
-      g_assert_true (wait_for (view_is_empty, (gpointer) "phones_view", WAIT_MS));
+      g_assert_true (ust_test_spin_until (view_is_empty, (gpointer) "phones_view",
+                                          GUI_TEST_WAIT_MS));
     }
-  activate ("stop", NULL);
+  gui_test_activate ("stop", NULL);
 }
 
 /* A network change lists the addresses again; the one the exchange runs
@@ -288,19 +294,19 @@ test_all_addresses (void)
 static void
 test_refresh_keeps_address (void)
 {
-  activate ("select-address", g_variant_new_string ("127.0.0.2"));
-  ust_settings_set_port (ust_application_get_settings (app), 0);
-  activate ("start", NULL);
-  if (!ust_exchange_get_running (exchange ()))
+  gui_test_activate ("select-address", g_variant_new_string ("127.0.0.2"));
+  ust_settings_set_port (ust_application_get_settings (gui_test_app), 0);
+  gui_test_activate ("start", NULL);
+  if (!ust_exchange_get_running (gui_test_exchange ()))
     {
       g_test_skip ("127.0.0.2 cannot be bound here");
       return;
     }
-  ust_window_refresh_addresses (window);
-  g_assert_cmpstr (ust_window_get_selected_address (window), ==, "127.0.0.2");
+  ust_window_refresh_addresses (gui_test_window);
+  g_assert_cmpstr (ust_window_get_selected_address (gui_test_window), ==, "127.0.0.2");
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
   g_assert_nonnull (strstr (label_text ("status_label"), "127.0.0.2"));
-  activate ("stop", NULL);
+  gui_test_activate ("stop", NULL);
 }
 
 static void
@@ -309,11 +315,11 @@ test_phone_registers (void)
   g_autofree char *user = NULL;
   guint port;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  start_on_loopback ();
-  port = free_port (NULL);
-  sipp_register ("carol", port);
+  gui_test_start_on_loopback ();
+  port = gui_test_free_port (NULL);
+  gui_test_sipp_register ("carol", port);
 
   g_assert_true (wait_for_rows ("phones_view", 1));
   user = first_row_string ("phones_view", "user");
@@ -330,10 +336,10 @@ test_call_appears (void)
   g_autofree char *active_caller = NULL;
   g_autofree char *logged_caller = NULL;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  start_on_loopback ();
-  sipp_call (3000, &callee, &caller);
+  gui_test_start_on_loopback ();
+  gui_test_sipp_call (3000, &callee, &caller);
 
   /* While it talks, the call is in the active list… */
   g_assert_true (wait_for_rows ("calls_view", 1));
@@ -342,9 +348,9 @@ test_call_appears (void)
   g_assert_cmpstr (label_text ("calls_heading"), ==, "Active calls (1)");
 
   /* …and once it ended, it is in the diary and no longer active. */
-  sipp_finish (caller, "uac-alice");
-  sipp_finish (callee, "uas-bob");
-  g_assert_true (wait_for (view_is_empty, "calls_view", WAIT_MS));
+  gui_test_sipp_finish (caller, "uac-alice");
+  gui_test_sipp_finish (callee, "uas-bob");
+  g_assert_true (ust_test_spin_until (view_is_empty, "calls_view", GUI_TEST_WAIT_MS));
   g_assert_true (wait_for_rows ("diary_view", 1));
   logged_caller = first_row_string ("diary_view", "caller");
   g_assert_nonnull (strstr (logged_caller, "alice"));
@@ -361,15 +367,15 @@ message_mentions (gpointer data)
 static void
 test_export (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "diary.csv", NULL);
-  g_autofree char *excel_path = g_build_filename (tmp_dir, "diary-excel.csv", NULL);
+  g_autofree char *path = g_build_filename (gui_test_tmp_dir, "diary.csv", NULL);
+  g_autofree char *excel_path = g_build_filename (gui_test_tmp_dir, "diary-excel.csv", NULL);
   g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  activate ("export-to", g_variant_new_string (path));
-  g_assert_true (wait_for (message_mentions, path, WAIT_MS));
+  gui_test_activate ("export-to", g_variant_new_string (path));
+  g_assert_true (ust_test_spin_until (message_mentions, path, GUI_TEST_WAIT_MS));
   g_assert_nonnull (strstr (label_text ("message_label"), "exported"));
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
@@ -382,8 +388,8 @@ test_export (void)
   g_clear_pointer (&text, g_free);
 
   /* The Excel flavour: a byte-order mark and semicolons. */
-  activate ("export-excel-to", g_variant_new_string (excel_path));
-  g_assert_true (wait_for (message_mentions, excel_path, WAIT_MS));
+  gui_test_activate ("export-excel-to", g_variant_new_string (excel_path));
+  g_assert_true (ust_test_spin_until (message_mentions, excel_path, GUI_TEST_WAIT_MS));
   g_assert_true (g_file_get_contents (excel_path, &text, NULL, NULL));
   g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF" "call_id;caller;"));
 }
@@ -446,8 +452,8 @@ open_export_dialog (void)
 {
   GtkWindow *dialog = NULL;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
-  g_assert_true (wait_for (file_chooser_shown, &dialog, WAIT_MS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gui_test_window), "win.export", NULL));
+  g_assert_true (ust_test_spin_until (file_chooser_shown, &dialog, GUI_TEST_WAIT_MS));
   g_assert_cmpstr (gtk_window_get_title (dialog), ==, "Export the Call Diary");
   g_assert_true (g_str_has_prefix (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (dialog)),
                                    "calls-"));
@@ -457,8 +463,8 @@ open_export_dialog (void)
 static void
 test_export_dialog (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "diary-dialog.csv", NULL);
-  g_autoptr (GFile) folder = g_file_new_for_path (tmp_dir);
+  g_autofree char *path = g_build_filename (gui_test_tmp_dir, "diary-dialog.csv", NULL);
+  g_autoptr (GFile) folder = g_file_new_for_path (gui_test_tmp_dir);
   GtkCheckButton *excel = child ("excel_check");
   g_autofree char *text = NULL;
   gint64 next_press = 0;
@@ -474,13 +480,13 @@ test_export_dialog (void)
   GtkWindow *dialog;
 
   /* Cancelling writes nothing and says nothing. */
-  ust_window_show_message (window, NULL);
+  ust_window_show_message (gui_test_window, NULL);
   dialog = open_export_dialog ();
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
-  g_assert_true (wait_for (file_chooser_gone, NULL, WAIT_MS));
-  spin (100);
+  g_assert_true (ust_test_spin_until (file_chooser_gone, NULL, GUI_TEST_WAIT_MS));
+  ust_test_spin (100);
   g_assert_false (gtk_widget_get_visible (child ("message_label")));
-  g_assert_true (action_enabled ("export-to"));
+  g_assert_true (gui_test_action_enabled ("export-to"));
 
   /* The Excel choice made in the window reaches the file, whichever dialog
    * asks where: GTK 4.8's dialog carries it as a choice of its own. */
@@ -491,10 +497,10 @@ test_export_dialog (void)
 #endif
   g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "diary-dialog.csv");
-  g_assert_true (wait_for (file_chooser_accepted, &next_press, WAIT_MS));
+  g_assert_true (ust_test_spin_until (file_chooser_accepted, &next_press, GUI_TEST_WAIT_MS));
 
   /* The message line names the file written. */
-  g_assert_true (wait_for (message_mentions, path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (message_mentions, path, GUI_TEST_WAIT_MS));
   g_assert_nonnull (strstr (label_text ("message_label"), "exported for Excel"));
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF" "call_id;caller;"));
@@ -522,19 +528,19 @@ test_search (void)
 {
   GtkEditable *search = child ("search_entry");
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
   g_assert_cmpuint (diary_rows (), ==, 1);
 
   gtk_editable_set_text (search, "ALICE");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), GUI_TEST_WAIT_MS));
   gtk_editable_set_text (search, "nobody-called-this");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (0), GUI_TEST_WAIT_MS));
   g_assert_cmpstr (label_text ("diary_count"), ==, "0 of 1 call");
   gtk_editable_set_text (search, "answered");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), GUI_TEST_WAIT_MS));
   gtk_editable_set_text (search, "");
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), GUI_TEST_WAIT_MS));
   g_assert_cmpstr (label_text ("diary_count"), ==, "1 call");
 }
 
@@ -543,7 +549,7 @@ test_call_details (void)
 {
   GtkWindow *details;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
   g_assert_null (find_toplevel (UST_TYPE_CALL_DETAILS));
   g_signal_emit_by_name (child ("diary_view"), "activate", 0);
@@ -568,32 +574,32 @@ static void
 test_preferences (void)
 {
   GtkWindow *preferences;
-  UstReasonTable *reasons = ust_exchange_get_reasons (exchange ());
-  UstSettings *settings = ust_application_get_settings (app);
+  UstReasonTable *reasons = ust_exchange_get_reasons (gui_test_exchange ());
+  UstSettings *settings = ust_application_get_settings (gui_test_app);
   g_autofree char *path = g_build_filename (g_get_user_config_dir (), "ustredna", "reasons.ini",
                                             NULL);
 
-  activate ("preferences", NULL);
+  gui_test_activate ("preferences", NULL);
   preferences = find_toplevel (UST_TYPE_PREFERENCES_WINDOW);
   g_assert_nonnull (preferences);
-  spin (100);
+  ust_test_spin (100);
 
   /* The preset sets 200 POHODKA, and it is remembered. */
   g_assert_null (ust_reason_table_lookup (reasons, 200));
   ust_preferences_window_preset_pohodka (UST_PREFERENCES_WINDOW (preferences));
   g_assert_cmpstr (ust_reason_table_lookup (reasons, 200), ==, "POHODKA");
-  g_assert_true (wait_for (reasons_saved, path, WAIT_MS));
+  g_assert_true (ust_test_spin_until (reasons_saved, path, GUI_TEST_WAIT_MS));
 
   /* Whether callers must be registered reaches the exchange at once. */
   g_assert_true (ust_settings_get_require_registration (settings));
-  g_assert_false (ust_exchange_get_open (exchange ()));
+  g_assert_false (ust_exchange_get_open (gui_test_exchange ()));
   ust_settings_set_require_registration (settings, FALSE);
-  g_assert_true (ust_exchange_get_open (exchange ()));
+  g_assert_true (ust_exchange_get_open (gui_test_exchange ()));
   ust_settings_set_require_registration (settings, TRUE);
-  g_assert_false (ust_exchange_get_open (exchange ()));
+  g_assert_false (ust_exchange_get_open (gui_test_exchange ()));
 
   gtk_window_close (preferences);
-  spin (50);
+  ust_test_spin (50);
   g_assert_null (find_toplevel (UST_TYPE_PREFERENCES_WINDOW));
 }
 
@@ -602,24 +608,24 @@ test_clear_diary (void)
 {
   GtkWindow *confirm;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
   g_assert_cmpuint (diary_rows (), ==, 1);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-diary", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (gui_test_window), "win.clear-diary", NULL);
   confirm = find_confirm ();
   g_assert_nonnull (confirm);
 
   /* "Cancel" keeps everything. */
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.cancel", NULL);
-  spin (100);
+  ust_test_spin (100);
   g_assert_null (find_confirm ());
   g_assert_cmpuint (diary_rows (), ==, 1);
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-diary", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (gui_test_window), "win.clear-diary", NULL);
   confirm = find_confirm ();
   g_assert_nonnull (confirm);
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.accept", NULL);
-  g_assert_true (wait_for (diary_has_n, GUINT_TO_POINTER (0), WAIT_MS));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (0), GUI_TEST_WAIT_MS));
   g_assert_cmpstr (label_text ("diary_count"), ==, "0 calls");
 }
 
@@ -631,34 +637,34 @@ test_close_asks (void)
   g_autoptr (GSubprocess) caller = NULL;
   GtkWindow *confirm;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  start_on_loopback ();
-  sipp_call (15000, &callee, &caller);
+  gui_test_start_on_loopback ();
+  gui_test_sipp_call (15000, &callee, &caller);
   g_assert_true (wait_for_rows ("calls_view", 1));
 
-  gtk_window_close (GTK_WINDOW (window));
+  gtk_window_close (GTK_WINDOW (gui_test_window));
   confirm = find_confirm ();
   g_assert_nonnull (confirm);
-  g_assert_true (ust_exchange_get_running (exchange ()));
+  g_assert_true (ust_exchange_get_running (gui_test_exchange ()));
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.cancel", NULL);
-  spin (50);
-  g_assert_true (ust_exchange_get_running (exchange ()));
-  g_assert_nonnull (ust_application_get_window (app));
+  ust_test_spin (50);
+  g_assert_true (ust_exchange_get_running (gui_test_exchange ()));
+  g_assert_nonnull (ust_application_get_window (gui_test_app));
 
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_close (GTK_WINDOW (window));
+  g_object_add_weak_pointer (G_OBJECT (gui_test_window), (gpointer *) &gui_test_window);
+  gtk_window_close (GTK_WINDOW (gui_test_window));
   confirm = find_confirm ();
   g_assert_nonnull (confirm);
   gtk_widget_activate_action (GTK_WIDGET (confirm), "confirm.accept", NULL);
-  spin (100);
-  g_assert_false (ust_exchange_get_running (exchange ()));
-  g_assert_null (window);
+  ust_test_spin (100);
+  g_assert_false (ust_exchange_get_running (gui_test_exchange ()));
+  g_assert_null (gui_test_window);
 
   g_subprocess_force_exit (caller);
   g_subprocess_force_exit (callee);
-  wait_for (sipp_exited, caller, WAIT_MS);
-  wait_for (sipp_exited, callee, WAIT_MS);
+  ust_test_spin_until (gui_test_sipp_exited, caller, GUI_TEST_WAIT_MS);
+  ust_test_spin_until (gui_test_sipp_exited, callee, GUI_TEST_WAIT_MS);
 }
 
 int

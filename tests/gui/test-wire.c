@@ -15,6 +15,7 @@
 #include "ust-application.h"
 #include "ust-window.h"
 #include "gui-test-util.h"
+#include "ust-capture.h"
 #include "ust-pcap.h"
 #include "ust-wire-view.h"
 
@@ -29,7 +30,7 @@
 static UstWireView *
 wire_view (void)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW,
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (gui_test_window), UST_TYPE_WINDOW,
                                                    "wire_view");
 
   g_assert_true (UST_IS_WIRE_VIEW (object));
@@ -92,15 +93,15 @@ be32 (const guint8 *bytes)
 static void
 test_wire_tab (void)
 {
-  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window),
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (gui_test_window),
                                                               UST_TYPE_WINDOW, "stack"));
 
   g_assert_nonnull (gtk_stack_get_child_by_name (stack, "wire"));
-  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "export-ladder-to"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (gui_test_app), "export-ladder-to"));
   g_assert_cmpuint (wire_n_items (), ==, 0);
   /* The list follows the trace while its tab shows, as a person would look. */
   gtk_stack_set_visible_child_name (stack, "wire");
-  spin (100);
+  ust_test_spin (100);
 }
 
 static void
@@ -109,26 +110,26 @@ test_wire_call (void)
   g_autoptr (GSubprocess) callee = NULL;
   g_autoptr (GSubprocess) caller = NULL;
   g_autofree char *first = NULL;
-  g_autofree char *png = g_build_filename (tmp_dir, "ladder.png", NULL);
-  g_autofree char *svg = g_build_filename (tmp_dir, "ladder.svg", NULL);
-  g_autofree char *txt = g_build_filename (tmp_dir, "ladder.txt", NULL);
-  g_autofree char *pcap = g_build_filename (tmp_dir, "call.pcap", NULL);
+  g_autofree char *png = g_build_filename (gui_test_tmp_dir, "ladder.png", NULL);
+  g_autofree char *svg = g_build_filename (gui_test_tmp_dir, "ladder.svg", NULL);
+  g_autofree char *txt = g_build_filename (gui_test_tmp_dir, "ladder.txt", NULL);
+  g_autofree char *pcap = g_build_filename (gui_test_tmp_dir, "call.pcap", NULL);
   g_autofree char *png_data = NULL;
   g_autofree char *svg_data = NULL;
   g_autofree char *txt_data = NULL;
   gsize png_len = 0;
   guint invite = G_MAXUINT;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  start_on_loopback ();
-  sipp_call (500, &callee, &caller);
-  sipp_finish (caller, "uac-alice");
-  sipp_finish (callee, "uas-bob");
+  gui_test_start_on_loopback ();
+  gui_test_sipp_call (500, &callee, &caller);
+  gui_test_sipp_finish (caller, "uac-alice");
+  gui_test_sipp_finish (callee, "uas-bob");
 
   /* Two REGISTERs with their 200s, and the call forwarded both ways:
    * INVITE, 100, 180, 200, ACK, BYE, 200, each in and out. */
-  g_assert_true (wait_for (wire_has_call, GUINT_TO_POINTER (14), WAIT_MS));
+  g_assert_true (ust_test_spin_until (wire_has_call, GUINT_TO_POINTER (14), GUI_TEST_WAIT_MS));
   first = ust_trace_entry_dup_method (wire_entry (0));
   g_assert_cmpstr (first, ==, "REGISTER");
 
@@ -140,23 +141,33 @@ test_wire_call (void)
         invite = i;
     }
   g_assert_cmpuint (invite, !=, G_MAXUINT);
+  /* sipp talks UDP, and the list says so beside each message. */
+  {
+    g_autoptr (UstWireRow) row = g_list_model_get_item (ust_wire_view_get_model (wire_view ()),
+                                                        invite);
+    g_autofree char *transport = NULL;
+
+    g_object_get (row, "transport", &transport, NULL);
+    g_assert_cmpstr (transport, ==, "UDP");
+  }
   ust_wire_view_select (wire_view (), invite);
-  spin (100);
+  ust_test_spin (100);
   g_assert_true (ust_wire_view_get_selected (wire_view ()) == wire_entry (invite));
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "export-ladder-to",
                                   g_variant_new_string (png));
-  g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "export-ladder-to",
                                   g_variant_new_string (svg));
-  g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "export-ladder-to",
                                   g_variant_new_string (txt));
-  g_action_group_activate_action (G_ACTION_GROUP (app), "export-ladder-to",
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "export-ladder-to",
                                   g_variant_new_string (pcap));
 
   /* The capture holds exactly the call's messages (no REGISTER), in order. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (GPtrArray) captured = ust_pcap_read_entries (pcap, NULL, &error);
+    g_autoptr (UstCapture) capture = ust_capture_open (pcap, &error);
+    GPtrArray *captured = capture != NULL ? ust_capture_get_entries (capture) : NULL;
     g_autofree char *method = NULL;
 
     g_assert_no_error (error);
@@ -185,6 +196,24 @@ test_wire_call (void)
     g_assert_nonnull (strstr (text, "Max-Forwards: 69"));
     g_assert_nonnull (changed);
     g_assert_true (gtk_text_iter_forward_to_tag_toggle (&start, changed));
+
+    /* Each change carries the rule that made the exchange make it (#16),
+     * and the two sides stay level. */
+    g_assert_nonnull (strstr (text, "Max-Forwards decremented — RFC 3261 §16.6 step 3"));
+    g_assert_nonnull (strstr (text, "Via added, so the response comes back through the "
+                                    "exchange — RFC 3261 §16.6 step 8"));
+    g_assert_nonnull (strstr (text, "Record-Route added so the ACK and BYE come back through "
+                                    "the exchange — RFC 3261 §16.6 step 4"));
+    g_assert_nonnull (strstr (text, "Request-URI replaced by where the user is registered"));
+    g_assert_null (strstr (text, "passes this line on as it came"));
+    {
+      GtkTextView *received = GTK_TEXT_VIEW (gtk_widget_get_template_child (
+                                               GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW,
+                                               "received_text"));
+
+      g_assert_cmpint (gtk_text_buffer_get_line_count (gtk_text_view_get_buffer (received)), ==,
+                       gtk_text_buffer_get_line_count (buffer));
+    }
   }
 
   /* Clicking the second arrow of the ladder (alice <- exchange, 100 Trying)
@@ -236,6 +265,21 @@ test_wire_call (void)
   txt_data = read_file (txt, NULL);
   g_assert_nonnull (strstr (txt_data, "INVITE"));
   g_assert_nonnull (strstr (txt_data, "200"));
+
+  /* For a report (#16): the call's ladder, capture and caption, and an index. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *folder = g_build_filename (gui_test_tmp_dir, "report", NULL);
+    g_autofree char *index = g_build_filename (folder, "index.html", NULL);
+    g_autofree char *html = NULL;
+
+    g_assert_true (ust_wire_view_export_report (wire_view (), folder, &error));
+    g_assert_no_error (error);
+    html = read_file (index, NULL);
+    g_assert_nonnull (strstr (html, "call-1-ladder.svg"));
+    g_assert_nonnull (strstr (html, "Call from alice@"));
+    g_assert_nonnull (strstr (html, "ended by"));
+  }
 }
 
 static void
@@ -246,12 +290,12 @@ test_wire_search (void)
                                                                     "search_entry"));
   guint all = wire_n_items ();
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
   g_assert_cmpuint (all, >, 0);
   gtk_editable_set_text (entry, "bye");
   /* The search entry waits a moment before it says the text changed. */
-  spin (600);
+  ust_test_spin (600);
   g_assert_cmpuint (wire_n_items (), >, 0);
   g_assert_cmpuint (wire_n_items (), <, all);
   for (guint i = 0; i < wire_n_items (); i++)
@@ -262,8 +306,39 @@ test_wire_search (void)
       g_assert_true (strstr (summary, "BYE") != NULL || strstr (call_id, "bye") != NULL);
     }
   gtk_editable_set_text (entry, "");
-  spin (600);
+  ust_test_spin (600);
   g_assert_cmpuint (wire_n_items (), ==, all);
+}
+
+/* app.show-on-wire, as build-aux/screenshot.sh uses it: the Wire tab shows,
+ * searched, with its first match selected and the ladder of its call. */
+static void
+test_wire_show_on (void)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (gui_test_window),
+                                                              UST_TYPE_WINDOW, "stack"));
+  GtkEditable *entry = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (wire_view ()),
+                                                                    UST_TYPE_WIRE_VIEW,
+                                                                    "search_entry"));
+  GtkLabel *ladder_label = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (wire_view ()),
+                                                                     UST_TYPE_WIRE_VIEW,
+                                                                     "ladder_label"));
+  g_autofree char *summary = NULL;
+
+  if (!gui_test_need_sipp ())
+    return;
+  gtk_stack_set_visible_child_name (stack, "exchange");
+  gui_test_activate ("show-on-wire", g_variant_new_string ("INVITE"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "wire");
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "INVITE");
+  g_assert_cmpint (gtk_notebook_get_current_page (GTK_NOTEBOOK (gtk_widget_get_template_child (
+                     GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW, "detail_notebook"))), ==, 1);
+  g_assert_nonnull (ust_wire_view_get_selected (wire_view ()));
+  summary = ust_trace_entry_dup_summary (ust_wire_view_get_selected (wire_view ()));
+  g_assert_nonnull (strstr (summary, "INVITE"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (ladder_label), "Call "));
+  gtk_editable_set_text (entry, "");
+  ust_test_spin (600);
 }
 
 static gboolean
@@ -280,16 +355,16 @@ test_wire_pause (void)
                                                 "pause_button"));
   guint before;
 
-  if (!need_sipp ())
+  if (!gui_test_need_sipp ())
     return;
-  start_on_loopback ();
+  gui_test_start_on_loopback ();
   before = wire_n_items ();
   gtk_toggle_button_set_active (pause, TRUE);
-  sipp_register ("dave", free_port (NULL));
-  spin (800);
+  gui_test_sipp_register ("dave", gui_test_free_port (NULL));
+  ust_test_spin (800);
   g_assert_cmpuint (wire_n_items (), ==, before);
   gtk_toggle_button_set_active (pause, FALSE);
-  g_assert_true (wait_for (more_than, GUINT_TO_POINTER (before + 1), WAIT_MS));
+  g_assert_true (ust_test_spin_until (more_than, GUINT_TO_POINTER (before + 1), GUI_TEST_WAIT_MS));
 }
 
 int
@@ -301,6 +376,7 @@ main (int   argc,
   g_test_add_func ("/ust/gui/wire/tab", test_wire_tab);
   g_test_add_func ("/ust/gui/wire/call", test_wire_call);
   g_test_add_func ("/ust/gui/wire/search", test_wire_search);
+  g_test_add_func ("/ust/gui/wire/show-on", test_wire_show_on);
   g_test_add_func ("/ust/gui/wire/pause", test_wire_pause);
 
   return gui_test_finish (g_test_run (), FALSE);

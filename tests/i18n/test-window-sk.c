@@ -32,7 +32,8 @@
 static gpointer
 child (const char *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), UST_TYPE_WINDOW, name);
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (gui_test_window), UST_TYPE_WINDOW,
+                                                   name);
 
   g_assert_nonnull (object);
   return object;
@@ -107,8 +108,8 @@ window_texts (void)
 {
   GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
 
-  add_text (texts, gtk_window_get_title (GTK_WINDOW (window)));
-  collect_texts (GTK_WIDGET (window), texts);
+  add_text (texts, gtk_window_get_title (GTK_WINDOW (gui_test_window)));
+  collect_texts (GTK_WIDGET (gui_test_window), texts);
   /* The pages not shown right now are in the tree too, but say so explicitly for the
    * diary's columns, which are made in code (ust-call-columns.c). */
   add_column_titles (texts, child ("diary_view"));
@@ -217,7 +218,7 @@ test_window_is_slovak (void)
       }
   g_assert_true (ok);
 
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Ústredňa");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (gui_test_window)), ==, "Ústredňa");
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Spustiť");
   g_assert_cmpstr (label_text ("status_label"), ==, "Zastavená");
   g_assert_cmpstr (label_text ("phones_heading"), ==, "Registrované telefóny");
@@ -242,7 +243,7 @@ test_states_are_slovak (void)
 static gboolean
 is_running (gpointer data)
 {
-  return ust_exchange_get_running (ust_application_get_exchange (app));
+  return ust_exchange_get_running (ust_application_get_exchange (gui_test_app));
 }
 
 static gboolean
@@ -255,20 +256,20 @@ is_stopped (gpointer data)
 static void
 test_running_is_slovak (void)
 {
-  g_action_group_activate_action (G_ACTION_GROUP (app), "select-address",
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "select-address",
                                   g_variant_new_string ("127.0.0.1"));
-  ust_settings_set_port (ust_application_get_settings (app), 0);
-  g_action_group_activate_action (G_ACTION_GROUP (app), "start", NULL);
-  g_assert_true (wait_for (is_running, NULL, WAIT_MS));
-  spin (200);
+  ust_settings_set_port (ust_application_get_settings (gui_test_app), 0);
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "start", NULL);
+  g_assert_true (ust_test_spin_until (is_running, NULL, GUI_TEST_WAIT_MS));
+  ust_test_spin (200);
 
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Zastaviť");
   g_assert_true (g_str_has_prefix (label_text ("status_label"), "Beží na 127.0.0.1:"));
   g_assert_true (g_str_has_prefix (label_text ("setup_hint"), "Tieto údaje zadajte"));
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "stop", NULL);
-  g_assert_true (wait_for (is_stopped, NULL, WAIT_MS));
-  spin (100);
+  g_action_group_activate_action (G_ACTION_GROUP (gui_test_app), "stop", NULL);
+  g_assert_true (ust_test_spin_until (is_stopped, NULL, GUI_TEST_WAIT_MS));
+  ust_test_spin (100);
   g_assert_cmpstr (gtk_button_get_label (child ("start_button")), ==, "Spustiť");
   g_assert_cmpstr (label_text ("status_label"), ==, "Zastavená");
 }
@@ -312,7 +313,7 @@ main (int   argc,
   if (!gtk_init_check ())
     {
       g_print ("SKIP: cannot open the display\n");
-      remove_tree (tmp_dir);
+      ust_test_remove_tree (gui_test_tmp_dir);
       return SKIP;
     }
 

@@ -11,8 +11,12 @@
 #include "ust-address-text.h"
 
 /* An ended call stays findable for a while: a NOTIFY with the transfer's
- * outcome or the BYE's 200 may come after the end. 64·T1, like timer J. */
+ * outcome may come long after the end (64·T1, like timer J); for a call
+ * with no transfer, only the BYE's 200 is still to come, and a busy
+ * exchange should not keep thousands of ended calls (about 500 bytes each)
+ * for half a minute. */
 #define LINGER_US (32 * G_USEC_PER_SEC)
+#define LINGER_BRIEFLY_US (5 * G_USEC_PER_SEC)
 /* A REFER's new call is expected within this time to be linked to it. */
 #define TRANSFER_WINDOW_US (60 * G_USEC_PER_SEC)
 
@@ -34,7 +38,8 @@ struct _UstCallTracker {
   GHashTable *calls;     /* Call-ID → Call* (active, and ended ones lingering) */
   GHashTable *answered;  /* user → the Call* they are in, answered, most recent */
   GHashTable *refers;    /* "transferee\ttarget" → Call* whose REFER asked for that call */
-  GQueue      ended;     /* Call-IDs of ended calls, oldest first */
+  GQueue      ended;     /* Call-IDs of ended calls in a transfer, oldest first */
+  GQueue      ended_briefly;  /* …and of the others */
   GSource    *sweep_source;
   gint64      clock_second;
   char        clock[16];
@@ -238,11 +243,52 @@ emit_event (UstCallTracker *self,
   g_signal_emit (self, signals[CALL_EVENT], 0, &event);
 }
 
+/* A call that was asked to transfer (REFER) waits for the NOTIFY with the
+ * outcome, which belongs to its dialog. */
+static gboolean
+in_transfer (Call *call)
+{
+  return call->refer_key != NULL || call->data->transfer_to != NULL;
+}
+
 static void
 mark_ended (UstCallTracker *self,
             Call           *call)
 {
-  g_queue_push_tail (&self->ended, g_strdup (call->data->call_id));
+  g_queue_push_tail (in_transfer (call) ? &self->ended : &self->ended_briefly,
+                     g_strdup (call->data->call_id));
+}
+
+/* Frees the calls of @ended (oldest first) that ended more than @linger
+ * ago. A call in a transfer may have moved to the long queue since. */
+static void
+sweep_queue (UstCallTracker *self,
+             GQueue         *ended,
+             gint64          linger,
+             gint64          now)
+{
+  while (!g_queue_is_empty (ended))
+    {
+      const char *call_id = g_queue_peek_head (ended);
+      Call *call = g_hash_table_lookup (self->calls, call_id);
+
+      if (call != NULL && ust_call_data_is_active (call->data))
+        {
+          g_free (g_queue_pop_head (ended));
+          continue;
+        }
+      if (call != NULL && call->data->end_time + linger > now)
+        break;
+      if (call != NULL && ended == &self->ended_briefly && in_transfer (call))
+        {
+          g_queue_push_tail (&self->ended, g_queue_pop_head (ended));
+          continue;
+        }
+      if (call != NULL)
+        unindex_call (self, call);
+      g_hash_table_remove (self->calls, call_id);
+      g_free (g_queue_pop_head (ended));
+    }
 }
 
 static gboolean
@@ -251,23 +297,8 @@ sweep_cb (gpointer user_data)
   UstCallTracker *self = user_data;
   gint64 now = g_get_real_time ();
 
-  while (!g_queue_is_empty (&self->ended))
-    {
-      const char *call_id = g_queue_peek_head (&self->ended);
-      Call *call = g_hash_table_lookup (self->calls, call_id);
-
-      if (call != NULL && ust_call_data_is_active (call->data))
-        {
-          g_free (g_queue_pop_head (&self->ended));
-          continue;
-        }
-      if (call != NULL && call->data->end_time + LINGER_US > now)
-        break;
-      if (call != NULL)
-        unindex_call (self, call);
-      g_hash_table_remove (self->calls, call_id);
-      g_free (g_queue_pop_head (&self->ended));
-    }
+  sweep_queue (self, &self->ended, LINGER_US, now);
+  sweep_queue (self, &self->ended_briefly, LINGER_BRIEFLY_US, now);
   return G_SOURCE_CONTINUE;
 }
 
@@ -776,6 +807,7 @@ ust_call_tracker_finalize (GObject *object)
   UstCallTracker *self = UST_CALL_TRACKER (object);
 
   g_queue_clear_full (&self->ended, g_free);
+  g_queue_clear_full (&self->ended_briefly, g_free);
   g_hash_table_unref (self->answered);
   g_hash_table_unref (self->refers);
   g_hash_table_unref (self->calls);
@@ -812,6 +844,7 @@ ust_call_tracker_init (UstCallTracker *self)
   self->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->refers = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&self->ended);
+  g_queue_init (&self->ended_briefly);
   self->sweep_source = g_timeout_source_new_seconds (5);
   g_source_set_callback (self->sweep_source, sweep_cb, self, NULL);
   g_source_set_static_name (self->sweep_source, "UstCallTracker sweep");

@@ -17,9 +17,25 @@ struct _UstTransactionTable {
 };
 
 static void
+best_response_free (UstBestResponse *best)
+{
+  g_free (best->text);
+  g_free (best->orig_phrase);
+  g_clear_object (&best->source);
+  g_free (best);
+}
+
+static void
+resend_timer_free (UstResendTimer *resend)
+{
+  ust_timer_stop (&resend->timer);
+  g_free (resend);
+}
+
+static void
 server_txn_free (UstServerTxn *txn)
 {
-  ust_timer_stop (&txn->retransmit_timer);
+  g_clear_pointer (&txn->resend, resend_timer_free);
   ust_timer_stop (&txn->lifetime_timer);
   for (guint i = 0; i < txn->branches->len; i++)
     ((UstClientTxn *) g_ptr_array_index (txn->branches, i))->server = NULL;
@@ -27,9 +43,7 @@ server_txn_free (UstServerTxn *txn)
   g_clear_object (&txn->source);
   g_free (txn->request);
   g_free (txn->response);
-  g_free (txn->best);
-  g_free (txn->best_orig_phrase);
-  g_clear_object (&txn->best_source);
+  g_clear_pointer (&txn->best, best_response_free);
   g_free (txn->key);
   g_free (txn);
 }
@@ -89,6 +103,35 @@ ust_transaction_table_n_client (UstTransactionTable *table)
  * branch and sent-by, and by method, with ACK matching its INVITE. For
  * pre-RFC 3261 branches (no magic cookie) §17.2.3 falls back to the dialog
  * and CSeq identifiers. Writes into @buffer without allocating. */
+/* "branch host:port METHOD", by hand: one per request received. */
+static gboolean
+branch_key (char       *buffer,
+            gsize       size,
+            const char *branch,
+            const char *host,
+            guint       port,
+            const char *method)
+{
+  gsize branch_len = strlen (branch), host_len = strlen (host), method_len = strlen (method);
+  char digits[10];
+  gsize port_len = ust_text_put_decimal (digits, port);
+  char *at = buffer;
+
+  if (branch_len + host_len + port_len + method_len + 4 > size)
+    return FALSE;
+  memcpy (at, branch, branch_len);
+  at += branch_len;
+  *at++ = ' ';
+  memcpy (at, host, host_len);
+  at += host_len;
+  *at++ = ':';
+  memcpy (at, digits, port_len);
+  at += port_len;
+  *at++ = ' ';
+  memcpy (at, method, method_len + 1);
+  return TRUE;
+}
+
 gboolean
 ust_server_txn_key (osip_message_t *request,
                     const char     *method,
@@ -106,7 +149,7 @@ ust_server_txn_key (osip_message_t *request,
     method = "INVITE";
 
   if (branch != NULL && g_str_has_prefix (branch, MAGIC_COOKIE))
-    n = g_snprintf (buffer, size, "%s %s:%u %s", branch, host, ust_sip_via_port (via), method);
+    return branch_key (buffer, size, branch, host, ust_sip_via_port (via), method);
   else
     n = g_snprintf (buffer, size, "2543 %s %s %s %s:%u %s",
                     request->call_id != NULL ? request->call_id->number : "",
@@ -166,10 +209,23 @@ ust_server_txn_drop_request (UstServerTxn *txn)
 {
   g_clear_pointer (&txn->request, g_free);
   txn->request_len = 0;
-  g_clear_pointer (&txn->best, g_free);
-  g_clear_pointer (&txn->best_orig_phrase, g_free);
-  g_clear_object (&txn->best_source);
-  txn->best_len = 0;
+  g_clear_pointer (&txn->best, best_response_free);
+}
+
+UstBestResponse *
+ust_server_txn_ensure_best (UstServerTxn *txn)
+{
+  if (txn->best == NULL)
+    txn->best = g_new0 (UstBestResponse, 1);
+  return txn->best;
+}
+
+UstResendTimer *
+ust_server_txn_ensure_resend (UstServerTxn *txn)
+{
+  if (txn->resend == NULL)
+    txn->resend = g_new0 (UstResendTimer, 1);
+  return txn->resend;
 }
 
 /* RFC 3261 §17.1.3: a response matches by the top Via branch and the CSeq

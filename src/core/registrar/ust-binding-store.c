@@ -12,30 +12,50 @@
 #include "ust-binding-store.h"
 #include "ust-address-text.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
+/* How long a batch of changes may gather after the writer wakes up. */
+#define GATHER_US 10000
+
+/* WITHOUT ROWID: a table keyed by (aor, contact) is then one B-tree, not a
+ * table and an index, and each REGISTER's row is written once. */
+#define BINDINGS_COLUMNS \
+  "  aor TEXT NOT NULL," \
+  "  contact TEXT NOT NULL," \
+  "  contact_key TEXT NOT NULL," \
+  "  source TEXT NOT NULL," \
+  "  call_id TEXT," \
+  "  cseq INTEGER," \
+  "  expires INTEGER NOT NULL," \
+  "  registered INTEGER," \
+  "  q REAL," \
+  "  user_agent TEXT," \
+  "  instance TEXT," \
+  "  reg_id INTEGER," \
+  "  PRIMARY KEY (aor, contact)"
 
 static const char schema_sql[] =
-  "CREATE TABLE IF NOT EXISTS users ("
-  "  aor TEXT PRIMARY KEY);"
-  "CREATE TABLE IF NOT EXISTS bindings ("
-  "  aor TEXT NOT NULL,"
-  "  contact TEXT NOT NULL,"
-  "  contact_key TEXT NOT NULL,"
-  "  source TEXT NOT NULL,"
-  "  call_id TEXT,"
-  "  cseq INTEGER,"
-  "  expires INTEGER NOT NULL,"
-  "  registered INTEGER,"
-  "  q REAL,"
-  "  user_agent TEXT,"
-  "  instance TEXT,"
-  "  reg_id INTEGER,"
-  "  PRIMARY KEY (aor, contact));";
+  "CREATE TABLE IF NOT EXISTS users (aor TEXT PRIMARY KEY) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS bindings (" BINDINGS_COLUMNS ") WITHOUT ROWID;";
 
 /* Version 1 had no instance and reg-id (RFC 5626). */
 static const char upgrade_1_sql[] =
   "ALTER TABLE bindings ADD COLUMN instance TEXT;"
   "ALTER TABLE bindings ADD COLUMN reg_id INTEGER;";
+
+/* Version 2 had rowid tables: copied into WITHOUT ROWID ones. */
+static const char upgrade_2_sql[] =
+  "BEGIN;"
+  "CREATE TABLE users_3 (aor TEXT PRIMARY KEY) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO users_3 SELECT aor FROM users;"
+  "DROP TABLE users;"
+  "ALTER TABLE users_3 RENAME TO users;"
+  "CREATE TABLE bindings_3 (" BINDINGS_COLUMNS ") WITHOUT ROWID;"
+  "INSERT OR REPLACE INTO bindings_3 SELECT aor, contact, contact_key, source, call_id, cseq,"
+  " expires, registered, q, user_agent, instance, reg_id FROM bindings;"
+  "DROP TABLE bindings;"
+  "ALTER TABLE bindings_3 RENAME TO bindings;"
+  "PRAGMA user_version = 3;"
+  "COMMIT;";
 
 typedef enum {
   OP_PUT,
@@ -159,14 +179,23 @@ static gpointer
 writer_thread (gpointer user_data)
 {
   UstBindingStore *self = user_data;
+  sqlite3_stmt *begin = NULL, *commit = NULL;
   gboolean stop = FALSE;
 
+  sqlite3_prepare_v2 (self->db, "BEGIN", -1, &begin, NULL);
+  sqlite3_prepare_v2 (self->db, "COMMIT", -1, &commit, NULL);
   while (!stop)
     {
       Op *op = g_async_queue_pop (self->queue);
       guint n = 0;
 
-      sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL);
+      /* A commit costs more than the rows it carries (the WAL frames, the
+       * header): after a wake-up, let a burst of registrations gather, so a
+       * busy exchange writes hundreds of rows per transaction. */
+      if (op->kind != OP_STOP)
+        g_usleep (GATHER_US);
+      sqlite3_reset (begin);
+      sqlite3_step (begin);
       for (; op != NULL; op = g_async_queue_try_pop (self->queue))
         {
           if (op->kind == OP_STOP)
@@ -176,14 +205,38 @@ writer_thread (gpointer user_data)
           op_free (op);
           n++;
         }
-      if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+      sqlite3_reset (commit);
+      if (sqlite3_step (commit) != SQLITE_DONE)
         {
           set_error (self, sqlite3_errmsg (self->db));
           sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
         }
       g_atomic_int_add (&self->done, (gint) n);
     }
+  sqlite3_finalize (begin);
+  sqlite3_finalize (commit);
   return NULL;
+}
+
+/* RFC 3261 §19.1.2: a sips: URI means TLS; else its transport parameter
+ * says, and UDP is the default. (A binding made by a REGISTER takes the
+ * transport the REGISTER came by; the file keeps only the Contact.) */
+static UstProtocol
+protocol_of_uri (const char *uri)
+{
+  g_autofree char *lower = g_ascii_strdown (uri != NULL ? uri : "", -1);
+  const char *param = strstr (lower, ";transport=");
+  UstProtocol protocol = UST_PROTOCOL_UDP;
+
+  if (g_str_has_prefix (lower, "sips:"))
+    return UST_PROTOCOL_TLS;
+  if (param != NULL)
+    {
+      g_autofree char *value = g_strndup (param + 11, strcspn (param + 11, ";>?&"));
+
+      ust_protocol_from_text (value, &protocol);
+    }
+  return protocol;
 }
 
 static UstBinding *
@@ -202,7 +255,8 @@ binding_from_row (sqlite3_stmt *row,
   binding = ust_binding_new ((const char *) sqlite3_column_text (row, 0),
                              (const char *) sqlite3_column_text (row, 1),
                              (const char *) sqlite3_column_text (row, 2),
-                             G_SOCKET_ADDRESS (source));
+                             G_SOCKET_ADDRESS (source), source_text);
+  binding->protocol = protocol_of_uri (binding->contact_uri);
   binding->call_id = g_strdup ((const char *) sqlite3_column_text (row, 4));
   binding->cseq = (guint32) sqlite3_column_int64 (row, 5);
   binding->expires_at = expires;
@@ -274,8 +328,14 @@ prepare_schema (UstBindingStore *self)
     return FALSE;
   if (version == 1 && sqlite3_exec (self->db, upgrade_1_sql, NULL, NULL, NULL) != SQLITE_OK)
     return FALSE;
+  if ((version == 1 || version == 2)
+      && sqlite3_exec (self->db, upgrade_2_sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
   return sqlite3_exec (self->db, schema_sql, NULL, NULL, NULL) == SQLITE_OK
-         && sqlite3_exec (self->db, "PRAGMA user_version = 2", NULL, NULL, NULL) == SQLITE_OK;
+         && sqlite3_exec (self->db, "PRAGMA user_version = 3", NULL, NULL, NULL) == SQLITE_OK;
 }
 
 /* Opens (or creates) the store and returns what it holds: the known user
@@ -304,7 +364,10 @@ ust_binding_store_open (const char  *path,
   *users = g_ptr_array_new_with_free_func (g_free);
   *bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
 
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+  /* NOMUTEX, as the diary's writer: the opening thread, then only the writer
+   * thread use the connection. */
+  if (sqlite3_open_v2 (path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK
       || !prepare_schema (self) || !load (self, *users, *bindings))
     {

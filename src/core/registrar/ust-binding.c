@@ -10,33 +10,12 @@
 
 G_DEFINE_BOXED_TYPE (UstBinding, ust_binding, ust_binding_ref, ust_binding_unref)
 
-/* RFC 3261 §19.1.2: a sips: URI means TLS; else its transport parameter
- * says, and UDP is the default. (A binding made by a REGISTER takes the
- * transport the REGISTER came by; this is for bindings read back from the
- * registrations file.) */
-static UstProtocol
-protocol_of_uri (const char *uri)
-{
-  g_autofree char *lower = g_ascii_strdown (uri != NULL ? uri : "", -1);
-  const char *param = strstr (lower, ";transport=");
-  UstProtocol protocol = UST_PROTOCOL_UDP;
-
-  if (g_str_has_prefix (lower, "sips:"))
-    return UST_PROTOCOL_TLS;
-  if (param != NULL)
-    {
-      g_autofree char *value = g_strndup (param + 11, strcspn (param + 11, ";>?&"));
-
-      ust_protocol_from_text (value, &protocol);
-    }
-  return protocol;
-}
-
 UstBinding *
 ust_binding_new (const char     *aor,
                  const char     *contact_uri,
                  const char     *contact_key,
-                 GSocketAddress *source)
+                 GSocketAddress *source,
+                 const char     *source_text)
 {
   UstBinding *self = g_new0 (UstBinding, 1);
 
@@ -45,8 +24,9 @@ ust_binding_new (const char     *aor,
   self->contact_uri = g_strdup (contact_uri);
   self->contact_key = g_strdup (contact_key);
   self->source = g_object_ref (source);
-  self->source_text = ust_address_text_format (source);
-  self->protocol = protocol_of_uri (contact_uri);
+  self->source_text = source_text != NULL ? g_strdup (source_text)
+                                          : ust_address_text_format (source);
+  self->protocol = UST_PROTOCOL_UDP;
   self->q = 1.0;
   return self;
 }

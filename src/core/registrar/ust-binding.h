@@ -41,7 +41,8 @@ GType       ust_binding_get_type          (void) G_GNUC_CONST;
 UstBinding *ust_binding_new               (const char     *aor,
                                            const char     *contact_uri,
                                            const char     *contact_key,
-                                           GSocketAddress *source);
+                                           GSocketAddress *source,
+                                           const char     *source_text);
 UstBinding *ust_binding_ref               (UstBinding     *self);
 void        ust_binding_unref             (UstBinding     *self);
 gint64      ust_binding_get_seconds_left  (const UstBinding *self,

@@ -80,13 +80,21 @@ ensure_record (UstRegistrar *self,
   return record;
 }
 
+/* "host:port", the host in lower case (host names are case-insensitive,
+ * RFC 3261 §19.1.4). Built by hand: it is made for every Contact of every
+ * REGISTER. */
 char *
 ust_contact_key (const char *host,
                  guint       port)
 {
-  g_autofree char *lower = g_ascii_strdown (host != NULL ? host : "", -1);
+  gsize len = host != NULL ? strlen (host) : 0;
+  char *key = g_malloc (len + 12);
 
-  return g_strdup_printf ("%s:%u", lower, port);
+  for (gsize i = 0; i < len; i++)
+    key[i] = g_ascii_tolower (host[i]);
+  key[len] = ':';
+  key[len + 1 + ust_text_put_decimal (key + len + 1, port)] = '\0';
+  return key;
 }
 
 static int
@@ -372,6 +380,25 @@ is_out_of_order (UstBinding *binding,
   return binding != NULL && g_strcmp0 (binding->call_id, call_id) == 0 && cseq <= binding->cseq;
 }
 
+/* "<uri>;expires=N" (§10.3 step 8), without printf: one per REGISTER. */
+static char *
+contact_with_expiry (const UstBinding *binding,
+                     gint64            now)
+{
+  gint64 left = MIN (ust_binding_get_seconds_left (binding, now), G_MAXUINT);
+  gsize len = strlen (binding->contact_uri);
+  char *text = g_malloc (len + sizeof "<>;expires=" + 10);
+  char *at = text;
+
+  *at++ = '<';
+  memcpy (at, binding->contact_uri, len);
+  at += len;
+  memcpy (at, ">;expires=", 10);
+  at += 10;
+  at[ust_text_put_decimal (at, (guint) left)] = '\0';
+  return text;
+}
+
 static void
 fill_contacts (UstRegistrar      *self,
                Record            *record,
@@ -387,9 +414,7 @@ fill_contacts (UstRegistrar      *self,
       UstBinding *binding = g_ptr_array_index (record->bindings, i);
 
       if (binding->expires_at > now)
-        g_ptr_array_add (result->contacts,
-                         g_strdup_printf ("<%s>;expires=%" G_GINT64_FORMAT, binding->contact_uri,
-                                          ust_binding_get_seconds_left (binding, now)));
+        g_ptr_array_add (result->contacts, contact_with_expiry (binding, now));
     }
 }
 
@@ -492,6 +517,35 @@ same_phone (UstBinding           *binding,
   return binding->protocol == protocol && g_strcmp0 (binding->source_text, source_text) == 0;
 }
 
+/* Whether the ", "-separated @list has @entry as one of its entries (a
+ * substring is not enough: 10.0.0.1:5060 is not 110.0.0.1:5060). */
+static gboolean
+list_has (const char *list,
+          const char *entry)
+{
+  gsize len = strlen (entry);
+
+  for (const char *at = list; at != NULL && *at != '\0';)
+    {
+      const char *end = strstr (at, ", ");
+      gsize part = end != NULL ? (gsize) (end - at) : strlen (at);
+
+      if (part == len && memcmp (at, entry, len) == 0)
+        return TRUE;
+      at = end != NULL ? end + 2 : NULL;
+    }
+  return FALSE;
+}
+
+static void
+list_add (GString    *list,
+          const char *entry)
+{
+  if (list->len > 0)
+    g_string_append (list, ", ");
+  g_string_append (list, entry);
+}
+
 /* "where it was before", newest first, for the window's details. */
 static void
 remember_earlier (GString    *earlier,
@@ -503,18 +557,18 @@ remember_earlier (GString    *earlier,
                                            ust_protocol_to_via (old->protocol));
   guint n = 0;
 
-  if (g_strcmp0 (old->source_text, new_source) != 0 && strstr (earlier->str, here) == NULL)
+  if (g_strcmp0 (old->source_text, new_source) != 0 && !list_has (earlier->str, here))
     {
-      g_string_append_printf (earlier, "%s%s", earlier->len > 0 ? ", " : "", here);
+      list_add (earlier, here);
       n++;
     }
   if (old->earlier == NULL)
     return;
   parts = g_strsplit (old->earlier, ", ", -1);
   for (guint i = 0; parts[i] != NULL && n < EARLIER_MAX; i++)
-    if (strstr (earlier->str, parts[i]) == NULL)
+    if (!list_has (earlier->str, parts[i]))
       {
-        g_string_append_printf (earlier, "%s%s", earlier->len > 0 ? ", " : "", parts[i]);
+        list_add (earlier, parts[i]);
         n++;
       }
 }
@@ -525,14 +579,14 @@ apply_contact (UstRegistrar   *self,
                ContactRequest *entry,
                osip_message_t *request,
                GSocketAddress *source,
+               const char     *source_text,
                UstProtocol     protocol,
                guint64         connection,
                const char     *call_id,
                guint32         cseq,
                GPtrArray      *fresh)
 {
-  g_autofree char *source_text = ust_address_text_format (source);
-  g_autoptr(GString) earlier = g_string_new (NULL);
+  g_autoptr(GString) earlier = NULL;
   gint64 now = g_get_real_time ();
   UstBinding *binding;
 
@@ -549,13 +603,15 @@ apply_contact (UstRegistrar   *self,
       if (g_ascii_strcasecmp (old->contact_uri, entry->uri) != 0
           && (entry->expires == 0 || !same_phone (old, entry, source_text, protocol)))
         continue;
+      if (earlier == NULL)
+        earlier = g_string_new (NULL);
       remember_earlier (earlier, old, source_text);
       remove_binding_at (self, record, i - 1);
     }
   if (entry->expires == 0)
     return;
 
-  binding = ust_binding_new (record->aor, entry->uri, entry->key, source);
+  binding = ust_binding_new (record->aor, entry->uri, entry->key, source, source_text);
   /* The phone is reached the way its REGISTER came (RFC 5626 §5.3: over
    * TCP or TLS, on that very connection while it is open). */
   binding->protocol = protocol;
@@ -568,7 +624,7 @@ apply_contact (UstRegistrar   *self,
   binding->user_agent = g_strdup (ust_sip_header_value (request, "user-agent"));
   binding->instance = g_strdup (entry->instance);
   binding->reg_id = entry->reg_id;
-  binding->earlier = earlier->len > 0 ? g_strdup (earlier->str) : NULL;
+  binding->earlier = earlier != NULL && earlier->len > 0 ? g_strdup (earlier->str) : NULL;
   g_ptr_array_add (record->bindings, binding);
   g_ptr_array_add (fresh, binding);
   index_binding (self, binding);
@@ -585,6 +641,7 @@ ust_registrar_handle_register (UstRegistrar      *self,
 {
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (ContactRequest));
   g_autofree char *call_id = NULL;
+  g_autofree char *source_text = NULL;
   const char *aor;
   gboolean star = FALSE;
   guint64 cseq = 0;
@@ -645,9 +702,11 @@ ust_registrar_handle_register (UstRegistrar      *self,
       g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
 
       record = ensure_record (self, aor);
+      source_text = ust_address_text_format (source);
       for (guint i = 0; i < contacts->len; i++)
         apply_contact (self, record, &g_array_index (contacts, ContactRequest, i), request,
-                       source, protocol, connection, call_id, (guint32) cseq, fresh);
+                       source, source_text, protocol, connection, call_id, (guint32) cseq,
+                       fresh);
     }
   else if (record == NULL)
     {

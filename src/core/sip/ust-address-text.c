@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ust-address-text.h"
+#include "ust-sip-text.h"
 
 /* "192.168.1.10:5060", "[fd00::2]:5060", "192.168.1.10" or "::1". Only
  * numeric addresses: the exchange never waits on DNS. */
@@ -65,25 +66,6 @@ bad:
   return FALSE;
 }
 
-/* Writes @value in decimal at @out; returns how many characters. */
-static gsize
-put_decimal (char  *out,
-             guint  value)
-{
-  char digits[12];
-  gsize n = 0, i;
-
-  do
-    {
-      digits[n++] = (char) ('0' + value % 10);
-      value /= 10;
-    }
-  while (value > 0);
-  for (i = 0; i < n; i++)
-    out[i] = digits[n - 1 - i];
-  return n;
-}
-
 /* @address's host, without brackets ("192.168.1.23", "fd00::5"), into
  * @host, and its port. Straight from the socket address, with no
  * allocation: the proxy needs it for every request it receives. */
@@ -126,7 +108,7 @@ ust_address_text_host (GSocketAddress *address,
         {
           if (i > 0)
             host[at++] = '.';
-          at += put_decimal (host + at, octets[i]);
+          at += ust_text_put_decimal (host + at, octets[i]);
         }
       host[at] = '\0';
       return TRUE;
@@ -152,6 +134,6 @@ ust_address_text_format (GSocketAddress *address)
   if (ipv6)
     text[at++] = ']';
   text[at++] = ':';
-  at += put_decimal (text + at, port);
+  at += ust_text_put_decimal (text + at, port);
   return g_strndup (text, at);
 }

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   gsize start;        /* first byte of the header name */
+  gsize name_end;     /* end of the name, white space before the colon excluded;
+                       * start when the line has no colon */
   gsize value_start;  /* first byte of the value, after the colon and white space */
   gsize value_end;    /* end of the value, trailing white space excluded */
   gsize end;          /* first byte after the field's last line ending */
@@ -83,6 +85,9 @@ gboolean ust_sip_text_find_param       (const UstSipText  *text,
                                         const char        *name,
                                         gsize             *param_end,
                                         gsize             *param_value_start);
+
+gsize    ust_text_put_decimal          (char              *out,
+                                        guint              value);
 
 void     ust_sip_edit_init             (UstSipEdit        *edit);
 void     ust_sip_edit_splice           (UstSipEdit        *edit,

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <osipparser2/osip_parser.h>
 
+#include "ust-sip-arena.h"
 #include "ust-sip-text.h"
 
 G_BEGIN_DECLS
@@ -19,7 +20,7 @@ typedef enum {
   UST_SIP_ERROR_TRUNCATED,
 } UstSipError;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_message_t, osip_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_message_t, ust_sip_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (osip_from_t, osip_from_free)
 
 /* What the call diary wants to know of an SDP body. */
