@@ -22,6 +22,7 @@ packages=(
   gettext
   sip-tester   # sipp, for the SIP scenario tests
   tshark       # reads the --pcap captures back in the capture tests
+  nftables     # nft drops datagrams at random for the loss test and build-aux/loss.py
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Faults the exchange must ride out, as tests: lost datagrams, a kill under load, a disk
+that refuses.
+
+Usage:
+    fault_tests.py --server PATH/ustredna-server TESTNAME [TESTNAME...]
+    fault_tests.py --list
+
+Every test runs in namespaces of its own (`unshare -rnm`: a user, a network with nothing
+but loopback, and a mount namespace), so the datagrams it drops and the small file systems
+it mounts concern no one else, and no root is needed. The servers, sipp runs and the diary
+checks come from sipp_tests.py (imported from this directory). build-aux/loss.py runs the
+loss test's calls at a larger scale as a benchmark.
+
+    fault-loss        40 calls at 10 calls/s while nftables drops 10% of all UDP datagrams
+                      (both ways: every datagram on loopback crosses the input hook once);
+                      retransmissions (RFC 3261 §17) carry every call through, and the diary
+                      has exactly one row per call, ended, with its events once each.
+
+Exit status: 0 pass, 1 fail, 77 skip (what the machine lacks: user namespaces, nftables'
+random numbers in the kernel; or, outside build-aux/test.sh, sipp or nft not installed).
+"""
+
+import argparse
+import fcntl
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import sipp_tests as st  # noqa: E402  (needs the path above)
+
+NETNS_ENV = 'UST_FAULT_NAMESPACES'   # set inside the namespaces this script made
+LOSS_TABLE = 'ustredna_loss'
+
+FAULT_TESTS = []
+
+
+def test(name, needs=()):
+    """needs: 'loss' for a test that drops datagrams (nftables in the namespace)."""
+    def deco(fn):
+        FAULT_TESTS.append((name, fn, needs))
+        return fn
+    return deco
+
+
+# --------------------------------------------------------------------------
+# namespaces
+
+def enter_namespaces(argv):
+    """Runs this script again inside new user, network and mount namespaces (once).
+    Returns an exit status when that is not possible here, else does not return."""
+    if os.environ.get(NETNS_ENV) == '1':
+        return None
+    unshare = shutil.which('unshare')
+    if unshare is None:
+        return st.skip_or_fail('unshare (util-linux) is not installed')
+    probe = subprocess.run([unshare, '-rnm', 'true'], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if probe.returncode != 0:
+        # The kernel or a sandbox forbids user namespaces: truly missing, not ours to install.
+        print('SKIP: this system does not allow user and network namespaces (unshare -rnm: %s)'
+              % probe.stderr.decode('utf-8', 'replace').strip())
+        return st.EXIT_SKIP
+    env = dict(os.environ, **{NETNS_ENV: '1'})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(unshare, [unshare, '-rnm', sys.executable] + argv, env)
+
+
+def loopback_up():
+    """`ip link set lo up` without iproute2: SIOCSIFFLAGS on a struct ifreq."""
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifreq = struct.pack('16sh22x', b'lo', 0)
+        flags = struct.unpack('16sh22x', fcntl.ioctl(s, siocgifflags, ifreq))[1]
+        fcntl.ioctl(s, siocsifflags, struct.pack('16sh22x', b'lo', flags | iff_up))
+
+
+def find_nft():
+    for path in (shutil.which('nft'), '/usr/sbin/nft', '/sbin/nft'):
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+class Lossy:
+    """An nftables table in this network namespace that drops a share of every UDP
+    datagram at the input hook (TECH-NOTES-2 §10: this kernel has no netem; an output-hook
+    drop would make sendto() fail instead of losing the datagram silently)."""
+
+    def __init__(self, nft):
+        self.nft = nft
+
+    def _run(self, script):
+        r = subprocess.run([self.nft, '-f', '-'], input=script.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10)
+        return r.returncode, r.stderr.decode('utf-8', 'replace').strip()
+
+    def set(self, permille):
+        """Drops permille/1000 of the UDP datagrams from now on (0: none), counting them."""
+        rules = ['meta l4proto udp counter']
+        if permille > 0:
+            rules.append('meta l4proto udp numgen random mod 1000 < %d counter drop' % permille)
+        script = ('table inet %s\ndelete table inet %s\n'
+                  'table inet %s {\n  chain input {\n'
+                  '    type filter hook input priority 0; policy accept;\n%s\n  }\n}\n'
+                  % (LOSS_TABLE, LOSS_TABLE, LOSS_TABLE,
+                     '\n'.join('    ' + r + ';' for r in rules)))
+        rc, err = self._run(script)
+        if rc != 0:
+            raise st.TestFailure('nft could not load the loss rule: %s' % err)
+
+    def counters(self):
+        """(UDP datagrams seen, dropped) since the last set()."""
+        r = subprocess.run([self.nft, 'list', 'table', 'inet', LOSS_TABLE],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+        counts = [int(n) for n in re.findall(r'counter packets (\d+)', r.stdout.decode())]
+        return (counts[0] if counts else 0, counts[1] if len(counts) > 1 else 0)
+
+    def clear(self):
+        self._run('table inet %s\ndelete table inet %s\n' % (LOSS_TABLE, LOSS_TABLE))
+
+
+def lossy_or_skip():
+    """A Lossy for this namespace, or the exit status that says why there is none."""
+    nft = find_nft()
+    if nft is None:
+        return None, st.skip_or_fail('nft (Debian: nftables) is not installed')
+    lossy = Lossy(nft)
+    try:
+        lossy.set(1)
+    except st.TestFailure as e:
+        # The kernel has no nf_tables or no numgen: truly missing here.
+        print('SKIP: this kernel cannot drop datagrams at random with nftables (%s)' % e)
+        return None, st.EXIT_SKIP
+    lossy.clear()
+    return lossy, None
+
+
+# --------------------------------------------------------------------------
+# sipp runs
+
+def sipp_stats(path):
+    """The last line of a sipp -trace_stat file as {column: value}."""
+    try:
+        with open(path) as f:
+            lines = [l.rstrip('\n').split(';') for l in f if l.strip()]
+    except OSError:
+        return {}
+    if len(lines) < 2:
+        return {}
+    return dict(zip(lines[0], lines[-1]))
+
+
+def stat_int(stats, column):
+    try:
+        return int(stats.get(column, 0))
+    except ValueError:
+        return 0
+
+
+def stop_sipp(s, what):
+    """SIGTERM a background sipp (a callee with no call count): it exits at once, 0 unless
+    a call failed."""
+    if s.proc.poll() is None:
+        s.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = s.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        s.kill()
+        raise st.TestFailure('sipp %s did not exit within 10 s of SIGTERM' % s.label)
+    s._finished(rc)
+    if rc != 0:
+        raise st.TestFailure('sipp %s (%s) exited with status %d%s'
+                             % (s.label, what, rc, st.sipp_rc_hint(rc)))
+
+
+def ended_call_ids(s):
+    """Call-IDs the caller's scenario logged when the 200 for its BYE came ("ENDED ID")."""
+    try:
+        text = st.read_text(s.files['logs'])
+    except OSError:
+        return []
+    return re.findall(r'^ENDED (\S+)$', text, flags=re.M)
+
+
+def expect_one_row_each(diary, call_ids, kinds):
+    """Exactly one diary row per call, ended, with the events `kinds` once each (a
+    retransmission must never make a second row or a second event)."""
+    rows = {}
+    for c in diary.calls:
+        rows.setdefault(c['call_id'], []).append(c)
+    dup = sorted(cid for cid, r in rows.items() if len(r) > 1)
+    if dup:
+        st.fail('the diary has more than one row for %d calls, e.g. %s' % (len(dup), dup[:5]))
+    missing = sorted(set(call_ids) - set(rows))
+    if missing:
+        st.fail('%d calls are not in the diary, e.g. %s' % (len(missing), missing[:5]))
+    extra = sorted(set(rows) - set(call_ids))
+    if extra:
+        st.fail('the diary has %d rows for calls nobody made, e.g. %s' % (len(extra), extra[:5]))
+    for cid in call_ids:
+        st.expect_call(diary, rows[cid][0], kinds, state='ended', final_code=200,
+                       ended_by='caller')
+
+
+# --------------------------------------------------------------------------
+# loss
+
+def lossy_calls(ctx, lossy, permille, calls, rate):
+    """`calls` calls from alice to bob at `rate` calls/s while `permille`/1000 of the UDP
+    datagrams are dropped. Returns the figures; fails only when the harness itself cannot
+    go on (a server that dies, a diary that cannot be read)."""
+    srv = ctx.server(extra=['--quiet'])
+    pb, pa = ctx.port(), ctx.port()
+    ctx.register(srv, 'bob', pb)            # registered before the loss begins
+    ctx.register(srv, 'alice', pa)
+    uas = ctx.start('uas-bob', 'uas_call_lossy.xml', pb, keys={'me': 'bob'}, calls=calls * 10)
+    stat_path = os.path.join(ctx.dir, 'uac-alice.csv')
+    lossy.set(permille)
+    started = time.monotonic()
+    uac = st.Sipp(ctx, ctx._label('uac-alice'), 'uac_call_lossy.xml', pa, remote=srv.addr,
+                  keys={'me': 'alice'}, service='bob', calls=calls,
+                  extra=['-r', str(rate), '-trace_stat', '-stf', stat_path])
+    try:
+        uac_rc = uac.wait()
+    except st.TestFailure:
+        uas.linger(1)
+        raise
+    elapsed = time.monotonic() - started
+    datagrams, dropped = lossy.counters()
+    lossy.clear()
+    # Every call the caller finished had its BYE answered through the exchange, so nothing
+    # is still on its way to the callee: stop it (it would wait 32 s for retransmissions).
+    stop_sipp(uas, 'the callee')
+    srv.stop()
+    stats = sipp_stats(stat_path)
+    diary = st.Diary(srv.data_dir)
+    return dict(uac=uac, uac_rc=uac_rc, elapsed=elapsed, datagrams=datagrams, dropped=dropped,
+                attempted=stat_int(stats, 'TotalCallCreated'),
+                completed=stat_int(stats, 'SuccessfulCall(C)'),
+                failed=stat_int(stats, 'FailedCall(C)'),
+                retransmissions=stat_int(stats, 'Retransmissions(C)'),
+                ended=ended_call_ids(uac), diary=diary, server=srv)
+
+
+LOSS_CALLS = 40
+LOSS_RATE = 10               # calls/s
+LOSS_PERMILLE = 100          # 10%
+LOSS_KINDS = ['calling', 'started', 'ended']   # uas_call_lossy.xml answers without a 180
+
+
+@test('fault-loss', needs=('loss',))
+def t_loss(ctx):
+    r = lossy_calls(ctx, ctx.lossy, LOSS_PERMILLE, LOSS_CALLS, LOSS_RATE)
+    if r['dropped'] == 0:
+        st.fail('nftables dropped nothing of %d datagrams: the loss rule does not work'
+                % r['datagrams'])
+    if r['uac_rc'] != 0 or r['completed'] != LOSS_CALLS:
+        st.fail('with %.1f%% of %d datagrams lost, %d of %d calls completed, %d failed '
+                '(caller\'s sipp exit %d%s)'
+                % (100.0 * r['dropped'] / max(r['datagrams'], 1), r['datagrams'], r['completed'],
+                   LOSS_CALLS, r['failed'], r['uac_rc'], st.sipp_rc_hint(r['uac_rc'])))
+    ended = r['ended']
+    if len(ended) != LOSS_CALLS or len(set(ended)) != LOSS_CALLS:
+        st.fail('the caller logged %d ends of calls (%d different), expected %d'
+                % (len(ended), len(set(ended)), LOSS_CALLS))
+    expect_one_row_each(r['diary'], ended, LOSS_KINDS)
+    st.expect_text(r['diary'], [r['server']])
+    print('fault-loss: %d datagrams, %d dropped (%.1f%%), %d sipp retransmissions, %d calls '
+          'in %.1f s' % (r['datagrams'], r['dropped'], 100.0 * r['dropped'] / r['datagrams'],
+                        r['retransmissions'], LOSS_CALLS, r['elapsed']))
+
+
+# --------------------------------------------------------------------------
+# runner
+
+def main():
+    ap = argparse.ArgumentParser(description='fault tests for ustredna-server')
+    ap.add_argument('--server', help='path to the ustredna-server executable')
+    ap.add_argument('--sipp', help='path to sipp (default: found in PATH)')
+    ap.add_argument('--list', action='store_true', help='print the test names and exit')
+    ap.add_argument('--keep', action='store_true', help='keep the logs of passing tests too')
+    ap.add_argument('tests', nargs='*', metavar='TESTNAME')
+    args = ap.parse_args()
+
+    names = [n for n, _, _ in FAULT_TESTS]
+    if args.list:
+        print('\n'.join(names))
+        return st.EXIT_PASS
+    unknown = [n for n in args.tests if n not in names]
+    if not args.tests or unknown:
+        ap.error('name a test (see --list)')
+    args.sipp = args.sipp or shutil.which('sipp')
+    if not args.sipp or not os.access(args.sipp, os.X_OK):
+        return st.skip_or_fail('sipp is not installed (not found in PATH)')
+    if not args.server or not os.access(args.server, os.X_OK):
+        st.write_err('FAIL: --server must name the ustredna-server executable\n')
+        return st.EXIT_FAIL
+    args.server = os.path.abspath(args.server)
+
+    status = enter_namespaces([os.path.abspath(__file__)] + sys.argv[1:])
+    if status is not None:
+        return status
+    loopback_up()
+
+    tests = {n: (fn, needs) for n, fn, needs in FAULT_TESTS}
+    if any('loss' in tests[n][1] for n in args.tests):
+        lossy, status = lossy_or_skip()
+        if lossy is None:
+            return status
+        st.Ctx.lossy = lossy      # the harness's Ctx does not know nftables: hand it over
+    ok = True
+    for n in args.tests:
+        ok = st.run_one(n, tests[n][0], args) and ok
+    return st.EXIT_PASS if ok else st.EXIT_FAIL
+
+
+if __name__ == '__main__':
+    sys.exit(main())
