@@ -451,6 +451,41 @@ test_locked (void)
   ust_test_remove_tree (dir);
 }
 
+/* Another program already holds the write lock when the store opens (an exchange
+ * started while a student's SQLite browser has a change open): the store says so and
+ * keeps the calls, and writes them once the lock goes. */
+static void
+test_locked_at_open (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  UstCallData call;
+  sqlite3 *db;
+
+  db = open_raw (path);
+  exec_ok (db, "PRAGMA journal_mode = WAL; BEGIN IMMEDIATE; CREATE TABLE t (x);");
+
+  store = ust_call_store_new (path);
+  ust_call_store_set_retry_interval (store, 100);
+  g_assert_false (ust_call_store_open (store, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, path));
+
+  make_call (&call, "locked-at-open@1", T0, UST_CALL_SETUP);
+  ust_call_store_save_call (store, &call);
+  ust_call_data_clear (&call);
+
+  exec_ok (db, "ROLLBACK");
+  sqlite3_close (db);
+  g_assert_true (ust_call_store_flush (store, 10000));
+  g_assert_cmpuint (ust_call_store_count (store), ==, 1);
+
+  g_clear_object (&store);
+  ust_test_remove_tree (dir);
+}
+
 /* A call whose end was saved is on disk a few milliseconds later, even if
  * the process is then killed without any chance to clean up. */
 static void
@@ -653,6 +688,7 @@ main (int   argc,
   g_test_add_func ("/ust/call-store/corrupt", test_corrupt);
   g_test_add_func ("/ust/call-store/bad-folder", test_bad_folder);
   g_test_add_func ("/ust/call-store/locked", test_locked);
+  g_test_add_func ("/ust/call-store/locked-at-open", test_locked_at_open);
   g_test_add_func ("/ust/call-store/kill", test_kill);
   g_test_add_func ("/ust/call-store/snapshot", test_snapshot);
   g_test_add_func ("/ust/call-store/export", test_export);

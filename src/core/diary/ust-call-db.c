@@ -73,9 +73,13 @@ ust_call_db_migrate (sqlite3     *db,
   int version = 0;
   int rc;
 
+  /* Another program holding the write lock (past the busy timeout) fails here. */
   rc = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
-    return rc;
+    {
+      ust_call_db_set_storage_error (error, path, rc, sqlite3_errmsg (db));
+      return rc;
+    }
 
   rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
   if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
