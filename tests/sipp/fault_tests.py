@@ -185,13 +185,20 @@ def stop_sipp(s, what):
                              % (s.label, what, rc, st.sipp_rc_hint(rc)))
 
 
-def ended_call_ids(s):
-    """Call-IDs the caller's scenario logged when the 200 for its BYE came ("ENDED ID")."""
+def logged(s, word):
+    """[(name, time)] of the lines "WORD name … epoch.usec" a scenario logged: the calls
+    whose BYE was answered (ENDED Call-ID), the users registered (REGISTERED user)."""
     try:
         text = st.read_text(s.files['logs'])
     except OSError:
         return []
-    return re.findall(r'^ENDED (\S+)$', text, flags=re.M)
+    return [(m.group(1), float(m.group(2)))
+            for m in re.finditer(r'^%s (\S+) .*?(\d+\.\d+)[ \t]*$' % word, text, flags=re.M)]
+
+
+def ended_call_ids(s):
+    """Call-IDs the caller's scenario logged when the 200 for its BYE came."""
+    return [name for name, _ in logged(s, 'ENDED')]
 
 
 def expect_one_row_each(diary, call_ids, kinds):
@@ -280,6 +287,193 @@ def t_loss(ctx):
     print('fault-loss: %d datagrams, %d dropped (%.1f%%), %d sipp retransmissions, %d calls '
           'in %.1f s' % (r['datagrams'], r['dropped'], 100.0 * r['dropped'] / r['datagrams'],
                         r['retransmissions'], LOSS_CALLS, r['elapsed']))
+
+
+# --------------------------------------------------------------------------
+# a kill under load
+
+CRASH_CALL_RATE = 300        # calls/s
+CRASH_REGISTER_RATE = 100    # new users/s
+CRASH_LOAD_S = 2.0           # load before the SIGKILL
+ANSWERED_KINDS = ['calling', 'ringing', 'started', 'ended']
+
+
+def integrity(path):
+    """PRAGMA integrity_check of a database a killed process left (WAL included)."""
+    import sqlite3
+    try:
+        db = sqlite3.connect(path, timeout=5)
+        try:
+            rows = [r[0] for r in db.execute('PRAGMA integrity_check')]
+        finally:
+            db.close()
+    except sqlite3.Error as e:
+        return str(e)
+    return 'ok' if rows == ['ok'] else '; '.join(rows)
+
+
+def registered_users(data_dir):
+    """The AORs with a binding in registrations.db (read as the next exchange would)."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(data_dir, 'registrations.db'), timeout=5)
+    try:
+        return {r[0].split('@')[0].split(':')[-1] for r in db.execute('SELECT aor FROM bindings')}
+    finally:
+        db.close()
+
+
+def crash_under_load(ctx, lock_diary=False):
+    """Calls and registrations at a few hundred a second; SIGKILL; what the files hold.
+    With lock_diary, another program holds calls.db's write lock during the load (a
+    student's SQLite browser with a change not saved), so the writer keeps every step in
+    memory. Returns the figures for the test (and for anyone measuring the window)."""
+    import sqlite3
+    data = ctx.data_dir()
+    srv1 = ctx.server(data_dir=data, extra=['--quiet'])
+    pb, pa, pr = ctx.port(), ctx.port(), ctx.port()
+    ctx.register(srv1, 'bob', pb)
+    ctx.register(srv1, 'alice', pa)
+    locker = None
+    if lock_diary:
+        locker = sqlite3.connect(os.path.join(data, 'calls.db'), timeout=10,
+                                 isolation_level=None)
+        locker.execute('BEGIN IMMEDIATE')
+    n_calls = int(CRASH_CALL_RATE * (CRASH_LOAD_S + 10))
+    uas = ctx.start('uas-bob', 'uas_call.xml', pb, keys={'me': 'bob'}, calls=n_calls)
+    regs = st.Sipp(ctx, ctx._label('reg-load'), 'register_users.xml', pr, remote=srv1.addr,
+                   keys={'user_prefix': 'u'}, calls=int(CRASH_REGISTER_RATE * (CRASH_LOAD_S + 10)),
+                   extra=['-r', str(CRASH_REGISTER_RATE), '-nd'])
+    uac = st.Sipp(ctx, ctx._label('uac-alice'), 'uac_call_lossy.xml', pa, remote=srv1.addr,
+                  keys={'me': 'alice'}, service='bob', calls=n_calls,
+                  extra=['-r', str(CRASH_CALL_RATE), '-l', str(CRASH_CALL_RATE * 4), '-nd'])
+    time.sleep(CRASH_LOAD_S)
+    for s in (uac, regs):
+        if s.proc.poll() is not None:
+            s.check()                 # raises: the load ended before the kill
+    killed_at = time.time()
+    os.kill(srv1.proc.pid, signal.SIGKILL)
+    srv1.kill()                       # reaps it
+    if srv1.returncode != -signal.SIGKILL:
+        st.fail('server #1 exited with status %s%s before the SIGKILL'
+                % (srv1.returncode, st.signame(srv1.returncode)))
+    if locker is not None:
+        locker.execute('ROLLBACK')
+        locker.close()
+    # The calls in flight fail now (that is the point), so the phones' exit statuses say
+    # nothing: SIGTERM makes each write its logs and exit.
+    time.sleep(0.3)
+    for s in (uac, regs, uas):
+        if s.proc.poll() is None:
+            s.proc.send_signal(signal.SIGTERM)
+        try:
+            s._finished(s.proc.wait(10))
+        except subprocess.TimeoutExpired:
+            s.kill()
+    checks = {name: integrity(os.path.join(data, name))
+              for name in ('calls.db', 'registrations.db')}
+    rows = diary_state(data)
+    ended = logged(uac, 'ENDED')
+    return dict(data=data, killed_at=killed_at, ended=ended,
+                registered=logged(regs, 'REGISTERED'), integrity=checks,
+                not_in_file=[cid for cid, _ in ended
+                             if cid not in rows or rows[cid][0]['state'] != 'ended'],
+                pb=pb, pa=pa)
+
+
+def diary_state(data_dir):
+    """{Call-ID: [row, …]} of the diary in a data folder (WAL included)."""
+    rows = {}
+    for c in st.Diary(data_dir).calls:
+        rows.setdefault(c['call_id'], []).append(c)
+    return rows
+
+
+# A registration is saved by a writer thread that lets a burst gather 10 ms before its
+# commit (ust-binding-store.c), so one answered in the last few milliseconds before a kill
+# may be lost (the phone registers again at its next refresh). Measured here: at most
+# 10 ms. Those answered longer ago must be back.
+REGISTRATION_MARGIN_S = 0.25
+
+
+def check_after_crash(ctx, r, what):
+    """The rules of src/DESIGN.md after a SIGKILL, before and after a restart."""
+    for name, result in r['integrity'].items():
+        if result != 'ok':
+            st.fail('after SIGKILL, %s fails PRAGMA integrity_check: %s' % (name, result))
+    ended = dict(r['ended'])
+    if len(ended) < CRASH_CALL_RATE * CRASH_LOAD_S / 4:
+        st.fail('only %d calls ended before the kill: the load did not run' % len(ended))
+    users = registered_users(r['data'])
+    gone = sorted((r['killed_at'] - t, u) for u, t in r['registered'] if u not in users)
+    old = [(age, u) for age, u in gone if age > REGISTRATION_MARGIN_S]
+    if old:
+        st.fail('%d registrations answered more than %.0f ms before the SIGKILL are not in '
+                'registrations.db, e.g. %s answered %.1f ms before'
+                % (len(old), REGISTRATION_MARGIN_S * 1000, old[-1][1], old[-1][0] * 1000))
+
+    # A new exchange on the same folder: what the journal kept is written, the bindings are
+    # back (bob is called without registering again), and every ended call is there once.
+    srv2 = ctx.server(data_dir=r['data'], extra=['--quiet'])
+    ctx.used_ports.discard(r['pb'])
+    uas = ctx.start('uas-bob', 'uas_call.xml', r['pb'], keys={'me': 'bob'})
+    try:
+        uac = ctx.run('uac-alice', 'uac_call.xml', srv2, ctx.port(), keys={'me': 'alice'},
+                      service='bob')
+    except st.TestFailure:
+        uas.linger()
+        raise
+    ctx.finish(uas)
+    first_user = r['registered'][0][0]
+    q = ctx.run('query-' + first_user, 'register_query.xml', srv2, ctx.port(),
+                keys={'me': first_user})
+    if not st.bindings(st.last_response(q, 'REGISTER', 200)):
+        st.fail('after the restart %s has no binding' % first_user)
+    srv2.stop()
+    rows = diary_state(r['data'])
+    lost = sorted((r['killed_at'] - t, cid) for cid, t in ended.items()
+                  if cid not in rows or rows[cid][0]['state'] != 'ended')
+    if lost:
+        st.fail('%s: %d of %d calls whose BYE was answered before the SIGKILL are not ended in '
+                'the diary after a restart; the latest ended %.1f ms before the kill, the '
+                'earliest %.1f ms: %s'
+                % (what, len(lost), len(ended), lost[0][0] * 1000, lost[-1][0] * 1000,
+                   ', '.join(cid for _, cid in lost[:5])))
+    twice = sorted(cid for cid, v in rows.items() if len(v) > 1)
+    if twice:
+        st.fail('the diary has %d calls twice after the restart, e.g. %s' % (len(twice), twice[:5]))
+    for cid in ended:
+        events = [e['kind'] for e in rows[cid][0]['events']]
+        if events != ANSWERED_KINDS:
+            st.fail('after the restart call %s has the events %s, expected %s'
+                    % (cid, events, ANSWERED_KINDS))
+    if st.sent_call_id(uac) not in rows:
+        st.fail('the call made after the restart is not in the diary')
+    for name in ('calls.db', 'registrations.db'):
+        result = integrity(os.path.join(r['data'], name))
+        if result != 'ok':
+            st.fail('after the restart, %s fails PRAGMA integrity_check: %s' % (name, result))
+    print('%s: %d calls ended before the SIGKILL (%d of them not yet in calls.db, written '
+          'from the journal by the next exchange); %d users registered, %d in the last %.0f '
+          'ms not saved' % (what, len(ended), len(r['not_in_file']), len(r['registered']),
+                            len(gone), REGISTRATION_MARGIN_S * 1000))
+
+
+@test('fault-crash-load')
+def t_crash_load(ctx):
+    """SIGKILL (by PID) during 300 calls/s and 100 new registrations/s. The design's rule
+    (src/DESIGN.md, diary): a call whose BYE the exchange answered before it died is in the
+    diary exactly once, ended, once an exchange has run on the folder again; registrations
+    answered before it died are back (but for the last few milliseconds); both databases
+    pass PRAGMA integrity_check, before and after the restart."""
+    check_after_crash(ctx, crash_under_load(ctx), 'fault-crash-load')
+
+
+@test('fault-crash-locked')
+def t_crash_locked(ctx):
+    """The same while another program holds the diary's write lock: nothing is committed
+    during the load, every step waits in the writer's memory (and the journal), and the
+    SIGKILL must not lose one ended call."""
+    check_after_crash(ctx, crash_under_load(ctx, lock_diary=True), 'fault-crash-locked')
 
 
 # --------------------------------------------------------------------------

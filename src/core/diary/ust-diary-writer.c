@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "ust-call-db.h"
+#include "ust-diary-journal.h"
 #include "ust-diary-writer.h"
 
 /* One transaction holds at most this many rows, so a long backlog after an
@@ -20,6 +21,12 @@
 /* While the disk refuses writes, rows wait in memory; beyond this many the
  * oldest are given up so a week-long outage cannot eat the memory. */
 #define MAX_PENDING        200000
+/* The journal's ring (shared memory, ust-diary-journal.h): some 30,000 steps of calls
+ * (about 500 bytes each), half a minute of what the writer has not committed yet at 300
+ * calls/s. */
+#define JOURNAL_SIZE       (16 * 1024 * 1024)
+/* Change when Job or UstCallData change: a journal of another format is not read back. */
+#define JOURNAL_FORMAT     1
 
 /* Every change to a row gives it the next change number (migration 2 in
  * ust-call-db.c). */
@@ -64,10 +71,15 @@ typedef enum {
 /* A job and every text it carries are one block (job_new): a step of a
  * call costs its producer one malloc and the writer one free, where a copy
  * of each string cost some thirty of each. The texts are never freed on
- * their own. */
+ * their own. The same block, its pointers made offsets, is the journal's
+ * record of the job. */
 typedef struct {
   JobKind      kind;
   guint        refs;       /* writer thread: its row and its text line */
+  gsize        size;       /* of the block */
+  guint64      seq;        /* its journal record, 0 if none */
+  gboolean     skip_db;    /* a journal's job the database already holds */
+  gboolean     skip_text;  /* … the text diary */
   UstCallData  call;
   gint64       time_us;
   char        *event_kind;
@@ -75,6 +87,9 @@ typedef struct {
   char        *text_line;
   GPtrArray   *batch;      /* JOB_BATCH: Job*, held by one producer for a loop turn */
 } Job;
+
+#define JOURNAL_SKIP_DB   (1u << 0)
+#define JOURNAL_SKIP_TEXT (1u << 1)
 
 /* The texts job_new() packs after the Job. */
 static const gsize job_texts[] = {
@@ -104,6 +119,8 @@ typedef struct {
   sqlite3_stmt *insert_event;
   sqlite3_stmt *begin;
   sqlite3_stmt *commit;
+  sqlite3_stmt *set_journal_seq;
+  guint64       journal_seq;    /* the last journal record the file holds */
 } Writer;
 
 struct _UstDiaryWriter {
@@ -120,6 +137,9 @@ struct _UstDiaryWriter {
   gint                  stopped;        /* atomic */
   gint                  ready;          /* atomic: the database has the current schema */
   GPtrArray            *held;           /* Job*, between begin_batch and end_batch */
+  UstDiaryJournal      *journal;        /* NULL when there is none */
+  gboolean              all_written;    /* the thread ended with nothing left */
+  guint64               taken_seq;      /* writer thread: the last record taken */
 
   GMutex                lock;           /* guards the counts and their condition */
   GCond                 written_cond;
@@ -154,6 +174,7 @@ job_new (JobKind            kind,
     }
 
   job = g_malloc (size);
+  head.size = size;
   *job = head;
   next = (char *) (job + 1);
   for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
@@ -188,6 +209,7 @@ writer_close (Writer *writer)
   sqlite3_finalize (writer->insert_event);
   sqlite3_finalize (writer->begin);
   sqlite3_finalize (writer->commit);
+  sqlite3_finalize (writer->set_journal_seq);
   sqlite3_close (writer->db);
   g_free (writer);
 }
@@ -209,7 +231,25 @@ writer_prepare (Writer  *writer,
          && (*rc = sqlite3_prepare_v3 (writer->db, "BEGIN IMMEDIATE", -1, flags,
                                        &writer->begin, NULL)) == SQLITE_OK
          && (*rc = sqlite3_prepare_v3 (writer->db, "COMMIT", -1, flags,
-                                       &writer->commit, NULL)) == SQLITE_OK;
+                                       &writer->commit, NULL)) == SQLITE_OK
+         && (*rc = sqlite3_prepare_v3 (writer->db, "UPDATE journal SET seq = ?1 WHERE id = 0",
+                                       -1, flags, &writer->set_journal_seq, NULL)) == SQLITE_OK;
+}
+
+static gboolean
+read_journal_seq (Writer *writer,
+                  int    *rc)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  *rc = sqlite3_prepare_v2 (writer->db, "SELECT seq FROM journal WHERE id = 0", -1, &stmt, NULL);
+  if (*rc == SQLITE_OK && (*rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      writer->journal_seq = (guint64) sqlite3_column_int64 (stmt, 0);
+      *rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+  return *rc == SQLITE_OK;
 }
 
 /* Creates the folder and the database if needed, sets the connection up and
@@ -266,7 +306,7 @@ writer_open (const char  *path,
   if (ust_call_db_migrate (writer->db, path, error) != SQLITE_OK)
     return NULL;
 
-  if (!writer_prepare (writer, &rc))
+  if (!writer_prepare (writer, &rc) || !read_journal_seq (writer, &rc))
     goto failed;
 
   return g_steal_pointer (&writer);
@@ -376,14 +416,24 @@ take_job (UstDiaryWriter *self,
       return quit;
     }
 
+  self->taken_seq = MAX (self->taken_seq, job->seq);
+
   /* The text line goes its own way: the text diary is written even while
    * the database refuses, and the other way round. */
-  if (job->text_line != NULL)
+  if (job->text_line != NULL && !job->skip_text)
     {
       job->refs++;
       g_queue_push_tail (pending_text, job);
       if (pending_text->length > MAX_PENDING)
         job_free (g_queue_pop_head (pending_text));
+    }
+
+  /* A step an earlier exchange left in the journal, already in the file. */
+  if (job->skip_db)
+    {
+      job_free (job);
+      mark_written (self, 1);
+      return FALSE;
     }
 
   g_queue_push_tail (pending, job);
@@ -476,6 +526,7 @@ write_pending (UstDiaryWriter  *self,
                Writer         **writer,
                GQueue          *pending,
                gboolean        *committed,
+               guint64         *db_done,
                GError         **error)
 {
   int rc = SQLITE_OK;
@@ -492,6 +543,7 @@ write_pending (UstDiaryWriter  *self,
     {
       guint n = MIN (pending->length, MAX_BATCH);
       GList *link = pending->head;
+      guint64 last_seq = 0;
 
       rc = step_done ((*writer)->begin);
       if (rc != SQLITE_OK)
@@ -501,6 +553,7 @@ write_pending (UstDiaryWriter  *self,
         {
           Job *job = link->data;
 
+          last_seq = MAX (last_seq, job->seq);
           rc = run_job (*writer, job);
           if (rc == SQLITE_OK)
             continue;
@@ -510,10 +563,22 @@ write_pending (UstDiaryWriter  *self,
                      self->path, job->call.call_id, sqlite3_errmsg ((*writer)->db));
         }
 
+      /* The journal's records up to here are in the file once this commits: after a
+       * crash, the next exchange writes only those above. */
+      if (last_seq > 0)
+        {
+          sqlite3_bind_int64 ((*writer)->set_journal_seq, 1, (gint64) last_seq);
+          rc = step_done ((*writer)->set_journal_seq);
+          if (rc != SQLITE_OK)
+            goto rollback;
+        }
+
       rc = step_done ((*writer)->commit);
       if (rc != SQLITE_OK)
         goto rollback;
 
+      if (last_seq > 0)
+        *db_done = (*writer)->journal_seq = last_seq;
       for (guint i = 0; i < n; i++)
         job_free (g_queue_pop_head (pending));
       mark_written (self, n);
@@ -549,6 +614,7 @@ writer_thread_func (gpointer user_data)
   FILE *text = NULL;
   gboolean db_failing = self->open_failed;
   gboolean text_failing = FALSE;
+  guint64 db_done = 0;
   gint64 retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
   gboolean quit = FALSE;
 
@@ -576,10 +642,13 @@ writer_thread_func (gpointer user_data)
               self->notify (FALSE, text_error->message, self->notify_data);
             }
         }
+      /* Said at once: opening the database may wait for its lock. */
+      if (self->journal != NULL && pending_text.length == 0)
+        ust_diary_journal_set_done (self->journal, 0, self->taken_seq);
 
       if (pending.length > 0)
         {
-          if (write_pending (self, &writer, &pending, &committed, &db_error))
+          if (write_pending (self, &writer, &pending, &committed, &db_done, &db_error))
             {
               if (db_failing)
                 g_debug ("The call diary %s is writable again", self->path);
@@ -594,20 +663,146 @@ writer_thread_func (gpointer user_data)
             g_debug ("Call diary still failing: %s", db_error->message);
         }
 
+      /* What both files hold, the journal may reuse: everything taken is written when
+       * nothing is pending. */
+      if (self->journal != NULL)
+        ust_diary_journal_set_done (self->journal,
+                                    pending.length == 0 ? self->taken_seq : db_done, 0);
+
       if (committed)
         self->notify (TRUE, NULL, self->notify_data);
       if (db_failing || text_failing)
         retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
     }
 
-  /* Stopping: what could not be written is given up; flush() waiters learn
-   * it through the written count. */
+  /* Stopping: what could not be written is given up (the journal keeps it
+   * for the next start); flush() waiters learn it through the written count. */
+  self->all_written = pending.length == 0 && pending_text.length == 0;
   mark_written (self, pending.length);
   g_queue_clear_full (&pending, (GDestroyNotify) job_free);
   g_queue_clear_full (&pending_text, (GDestroyNotify) job_free);
   g_clear_pointer (&text, fclose);
   writer_close (writer);
   return NULL;
+}
+
+static void submit (UstDiaryWriter *self,
+                    Job            *job);
+
+static guint32
+journal_layout (void)
+{
+  return (guint32) sizeof (Job) | (guint32) G_N_ELEMENTS (job_texts) << 16
+         | (guint32) JOURNAL_FORMAT << 24;
+}
+
+/* Copies @job into the journal, its texts' pointers made offsets into the block; a full
+ * ring leaves it out (seq 0). A copy under a short lock: no system call. */
+static void
+journal_job (UstDiaryWriter *self,
+             Job            *job)
+{
+  guint8 *copy = ust_diary_journal_reserve (self->journal, job->size);
+
+  if (copy == NULL)
+    return;
+  memcpy (copy, job, job->size);
+  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
+    {
+      const char *text = G_STRUCT_MEMBER (const char *, job, job_texts[i]);
+
+      G_STRUCT_MEMBER (guintptr, copy, job_texts[i]) =
+        text != NULL ? (guintptr) (text - (const char *) job) : 0;
+    }
+  ((Job *) copy)->batch = NULL;
+  job->seq = ust_diary_journal_commit (self->journal,
+                                       (job->skip_db ? JOURNAL_SKIP_DB : 0)
+                                       | (job->skip_text ? JOURNAL_SKIP_TEXT : 0));
+}
+
+/* A job again from its journal record, or NULL for a record that does not hold one
+ * (checked, not trusted: it was left by another process). */
+static Job *
+job_from_record (gconstpointer data,
+                 gsize         length)
+{
+  g_autofree Job *job = NULL;
+
+  if (length < sizeof (Job))
+    return NULL;
+  job = g_malloc (length);
+  memcpy (job, data, length);
+  if (job->size != length
+      || (job->kind != JOB_SAVE && job->kind != JOB_EVENT && job->kind != JOB_STEP))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
+    {
+      guintptr offset = G_STRUCT_MEMBER (guintptr, job, job_texts[i]);
+      char *text = (char *) job + offset;
+
+      if (offset != 0
+          && (offset < sizeof (Job) || offset >= length
+              || memchr (text, '\0', length - offset) == NULL))
+        return NULL;
+      G_STRUCT_MEMBER (char *, job, job_texts[i]) = offset != 0 ? text : NULL;
+    }
+  job->refs = 1;
+  job->batch = NULL;
+  job->seq = 0;
+  return g_steal_pointer (&job);
+}
+
+typedef struct {
+  GPtrArray *jobs;
+  guint64    db_done;
+  guint64    text_done;
+} Replay;
+
+static void
+replay_record_cb (guint64        seq,
+                  guint32        flags,
+                  gconstpointer  data,
+                  gsize          length,
+                  gpointer       user_data)
+{
+  Replay *replay = user_data;
+  Job *job = job_from_record (data, length);
+
+  if (job == NULL)
+    {
+      g_debug ("Call diary journal: record %" G_GUINT64_FORMAT " is not a step of a call", seq);
+      return;
+    }
+  job->skip_db = (flags & JOURNAL_SKIP_DB) != 0 || seq <= replay->db_done;
+  job->skip_text = (flags & JOURNAL_SKIP_TEXT) != 0 || seq <= replay->text_done
+                   || job->text_line == NULL;
+  if (job->skip_db && job->skip_text)
+    job_free (job);
+  else
+    g_ptr_array_add (replay->jobs, job);
+}
+
+/* What an exchange that died left in the journal goes first in the queue: the steps the
+ * database (it says exactly which: the journal table) or the text diary did not get. */
+static void
+journal_replay (UstDiaryWriter *self,
+                Writer         *writer)
+{
+  Replay replay = { g_ptr_array_new (), 0, 0 };
+
+  replay.db_done = writer != NULL ? writer->journal_seq
+                                  : ust_diary_journal_get_db_done (self->journal);
+  replay.text_done = ust_diary_journal_get_text_done (self->journal);
+  ust_diary_journal_foreach_left (self->journal, MIN (replay.db_done, replay.text_done),
+                                  replay_record_cb, &replay);
+  /* Its records are copied out; appended again as new ones, they are kept until written. */
+  ust_diary_journal_reset (self->journal, replay.db_done);
+  if (replay.jobs->len > 0)
+    g_message ("Call diary: %u steps of calls that an exchange stopped before writing are "
+               "written now", replay.jobs->len);
+  for (guint i = 0; i < replay.jobs->len; i++)
+    submit (self, g_ptr_array_index (replay.jobs, i));
+  g_ptr_array_unref (replay.jobs);
 }
 
 static void
@@ -621,6 +816,9 @@ submit (UstDiaryWriter *self,
       job_free (job);
       return;
     }
+  /* In the journal before anything of the call goes further. */
+  if (self->journal != NULL && job->kind != JOB_CLEAR)
+    journal_job (self, job);
   /* A held job is counted when its batch is handed over (end_batch). */
   if (self->held != NULL)
     {
@@ -733,6 +931,19 @@ ust_diary_writer_start (UstDiaryWriter  *self,
   else
     self->notify (FALSE, local_error->message, self->notify_data);
 
+  /* Without a journal (Windows, no shared memory, another exchange on this folder) the
+   * diary works as before it had one: a step not yet committed is lost with the process. */
+  {
+    g_autoptr (GError) journal_error = NULL;
+
+    self->journal = ust_diary_journal_open (self->path, JOURNAL_SIZE, journal_layout (),
+                                            &journal_error);
+    if (self->journal != NULL)
+      journal_replay (self, self->writer);
+    else
+      g_debug ("Call diary %s without a journal: %s", self->path, journal_error->message);
+  }
+
   self->thread = g_thread_new ("ust-call-store", writer_thread_func, self);
 
   if (local_error != NULL)
@@ -760,6 +971,8 @@ ust_diary_writer_stop (UstDiaryWriter *self)
       g_async_queue_push (self->queue, job_new (JOB_QUIT, NULL, NULL, NULL, NULL));
       g_thread_join (g_steal_pointer (&self->thread));
     }
+  /* What the disk refused stays in the journal for the next exchange on this folder. */
+  ust_diary_journal_close (g_steal_pointer (&self->journal), self->all_written);
 }
 
 /* Waits until every job handed over so far is committed, at most

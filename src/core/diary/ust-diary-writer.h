@@ -6,7 +6,9 @@
  * jobs, and never waits; the thread owns the disk. It creates calls.db and
  * brings its schema up to date, commits what is queued in batches, appends
  * the text diary (calls.txt), and while the disk refuses it keeps the jobs
- * in memory and tries again every retry interval.
+ * in memory and tries again every retry interval. Each job is first copied
+ * into the journal (ust-diary-journal.h), so a killed exchange's last steps
+ * are written by the next one to start on the same data folder.
  *
  * It calls nothing of the store's: what the store must hear (a batch was
  * committed, writing started to fail) comes through the notify function. */
