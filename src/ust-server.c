@@ -70,10 +70,11 @@ advice_cb (UstTransport *transport,
   printf ("%s\n", text);
 }
 
+/* The diary cannot be written (once each time a file starts to refuse), or can again. */
 static void
-store_error_cb (UstCallStore *store,
-                const char   *message,
-                gpointer      user_data)
+store_message_cb (UstCallStore *store,
+                  const char   *message,
+                  gpointer      user_data)
 {
   g_printerr ("ustredna-server: %s\n", message);
 }
@@ -204,12 +205,11 @@ run (UstServerOptions *options)
    * calls all the same: the store keeps them in memory until it can. */
   calls_path = g_build_filename (data_dir, "calls.db", NULL);
   calls = ust_call_store_new (calls_path);
-  g_signal_connect (calls, "error", G_CALLBACK (store_error_cb), NULL);
+  g_signal_connect (calls, "error", G_CALLBACK (store_message_cb), NULL);
+  g_signal_connect (calls, "resumed", G_CALLBACK (store_message_cb), NULL);
+  /* A failure here is said once, by the "error" signal, when the loop runs. */
   if (!ust_call_store_open (calls, &error))
-    {
-      g_printerr ("ustredna-server: %s\n", error->message);
-      g_clear_error (&error);
-    }
+    g_clear_error (&error);
 
   config.address = address;
   config.data_dir = data_dir;

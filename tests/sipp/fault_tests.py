@@ -477,6 +477,119 @@ def t_crash_locked(ctx):
 
 
 # --------------------------------------------------------------------------
+# disk trouble
+
+DISK_SIZE = '2m'             # the small file system the data folder lives on
+DISK_WAIT_S = 15             # bounded waits for the server's messages (the retry is 2 s)
+
+
+def mount_small_disk(ctx):
+    """A tmpfs of DISK_SIZE in this mount namespace: a disk that can fill up."""
+    where = os.path.join(ctx.dir, 'disk')
+    os.mkdir(where)
+    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=' + DISK_SIZE, 'tmpfs', where],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+    if r.returncode != 0:
+        st.fail('cannot mount a tmpfs in the test\'s mount namespace: %s'
+                % r.stdout.decode('utf-8', 'replace').strip())
+    return where
+
+
+def fill_disk(where):
+    """Writes a file until the disk is full; returns its path."""
+    path = os.path.join(where, 'filler')
+    chunk = b'\0' * 65536
+    with open(path, 'wb', buffering=0) as f:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    f.write(chunk[:size])
+            except OSError:
+                pass
+    return path
+
+
+def stderr_lines(srv, text):
+    return [l.rstrip('\n') for l in list(srv.err_lines) if text in l]
+
+
+def said(srv, path, text):
+    """The server's stderr lines about the file @path that contain @text."""
+    return [l for l in stderr_lines(srv, text) if '“%s”' % path in l]
+
+
+def wait_stderr(srv, text, what):
+    deadline = time.monotonic() + DISK_WAIT_S
+    while time.monotonic() < deadline:
+        if stderr_lines(srv, text):
+            return
+        time.sleep(0.05)
+    st.fail('the server did not say %s (a stderr line with %r) within %d s'
+            % (what, text, DISK_WAIT_S))
+
+
+def some_calls(ctx, srv, n, pb, pa, label):
+    """n calls alice → bob at 20 calls/s, every one must complete; their Call-IDs."""
+    uas = ctx.start('uas-bob', 'uas_call.xml', pb, keys={'me': 'bob'}, calls=n)
+    try:
+        uac = ctx.run(label, 'uac_call_lossy.xml', srv, pa, keys={'me': 'alice'},
+                      service='bob', calls=n, extra=['-r', '20'])
+    except st.TestFailure:
+        uas.linger()
+        raise
+    ctx.finish(uas)
+    ctx.used_ports.discard(pb)
+    return ended_call_ids(uac)
+
+
+@test('fault-disk-full')
+def t_disk_full(ctx):
+    """The disk holding the data folder fills up while calls go on: every call completes
+    (the proxy never waits on the disk), the server says once, naming the file, that the
+    diary cannot be written, and once that it can again when space is freed, and the calls
+    made meanwhile (kept in memory) are then in calls.db and calls.txt, whole lines, once."""
+    disk = mount_small_disk(ctx)
+    data = os.path.join(disk, 'data')
+    srv = ctx.server(data_dir=data, extra=['--quiet'])
+    pb, pa = ctx.port(), ctx.port()
+    ctx.register(srv, 'bob', pb)
+    ctx.register(srv, 'alice', pa)
+    before = some_calls(ctx, srv, 10, pb, pa, 'uac-before')
+
+    filler = fill_disk(disk)
+    during = some_calls(ctx, srv, 60, pb, pa, 'uac-during')
+    files = [os.path.join(data, name) for name in ('calls.db', 'calls.txt')]
+    wait_stderr(srv, files[0], 'that the call diary %s cannot be written' % files[0])
+
+    os.unlink(filler)
+    deadline = time.monotonic() + DISK_WAIT_S
+    while True:
+        failed = [f for f in files if said(srv, f, 'is full')]
+        back = [f for f in files if said(srv, f, 'can be written again')]
+        if failed == back:
+            break
+        if time.monotonic() > deadline:
+            st.fail('after space was freed the server said the diary can be written again for '
+                    '%s, expected for each file it said it could not write: %s' % (back, failed))
+        time.sleep(0.05)
+    after = some_calls(ctx, srv, 10, pb, pa, 'uac-after')
+    srv.stop()
+
+    # Once each: one line when a file starts to refuse, one when it takes writes again.
+    for f in files:
+        for what in ('is full', 'can be written again'):
+            n = len(said(srv, f, what))
+            if n > 1 or (f == files[0] and n != 1):
+                st.fail('the server said %d times that %s %s, expected once:\n%s'
+                        % (n, f, what, ''.join(srv.err_lines)))
+    diary = st.Diary(data)
+    expect_one_row_each(diary, before + during + after, ANSWERED_KINDS)
+    st.expect_text(diary, [srv])
+    print('fault-disk-full: %d calls while the disk was full; the server said:\n  %s'
+          % (len(during), '\n  '.join(l for l in srv.err_lines if 'diary' in l)))
+
+
+# --------------------------------------------------------------------------
 # runner
 
 def main():

@@ -4,8 +4,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#define ftruncate(fd, size) _chsize_s ((fd), (size))
+#define lseek _lseeki64
+#else
+#include <unistd.h>
+#endif
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -479,41 +490,72 @@ take_until (UstDiaryWriter *self,
     }
 }
 
+/* Appends the pending lines to the text diary in one write per batch. A full disk may take
+ * part of it: that part is cut off again, so the file never holds half a line, and the
+ * whole batch stays pending for the next try. The lines are with the OS when this
+ * returns TRUE, so a killed process does not lose them. */
 static gboolean
 write_text (UstDiaryWriter  *self,
-            FILE           **file,
+            int             *fd,
             GQueue          *lines,
             GError         **error)
 {
+  g_autoptr (GString) batch = g_string_new (NULL);
+  gint64 before;
+  gsize done = 0;
   int saved_errno;
 
-  if (*file == NULL)
+  if (*fd < 0)
     {
-      *file = g_fopen (self->text_path, "ab");
-      if (*file == NULL)
+      *fd = g_open (self->text_path, O_WRONLY | O_APPEND | O_CREAT | O_BINARY, 0644);
+      if (*fd < 0)
         goto failed;
     }
+  before = lseek (*fd, 0, SEEK_END);
+  if (before < 0)
+    goto failed;
 
-  while (lines->length > 0)
+  for (GList *link = lines->head; link != NULL; link = link->next)
     {
-      const Job *job = g_queue_peek_head (lines);
+      const Job *job = link->data;
 
-      if (fputs (job->text_line, *file) < 0 || fputc ('\n', *file) == EOF)
-        goto failed;
-      job_free (g_queue_pop_head (lines));
+      g_string_append (batch, job->text_line);
+      g_string_append_c (batch, '\n');
     }
-  /* Per batch, like the database commit: the lines are with the OS when
-   * the batch is done, so a killed process does not lose them. */
-  if (fflush (*file) == 0)
-    return TRUE;
+  while (done < batch->len)
+    {
+      gssize n = write (*fd, batch->str + done, batch->len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        goto cut_off;
+      done += (gsize) n;
+    }
+  g_queue_clear_full (lines, (GDestroyNotify) job_free);
+  return TRUE;
+
+cut_off:
+  saved_errno = errno;
+  if (done > 0 && ftruncate (*fd, before) != 0)
+    g_debug ("Could not cut a part-written batch off %s: %s", self->text_path,
+             g_strerror (errno));
+  errno = saved_errno != 0 ? saved_errno : ENOSPC;
 
 failed:
   saved_errno = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _("The text diary “%s” cannot be written: %s. Check that its folder exists "
-                 "and can be written; lines are kept in memory until then."),
-               self->text_path, g_strerror (saved_errno));
-  g_clear_pointer (file, fclose);
+  if (saved_errno == ENOSPC)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                 _("The disk holding the text diary “%s” is full. Free some space; lines are "
+                   "kept in memory until then."), self->text_path);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("The text diary “%s” cannot be written: %s. Check that its folder exists "
+                   "and can be written; lines are kept in memory until then."),
+                 self->text_path, g_strerror (saved_errno));
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
   return FALSE;
 }
 
@@ -611,7 +653,7 @@ writer_thread_func (gpointer user_data)
   Writer *writer = g_steal_pointer (&self->writer);
   GQueue pending = G_QUEUE_INIT;
   GQueue pending_text = G_QUEUE_INIT;
-  FILE *text = NULL;
+  int text = -1;
   gboolean db_failing = self->open_failed;
   gboolean text_failing = FALSE;
   guint64 db_done = 0;
@@ -635,11 +677,21 @@ writer_thread_func (gpointer user_data)
       if (pending_text.length > 0)
         {
           if (write_text (self, &text, &pending_text, &text_error))
-            text_failing = FALSE;
+            {
+              if (text_failing)
+                {
+                  g_autofree char *message =
+                    g_strdup_printf (_("The text diary “%s” can be written again; the lines "
+                                       "kept in memory are in it now."), self->text_path);
+
+                  self->notify (UST_DIARY_WRITER_RESUMED, message, self->notify_data);
+                }
+              text_failing = FALSE;
+            }
           else if (!text_failing)
             {
               text_failing = TRUE;
-              self->notify (FALSE, text_error->message, self->notify_data);
+              self->notify (UST_DIARY_WRITER_FAILING, text_error->message, self->notify_data);
             }
         }
       /* Said at once: opening the database may wait for its lock. */
@@ -651,13 +703,19 @@ writer_thread_func (gpointer user_data)
           if (write_pending (self, &writer, &pending, &committed, &db_done, &db_error))
             {
               if (db_failing)
-                g_debug ("The call diary %s is writable again", self->path);
+                {
+                  g_autofree char *message =
+                    g_strdup_printf (_("The call diary “%s” can be written again; the calls "
+                                       "kept in memory are in it now."), self->path);
+
+                  self->notify (UST_DIARY_WRITER_RESUMED, message, self->notify_data);
+                }
               db_failing = FALSE;
             }
           else if (!db_failing)
             {
               db_failing = TRUE;
-              self->notify (FALSE, db_error->message, self->notify_data);
+              self->notify (UST_DIARY_WRITER_FAILING, db_error->message, self->notify_data);
             }
           else
             g_debug ("Call diary still failing: %s", db_error->message);
@@ -670,7 +728,7 @@ writer_thread_func (gpointer user_data)
                                     pending.length == 0 ? self->taken_seq : db_done, 0);
 
       if (committed)
-        self->notify (TRUE, NULL, self->notify_data);
+        self->notify (UST_DIARY_WRITER_COMMITTED, NULL, self->notify_data);
       if (db_failing || text_failing)
         retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
     }
@@ -681,7 +739,8 @@ writer_thread_func (gpointer user_data)
   mark_written (self, pending.length);
   g_queue_clear_full (&pending, (GDestroyNotify) job_free);
   g_queue_clear_full (&pending_text, (GDestroyNotify) job_free);
-  g_clear_pointer (&text, fclose);
+  if (text >= 0)
+    close (text);
   writer_close (writer);
   return NULL;
 }
@@ -929,7 +988,7 @@ ust_diary_writer_start (UstDiaryWriter  *self,
   if (self->writer != NULL)
     g_atomic_int_set (&self->ready, 1);
   else
-    self->notify (FALSE, local_error->message, self->notify_data);
+    self->notify (UST_DIARY_WRITER_FAILING, local_error->message, self->notify_data);
 
   /* Without a journal (Windows, no shared memory, another exchange on this folder) the
    * diary works as before it had one: a step not yet committed is lost with the process. */
