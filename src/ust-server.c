@@ -60,6 +60,16 @@ call_event_cb (UstCallTracker *tracker,
   printf ("%s\n", change->line);
 }
 
+/* registrations.db refuses (a full disk) or takes changes again. */
+static void
+registrar_storage_cb (UstRegistrar *registrar,
+                      gboolean      failing,
+                      const char   *message,
+                      gpointer      user_data)
+{
+  g_printerr ("ustredna-server: %s\n", message);
+}
+
 /* The transport doctor: a phone knocked on a closed door. */
 static void
 advice_cb (UstTransport *transport,
@@ -230,6 +240,8 @@ run (UstServerOptions *options)
     g_signal_connect (ust_core_get_proxy (core), "event", G_CALLBACK (event_cb), NULL);
   g_signal_connect (ust_core_get_tracker (core), "call-event", G_CALLBACK (call_event_cb), NULL);
   g_signal_connect (transport, "advice", G_CALLBACK (advice_cb), NULL);
+  g_signal_connect (ust_core_get_registrar (core), "storage", G_CALLBACK (registrar_storage_cb),
+                    NULL);
 
   where = ust_transport_describe (transport);
   /* Before "Listening": whoever reads that line may stop us at once. */

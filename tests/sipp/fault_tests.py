@@ -558,15 +558,20 @@ def t_disk_full(ctx):
 
     filler = fill_disk(disk)
     during = some_calls(ctx, srv, 60, pb, pa, 'uac-during')
+    ctx.register(srv, 'carol', ctx.port())      # a phone registers meanwhile
     files = [os.path.join(data, name) for name in ('calls.db', 'calls.txt')]
+    registrations = os.path.join(data, 'registrations.db')
     wait_stderr(srv, files[0], 'that the call diary %s cannot be written' % files[0])
+    wait_stderr(srv, 'Cannot save registrations to %s' % registrations,
+                'that registrations cannot be saved')
 
     os.unlink(filler)
     deadline = time.monotonic() + DISK_WAIT_S
     while True:
         failed = [f for f in files if said(srv, f, 'is full')]
         back = [f for f in files if said(srv, f, 'can be written again')]
-        if failed == back:
+        if failed == back and stderr_lines(srv, 'Registrations can be saved to %s again'
+                                           % registrations):
             break
         if time.monotonic() > deadline:
             st.fail('after space was freed the server said the diary can be written again for '
@@ -576,6 +581,13 @@ def t_disk_full(ctx):
     srv.stop()
 
     # Once each: one line when a file starts to refuse, one when it takes writes again.
+    for what in ('Cannot save registrations to %s' % registrations,
+                 'Registrations can be saved to %s again' % registrations):
+        if len(stderr_lines(srv, what)) != 1:
+            st.fail('the server said %d times %r, expected once:\n%s'
+                    % (len(stderr_lines(srv, what)), what, ''.join(srv.err_lines)))
+    if 'carol' not in registered_users(data):
+        st.fail('carol, who registered while the disk was full, is not in registrations.db')
     for f in files:
         for what in ('is full', 'can be written again'):
             n = len(said(srv, f, what))
@@ -585,8 +597,8 @@ def t_disk_full(ctx):
     diary = st.Diary(data)
     expect_one_row_each(diary, before + during + after, ANSWERED_KINDS)
     st.expect_text(diary, [srv])
-    print('fault-disk-full: %d calls while the disk was full; the server said:\n  %s'
-          % (len(during), '\n  '.join(l for l in srv.err_lines if 'diary' in l)))
+    print('fault-disk-full: %d calls and a registration while the disk was full; the server '
+          'said:\n  %s' % (len(during), '\n  '.join(l.rstrip('\n') for l in srv.err_lines)))
 
 
 # --------------------------------------------------------------------------

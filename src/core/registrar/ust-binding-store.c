@@ -15,6 +15,10 @@
 #define SCHEMA_VERSION 3
 /* How long a batch of changes may gather after the writer wakes up. */
 #define GATHER_US 10000
+/* While the file refuses (a full disk), the changes wait and are tried again this often;
+ * beyond this many the oldest are given up. */
+#define RETRY_US  (G_USEC_PER_SEC)
+#define MAX_KEPT  100000
 
 /* WITHOUT ROWID: a table keyed by (aor, contact) is then one B-tree, not a
  * table and an index, and each REGISTER's row is written once. */
@@ -79,7 +83,9 @@ struct _UstBindingStore {
   gint           queued;     /* atomic: ops pushed */
   gint           done;       /* atomic: ops committed (or given up) */
   GMutex         error_lock;
-  char          *last_error;
+  char          *last_error;     /* while the file refuses */
+  UstBindingStoreNotify notify;
+  gpointer       notify_data;
   sqlite3_stmt  *statements[OP_STOP];  /* the writer's, prepared once */
 };
 
@@ -173,46 +179,117 @@ apply (UstBindingStore *self,
   return TRUE;
 }
 
+/* Writes @kept in one transaction. FALSE (rolled back, @kept untouched) when the file
+ * refuses. */
+static gboolean
+commit_kept (UstBindingStore *self,
+             sqlite3_stmt    *begin,
+             sqlite3_stmt    *commit,
+             GPtrArray       *kept)
+{
+  sqlite3_reset (begin);
+  if (sqlite3_step (begin) != SQLITE_DONE)
+    {
+      set_error (self, sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  for (guint i = 0; i < kept->len; i++)
+    if (!apply (self, g_ptr_array_index (kept, i)))
+      goto rollback;
+  sqlite3_reset (commit);
+  if (sqlite3_step (commit) == SQLITE_DONE)
+    return TRUE;
+  set_error (self, sqlite3_errmsg (self->db));
+
+rollback:
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* Tells the owner, once, that saving fails (the message set_error() made) or works
+ * again. */
+static void
+tell (UstBindingStore *self,
+      gboolean         failing)
+{
+  g_autofree char *message = NULL;
+
+  g_mutex_lock (&self->error_lock);
+  if (failing)
+    message = g_strdup (self->last_error);
+  else
+    {
+      g_clear_pointer (&self->last_error, g_free);
+      message = g_strdup_printf (_("Registrations can be saved to %s again; the changes "
+                                   "kept in memory are in it now."), self->path);
+    }
+  g_mutex_unlock (&self->error_lock);
+  if (self->notify != NULL && message != NULL)
+    self->notify (failing, message, self->notify_data);
+}
+
 /* Everything queued goes in one transaction: a burst of REGISTERs costs one
- * commit. */
+ * commit. While the file refuses (a full disk), the changes are kept and
+ * tried again every second, so none is lost when the disk is back. */
 static gpointer
 writer_thread (gpointer user_data)
 {
   UstBindingStore *self = user_data;
   sqlite3_stmt *begin = NULL, *commit = NULL;
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   gboolean stop = FALSE;
+  gboolean failing = FALSE;
 
   sqlite3_prepare_v2 (self->db, "BEGIN", -1, &begin, NULL);
   sqlite3_prepare_v2 (self->db, "COMMIT", -1, &commit, NULL);
   while (!stop)
     {
-      Op *op = g_async_queue_pop (self->queue);
-      guint n = 0;
+      Op *op = kept->len > 0 ? g_async_queue_timeout_pop (self->queue, RETRY_US)
+                             : g_async_queue_pop (self->queue);
 
       /* A commit costs more than the rows it carries (the WAL frames, the
        * header): after a wake-up, let a burst of registrations gather, so a
        * busy exchange writes hundreds of rows per transaction. */
-      if (op->kind != OP_STOP)
+      if (op != NULL && op->kind != OP_STOP)
         g_usleep (GATHER_US);
-      sqlite3_reset (begin);
-      sqlite3_step (begin);
       for (; op != NULL; op = g_async_queue_try_pop (self->queue))
         {
           if (op->kind == OP_STOP)
-            stop = TRUE;
+            {
+              stop = TRUE;
+              op_free (op);
+              g_atomic_int_inc (&self->done);
+            }
           else
-            apply (self, op);
-          op_free (op);
-          n++;
+            g_ptr_array_add (kept, op);
         }
-      sqlite3_reset (commit);
-      if (sqlite3_step (commit) != SQLITE_DONE)
+      if (kept->len == 0)
+        continue;
+
+      if (commit_kept (self, begin, commit, kept))
         {
-          set_error (self, sqlite3_errmsg (self->db));
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          g_atomic_int_add (&self->done, (gint) kept->len);
+          g_ptr_array_set_size (kept, 0);
+          if (failing)
+            tell (self, FALSE);
+          failing = FALSE;
         }
-      g_atomic_int_add (&self->done, (gint) n);
+      else
+        {
+          if (!failing)
+            tell (self, TRUE);
+          failing = TRUE;
+          if (kept->len > MAX_KEPT)
+            {
+              guint extra = kept->len - MAX_KEPT;
+
+              g_ptr_array_remove_range (kept, 0, extra);
+              g_atomic_int_add (&self->done, (gint) extra);
+            }
+        }
     }
+  /* Stopping while the file refuses: flush() has said so; these are given up. */
+  g_atomic_int_add (&self->done, (gint) kept->len);
   sqlite3_finalize (begin);
   sqlite3_finalize (commit);
   return NULL;
@@ -389,6 +466,18 @@ ust_binding_store_open (const char  *path,
   return self;
 }
 
+/* @notify is called on the writer thread, once when saving starts to fail (@failing; the
+ * message names the file and why) and once when it works again. Set it before the first
+ * change. */
+void
+ust_binding_store_set_notify (UstBindingStore       *self,
+                              UstBindingStoreNotify  notify,
+                              gpointer               user_data)
+{
+  self->notify = notify;
+  self->notify_data = user_data;
+}
+
 void
 ust_binding_store_put (UstBindingStore *self,
                        UstBinding      *binding)
@@ -436,8 +525,14 @@ ust_binding_store_flush (UstBindingStore  *self,
     {
       if (g_get_monotonic_time () > deadline)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       _("Registrations were not all saved to %s in time"), self->path);
+          /* The file's own trouble says more than "in time". */
+          g_mutex_lock (&self->error_lock);
+          if (self->last_error != NULL)
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, self->last_error);
+          else
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         _("Registrations were not all saved to %s in time"), self->path);
+          g_mutex_unlock (&self->error_lock);
           return FALSE;
         }
       g_usleep (1000);
