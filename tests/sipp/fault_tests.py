@@ -13,10 +13,18 @@ it mounts concern no one else, and no root is needed. The servers, sipp runs and
 checks come from sipp_tests.py (imported from this directory). build-aux/loss.py runs the
 loss test's calls at a larger scale as a benchmark.
 
-    fault-loss        40 calls at 10 calls/s while nftables drops 10% of all UDP datagrams
-                      (both ways: every datagram on loopback crosses the input hook once);
-                      retransmissions (RFC 3261 §17) carry every call through, and the diary
-                      has exactly one row per call, ended, with its events once each.
+    fault-loss          40 calls at 10 calls/s while nftables drops 10% of all UDP datagrams
+                        (both ways: every datagram on loopback crosses the input hook once);
+                        retransmissions (RFC 3261 §17) carry every call through, and the diary
+                        has exactly one row per call, ended, with its events once each.
+    fault-crash-load    SIGKILL during 300 calls/s and 100 registrations/s; after a restart
+                        every call whose BYE was answered is in the diary once, ended; the
+                        registrations are back; both databases pass PRAGMA integrity_check.
+    fault-crash-locked  the same while another program holds calls.db's write lock, so that
+                        nothing is committed before the kill (the diary's journal keeps it).
+    fault-disk-full     the data folder's disk fills up while calls go on, and is freed.
+    fault-disk-readonly the data folder's disk is read-only when the exchange starts, and
+                        becomes writable while calls go on.
 
 Exit status: 0 pass, 1 fail, 77 skip (what the machine lacks: user namespaces, nftables'
 random numbers in the kernel; or, outside build-aux/test.sh, sipp or nft not installed).
@@ -599,6 +607,70 @@ def t_disk_full(ctx):
     st.expect_text(diary, [srv])
     print('fault-disk-full: %d calls and a registration while the disk was full; the server '
           'said:\n  %s' % (len(during), '\n  '.join(l.rstrip('\n') for l in srv.err_lines)))
+
+
+def remount(where, mode):
+    r = subprocess.run(['mount', '-o', 'remount,' + mode, where], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=10)
+    if r.returncode != 0:
+        st.fail('mount -o remount,%s %s: %s' % (mode, where, r.stdout.decode('utf-8', 'replace')))
+
+
+@test('fault-disk-readonly')
+def t_disk_readonly(ctx):
+    """The data folder is on a disk that is read-only when the exchange starts (a USB
+    stick with its switch on; Linux will not make a disk read-only under files open for
+    writing, so a running exchange meets this only after a restart). It starts all the
+    same, with the registrations the file holds, says once per file that it cannot write
+    (naming it), carries calls and a new registration, and once the disk is writable
+    again writes what it kept and says so."""
+    disk = mount_small_disk(ctx)
+    data = os.path.join(disk, 'data')
+    srv1 = ctx.server(data_dir=data, extra=['--quiet'])
+    pb, pa = ctx.port(), ctx.port()
+    ctx.register(srv1, 'bob', pb)
+    ctx.register(srv1, 'alice', pa)
+    before = some_calls(ctx, srv1, 5, pb, pa, 'uac-before')
+    srv1.stop()
+    remount(disk, 'ro')
+
+    srv = ctx.server(data_dir=data, extra=['--quiet'])
+    files = [os.path.join(data, name) for name in ('calls.db', 'calls.txt', 'registrations.db')]
+    # bob and alice are still registered (read from the read-only file): no REGISTER.
+    during = some_calls(ctx, srv, 20, pb, pa, 'uac-during')
+    ctx.register(srv, 'carol', ctx.port())
+    for f in files[0::2]:
+        wait_stderr(srv, f, 'that %s cannot be written' % f)
+
+    remount(disk, 'rw')
+    deadline = time.monotonic() + DISK_WAIT_S
+    while True:
+        failed = [f for f in files if [l for l in stderr_lines(srv, f) if 'again' not in l]]
+        back = [f for f in files if [l for l in stderr_lines(srv, f) if 'again' in l]]
+        if back == failed:
+            break
+        if time.monotonic() > deadline:
+            st.fail('after the disk became writable the server said it can write %s again, '
+                    'expected each file it could not write: %s' % (back, failed))
+        time.sleep(0.05)
+    after = some_calls(ctx, srv, 5, pb, pa, 'uac-after')
+    srv.stop()
+
+    for f in files:
+        lines = stderr_lines(srv, f)
+        if len([l for l in lines if 'again' not in l]) > 1 or \
+                len([l for l in lines if 'again' in l]) > 1:
+            st.fail('the server repeated itself about %s:\n%s' % (f, '\n'.join(lines)))
+    if not stderr_lines(srv, files[0]) or not stderr_lines(srv, files[2]):
+        st.fail('the server did not say that %s and %s cannot be written:\n%s'
+                % (files[0], files[2], ''.join(srv.err_lines)))
+    if 'carol' not in registered_users(data):
+        st.fail('carol, who registered while the disk was read-only, is not in registrations.db')
+    diary = st.Diary(data)
+    expect_one_row_each(diary, before + during + after, ANSWERED_KINDS)
+    st.expect_text(diary, [srv1, srv])
+    print('fault-disk-readonly: %d calls and a registration while the disk was read-only; the '
+          'server said:\n  %s' % (len(during), '\n  '.join(l.rstrip('\n') for l in srv.err_lines)))
 
 
 # --------------------------------------------------------------------------

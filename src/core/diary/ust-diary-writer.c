@@ -151,6 +151,7 @@ struct _UstDiaryWriter {
   UstDiaryJournal      *journal;        /* NULL when there is none */
   gboolean              all_written;    /* the thread ended with nothing left */
   guint64               taken_seq;      /* writer thread: the last record taken */
+  gint                  failing;        /* atomic: a file refuses */
 
   GMutex                lock;           /* guards the counts and their condition */
   GCond                 written_cond;
@@ -727,6 +728,7 @@ writer_thread_func (gpointer user_data)
         ust_diary_journal_set_done (self->journal,
                                     pending.length == 0 ? self->taken_seq : db_done, 0);
 
+      g_atomic_int_set (&self->failing, db_failing || text_failing);
       if (committed)
         self->notify (UST_DIARY_WRITER_COMMITTED, NULL, self->notify_data);
       if (db_failing || text_failing)
@@ -985,6 +987,7 @@ ust_diary_writer_start (UstDiaryWriter  *self,
 
   self->writer = writer_open (self->path, &local_error);
   self->open_failed = self->writer == NULL;
+  g_atomic_int_set (&self->failing, self->open_failed);
   if (self->writer != NULL)
     g_atomic_int_set (&self->ready, 1);
   else
@@ -1049,6 +1052,10 @@ ust_diary_writer_flush (UstDiaryWriter *self,
 
   ust_diary_writer_end_batch (self);
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  /* A file that refuses gets one more try, not the whole time (a stop would hang). */
+  if (g_atomic_int_get (&self->failing))
+    deadline = MIN (deadline, g_get_monotonic_time ()
+                              + (gint64) (g_atomic_int_get (&self->retry_ms) + 500) * 1000);
   g_mutex_lock (&self->lock);
   target = self->submitted;
   while (self->written < target && self->thread != NULL)

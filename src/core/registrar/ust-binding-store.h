@@ -14,18 +14,17 @@ G_BEGIN_DECLS
 
 typedef struct _UstBindingStore UstBindingStore;
 
-/* See ust_binding_store_set_notify(). */
+/* See ust_binding_store_open(). */
 typedef void (*UstBindingStoreNotify) (gboolean    failing,
                                        const char *message,
                                        gpointer    user_data);
 
 UstBindingStore *ust_binding_store_open        (const char       *path,
+                                                UstBindingStoreNotify notify,
+                                                gpointer          user_data,
                                                 GPtrArray       **users,
                                                 GPtrArray       **bindings,
                                                 GError          **error);
-void             ust_binding_store_set_notify   (UstBindingStore  *self,
-                                                UstBindingStoreNotify notify,
-                                                gpointer          user_data);
 void             ust_binding_store_put          (UstBindingStore  *self,
                                                 UstBinding       *binding);
 void             ust_binding_store_remove       (UstBindingStore  *self,

@@ -267,12 +267,19 @@ store_notify_cb (gboolean    failing,
 {
   UstRegistrar *self = user_data;
   StorageNote *note = g_new0 (StorageNote, 1);
+  GSource *source;
 
   g_weak_ref_init (&note->registrar, self);
   note->failing = failing;
   note->message = g_strdup (message);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, storage_note_cb, note,
-                              (GDestroyNotify) storage_note_free);
+  source = g_idle_source_new ();
+  /* Not g_main_context_invoke(): on a thread whose default is that context too (the
+   * writer's, in ustredna-server) it would call back at once, on the writer thread. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, storage_note_cb, note, (GDestroyNotify) storage_note_free);
+  g_source_set_static_name (source, "UstRegistrar storage");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* Restores the bindings of the previous run with the time they have left,
@@ -288,12 +295,12 @@ ust_registrar_load (UstRegistrar  *self,
 
   if (self->store_path == NULL || self->store != NULL)
     return TRUE;
-  self->store = ust_binding_store_open (self->store_path, &users, &bindings, error);
-  if (self->store == NULL)
-    return FALSE;
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
-  ust_binding_store_set_notify (self->store, store_notify_cb, self);
+  self->store = ust_binding_store_open (self->store_path, store_notify_cb, self, &users,
+                                        &bindings, error);
+  if (self->store == NULL)
+    return FALSE;
 
   for (guint i = 0; i < users->len; i++)
     ensure_record (self, g_ptr_array_index (users, i));
