@@ -18,11 +18,13 @@ packages=(
   libsqlite3-dev
   libgtk-4-dev
   libgnutls28-dev   # makes the exchange's TLS certificate
+  libpcap-dev       # reads captures (pcap and pcapng): --analyse, File → Open Capture
   glib-networking   # GIO's TLS at run time: SIP over TLS
   gettext
   sip-tester   # sipp, for the SIP scenario tests
-  tshark       # reads the --pcap captures back in the capture tests
-  nftables     # nft drops datagrams at random for the loss test and build-aux/loss.py
+  tshark       # reads the --pcap captures back; dumpcap makes captures in tests/capture
+  nftables     # drops datagrams: TCP segments in tests/capture, UDP at random for the
+               # fault-loss test and build-aux/loss.py
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py

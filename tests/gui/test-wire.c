@@ -15,6 +15,7 @@
 #include "ust-application.h"
 #include "ust-window.h"
 #include "gui-test-util.h"
+#include "ust-capture.h"
 #include "ust-pcap.h"
 #include "ust-wire-view.h"
 
@@ -140,6 +141,15 @@ test_wire_call (void)
         invite = i;
     }
   g_assert_cmpuint (invite, !=, G_MAXUINT);
+  /* sipp talks UDP, and the list says so beside each message. */
+  {
+    g_autoptr (UstWireRow) row = g_list_model_get_item (ust_wire_view_get_model (wire_view ()),
+                                                        invite);
+    g_autofree char *transport = NULL;
+
+    g_object_get (row, "transport", &transport, NULL);
+    g_assert_cmpstr (transport, ==, "UDP");
+  }
   ust_wire_view_select (wire_view (), invite);
   ust_test_spin (100);
   g_assert_true (ust_wire_view_get_selected (wire_view ()) == wire_entry (invite));
@@ -156,7 +166,8 @@ test_wire_call (void)
   /* The capture holds exactly the call's messages (no REGISTER), in order. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (GPtrArray) captured = ust_pcap_read_entries (pcap, NULL, &error);
+    g_autoptr (UstCapture) capture = ust_capture_open (pcap, &error);
+    GPtrArray *captured = capture != NULL ? ust_capture_get_entries (capture) : NULL;
     g_autofree char *method = NULL;
 
     g_assert_no_error (error);
@@ -185,6 +196,24 @@ test_wire_call (void)
     g_assert_nonnull (strstr (text, "Max-Forwards: 69"));
     g_assert_nonnull (changed);
     g_assert_true (gtk_text_iter_forward_to_tag_toggle (&start, changed));
+
+    /* Each change carries the rule that made the exchange make it (#16),
+     * and the two sides stay level. */
+    g_assert_nonnull (strstr (text, "Max-Forwards decremented — RFC 3261 §16.6 step 3"));
+    g_assert_nonnull (strstr (text, "Via added, so the response comes back through the "
+                                    "exchange — RFC 3261 §16.6 step 8"));
+    g_assert_nonnull (strstr (text, "Record-Route added so the ACK and BYE come back through "
+                                    "the exchange — RFC 3261 §16.6 step 4"));
+    g_assert_nonnull (strstr (text, "Request-URI replaced by where the user is registered"));
+    g_assert_null (strstr (text, "passes this line on as it came"));
+    {
+      GtkTextView *received = GTK_TEXT_VIEW (gtk_widget_get_template_child (
+                                               GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW,
+                                               "received_text"));
+
+      g_assert_cmpint (gtk_text_buffer_get_line_count (gtk_text_view_get_buffer (received)), ==,
+                       gtk_text_buffer_get_line_count (buffer));
+    }
   }
 
   /* Clicking the second arrow of the ladder (alice <- exchange, 100 Trying)
@@ -236,6 +265,21 @@ test_wire_call (void)
   txt_data = read_file (txt, NULL);
   g_assert_nonnull (strstr (txt_data, "INVITE"));
   g_assert_nonnull (strstr (txt_data, "200"));
+
+  /* For a report (#16): the call's ladder, capture and caption, and an index. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *folder = g_build_filename (gui_test_tmp_dir, "report", NULL);
+    g_autofree char *index = g_build_filename (folder, "index.html", NULL);
+    g_autofree char *html = NULL;
+
+    g_assert_true (ust_wire_view_export_report (wire_view (), folder, &error));
+    g_assert_no_error (error);
+    html = read_file (index, NULL);
+    g_assert_nonnull (strstr (html, "call-1-ladder.svg"));
+    g_assert_nonnull (strstr (html, "Call from alice@"));
+    g_assert_nonnull (strstr (html, "ended by"));
+  }
 }
 
 static void
@@ -264,6 +308,37 @@ test_wire_search (void)
   gtk_editable_set_text (entry, "");
   ust_test_spin (600);
   g_assert_cmpuint (wire_n_items (), ==, all);
+}
+
+/* app.show-on-wire, as build-aux/screenshot.sh uses it: the Wire tab shows,
+ * searched, with its first match selected and the ladder of its call. */
+static void
+test_wire_show_on (void)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (gui_test_window),
+                                                              UST_TYPE_WINDOW, "stack"));
+  GtkEditable *entry = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (wire_view ()),
+                                                                    UST_TYPE_WIRE_VIEW,
+                                                                    "search_entry"));
+  GtkLabel *ladder_label = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (wire_view ()),
+                                                                     UST_TYPE_WIRE_VIEW,
+                                                                     "ladder_label"));
+  g_autofree char *summary = NULL;
+
+  if (!gui_test_need_sipp ())
+    return;
+  gtk_stack_set_visible_child_name (stack, "exchange");
+  gui_test_activate ("show-on-wire", g_variant_new_string ("INVITE"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "wire");
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "INVITE");
+  g_assert_cmpint (gtk_notebook_get_current_page (GTK_NOTEBOOK (gtk_widget_get_template_child (
+                     GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW, "detail_notebook"))), ==, 1);
+  g_assert_nonnull (ust_wire_view_get_selected (wire_view ()));
+  summary = ust_trace_entry_dup_summary (ust_wire_view_get_selected (wire_view ()));
+  g_assert_nonnull (strstr (summary, "INVITE"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (ladder_label), "Call "));
+  gtk_editable_set_text (entry, "");
+  ust_test_spin (600);
 }
 
 static gboolean
@@ -301,6 +376,7 @@ main (int   argc,
   g_test_add_func ("/ust/gui/wire/tab", test_wire_tab);
   g_test_add_func ("/ust/gui/wire/call", test_wire_call);
   g_test_add_func ("/ust/gui/wire/search", test_wire_search);
+  g_test_add_func ("/ust/gui/wire/show-on", test_wire_show_on);
   g_test_add_func ("/ust/gui/wire/pause", test_wire_pause);
 
   return gui_test_finish (g_test_run (), FALSE);
