@@ -58,6 +58,12 @@ static const char *const migrations[] = {
   "UPDATE calls SET seq = id;"
   "CREATE INDEX calls_by_start ON calls (start_time);"
   "CREATE INDEX calls_by_seq ON calls (seq);",
+
+  /* 3: the number of the last journal record (ust-diary-journal.c) whose step is in the
+   * file, written in the same transaction as the step: after a crash, the records above
+   * it are written again, and none twice. */
+  "CREATE TABLE journal (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);"
+  "INSERT INTO journal VALUES (0, 0);",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
@@ -73,9 +79,13 @@ ust_call_db_migrate (sqlite3     *db,
   int version = 0;
   int rc;
 
+  /* Another program holding the write lock (past the busy timeout) fails here. */
   rc = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
-    return rc;
+    {
+      ust_call_db_set_storage_error (error, path, rc, sqlite3_errmsg (db));
+      return rc;
+    }
 
   rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
   if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
