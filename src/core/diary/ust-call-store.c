@@ -43,6 +43,7 @@ struct _UstCallStore {
   sqlite3_stmt   *marks_stmt;
   sqlite3_stmt   *changed_stmt;
   sqlite3_stmt   *position_stmt;
+  sqlite3_stmt   *by_id_stmt;
   gint64          snapshot_count;   /* count(*) in the current snapshot; -1 = not yet */
 };
 
@@ -154,6 +155,7 @@ reader_close (UstCallStore *self)
   g_clear_pointer (&self->marks_stmt, sqlite3_finalize);
   g_clear_pointer (&self->changed_stmt, sqlite3_finalize);
   g_clear_pointer (&self->position_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->by_id_stmt, sqlite3_finalize);
   g_clear_pointer (&self->reader, sqlite3_close);
   self->snapshot_count = -1;
 }
@@ -788,4 +790,65 @@ ust_call_store_position_of (UstCallStore *self,
     position = (guint) sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return position;
+}
+
+/* The calls with these row ids, in the order given; rows not in the diary
+ * (any more) are left out. For the pages of a search's result. */
+GPtrArray *
+ust_call_store_fetch_ids (UstCallStore  *self,
+                          const gint64  *ids,
+                          guint          n,
+                          GError       **error)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (UST_IS_CALL_STORE (self), NULL);
+  g_return_val_if_fail (ids != NULL || n == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = reader_statement (self, &self->by_id_stmt,
+                           "SELECT id, " UST_CALL_DB_FIELDS " FROM calls WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  records = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, ids[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (records, record_from_row (stmt, 0));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          ust_call_db_set_read_error (error, self->path, self->reader, rc);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&records);
+}
+
+/* Adds to @hits the calls after row @after_id that match @search (in row
+ * order), and sets @n_rows to how many calls there are after it: what a
+ * model showing a search needs to follow new calls. */
+gboolean
+ust_call_store_search (UstCallStore   *self,
+                       UstCallSearch  *search,
+                       gint64          after_id,
+                       GArray         *hits,
+                       guint          *n_rows,
+                       GError        **error)
+{
+  g_return_val_if_fail (UST_IS_CALL_STORE (self), FALSE);
+  g_return_val_if_fail (UST_IS_CALL_SEARCH (search), FALSE);
+  g_return_val_if_fail (hits != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ensure_reader (self, error))
+    return FALSE;
+  return ust_call_search_scan (search, self->reader, after_id, G_MAXINT64, hits, n_rows, NULL,
+                               error);
 }
