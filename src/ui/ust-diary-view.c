@@ -214,8 +214,17 @@ update_diary_sorting (UstDiaryView *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
   gboolean sortable = n <= DIARY_SORT_LIMIT;
+  GtkSorter *sorter = sortable ? gtk_column_view_get_sorter (self->diary_view) : NULL;
   GListModel *columns;
   g_autofree char *hint = NULL;
+
+  /* While a search runs, its result is on the way as one change of any
+   * size: sorted, GTK would read every row of it before this could say it
+   * is too many (search_changed_cb). */
+  if (ust_call_model_get_searching (self->diary_model))
+    sorter = NULL;
+  if (gtk_sort_list_model_get_sorter (self->diary_sort) != sorter)
+    gtk_sort_list_model_set_sorter (self->diary_sort, sorter);
 
   if (sortable == self->diary_sortable)
     return;
@@ -231,8 +240,6 @@ update_diary_sorting (UstDiaryView *self)
                                                                        "ust-sorter")
                                                   : NULL);
     }
-  gtk_sort_list_model_set_sorter (self->diary_sort,
-                                  sortable ? gtk_column_view_get_sorter (self->diary_view) : NULL);
 
   if (sortable)
     hint = g_strdup (_("Newest calls first; click a column title to sort by it. Double-click a "
@@ -317,6 +324,10 @@ search_changed_cb (UstDiaryView *self)
     self->search = ust_call_search_new (stripped, outcome_states (stripped));
   if (self->diary_model == NULL)
     return;
+  /* The list is about to be replaced in one change (now, or when the search
+   * is done): unsorted until then, or GTK would sort all of it, a whole diary
+   * when the search is cleared. The sort comes back for a short list. */
+  gtk_sort_list_model_set_sorter (self->diary_sort, NULL);
   ust_call_model_set_search (self->diary_model, self->search);
   diary_count_changed_cb (self);
 }

@@ -3,7 +3,12 @@
  * disk before the window opens; the tests type into the Call Diary tab's
  * search box and read what a person reads, the count line and the rows.
  * The search runs in SQLite (UstCallModel with a UstCallSearch), so the full
- * count comes at once instead of growing while GTK reads every row. */
+ * count comes at once instead of growing while GTK reads every row.
+ *
+ * With UST_DIARY_BENCH_DIR set (build-aux/bench-diary-search.sh) it is a
+ * benchmark instead: it opens the diary in that folder (ustredna/calls.db)
+ * and prints how long the window took to open it and each search took,
+ * as "# bench: name=value" lines. */
 
 #include "config.h"
 
@@ -12,6 +17,7 @@
 #include <gtk/gtk.h>
 #include <sqlite3.h>
 
+#include "ust-call-model.h"
 #include "ust-call-record.h"
 #include "ust-call-store.h"
 #include "ust-sqlite.h"
@@ -51,6 +57,23 @@ assert_count (const char *text)
 {
   if (!ust_test_spin_until (count_is, (gpointer) text, GUI_TEST_WAIT_MS))
     g_error ("The diary's count line says “%s”, not “%s”", count_text (), text);
+}
+
+static gboolean
+count_is_calls (gpointer data)
+{
+  const char *text = count_text ();
+
+  return g_str_has_suffix (text, " calls") && strstr (text, " of ") == NULL
+         && g_ascii_isdigit (text[0]) && text[0] != '0';
+}
+
+/* The count line shows the whole diary (no search), whatever its size. */
+static void
+assert_count_calls (void)
+{
+  if (!ust_test_spin_until (count_is_calls, NULL, 600 * 1000))
+    g_error ("The diary's count line says “%s”", count_text ());
 }
 
 static const UstCallData *
@@ -219,14 +242,147 @@ test_new_call (void)
   assert_count ("50002 calls");
 }
 
+/* Benchmark ------------------------------------------------------------------------- */
+
+static gint64 search_started, search_ended;
+
+static UstCallModel *
+diary_model (void)
+{
+  GtkSelectionModel *selection = gtk_column_view_get_model (child ("diary_view"));
+  GListModel *sort = gtk_single_selection_get_model (GTK_SINGLE_SELECTION (selection));
+
+  return UST_CALL_MODEL (gtk_sort_list_model_get_model (GTK_SORT_LIST_MODEL (sort)));
+}
+
+static void
+searching_cb (UstCallModel *model)
+{
+  if (ust_call_model_get_searching (model))
+    search_started = g_get_monotonic_time ();
+  else
+    search_ended = g_get_monotonic_time ();
+}
+
+static gboolean
+count_is_final (gpointer data)
+{
+  const char *text = count_text ();
+
+  return strstr (text, " of ") != NULL && !ust_call_model_get_searching (diary_model ());
+}
+
+/* Types @text and prints how long until the count was in and the first row
+ * could be shown: after the last key (the box waits for typing to pause),
+ * and the search itself in SQLite on its worker thread. */
+static void
+bench_search (const char *name,
+              const char *text)
+{
+  g_autoptr (UstCallRecord) first = NULL;
+  gint64 typed;
+
+  clear_search ();
+  assert_count_calls ();
+  search_started = search_ended = 0;
+  type (text);
+  typed = g_get_monotonic_time ();
+  if (!ust_test_spin_until (count_is_final, NULL, 600 * 1000))
+    g_error ("No count for “%s” after 10 minutes: “%s”", text, count_text ());
+  if (n_rows () > 0)
+    row (0, &first);
+  g_print ("# bench: search_%s text=%s count=\"%s\" after_last_key_ms=%.0f "
+           "sqlite_search_ms=%.0f\n", name, text, count_text (), (g_get_monotonic_time () - typed) / 1e3,
+           (search_ended - search_started) / 1e3);
+}
+
+static gboolean
+index_ready_cb (gpointer path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean ready = FALSE;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (db, "SELECT (SELECT indexed_up_to FROM calls_search_mark) "
+                                 ">= (SELECT IFNULL(MAX(id), 0) FROM calls)", -1, &stmt, NULL)
+           == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    ready = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return ready;
+}
+
+static void
+test_bench (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "ustredna", "calls.db", NULL);
+  gint64 opened = g_get_monotonic_time ();
+  gboolean was_ready = index_ready_cb (path);
+
+  g_signal_connect (diary_model (), "notify::searching", G_CALLBACK (searching_cb), NULL);
+  gtk_stack_set_visible_child_name (child ("stack"), "diary");
+  if (!was_ready)
+    bench_search ("before_index", "c0050");
+  if (!ust_test_spin_until (index_ready_cb, path, 3600 * 1000))
+    g_error ("The search index of %s was not built within an hour", path);
+  if (!was_ready)
+    g_print ("# bench: index_built_s=%.1f (after the window opened)\n",
+             (g_get_monotonic_time () - opened) / 1e6);
+  bench_search ("c0050", "c0050");
+  bench_search ("upper_case", "C0050@127");
+  bench_search ("one_letter", "c");
+  bench_search ("outcome", "busy");
+  bench_search ("nothing", "nobody-called-this");
+  bench_search ("c0050_again", "c0050");
+}
+
+static gboolean
+is_mapped_cb (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+/* Opens the window on the diary of UST_DIARY_BENCH_DIR, timed: the window
+ * drawn with the diary counted. */
+static void
+bench_open (void)
+{
+  gint64 started = g_get_monotonic_time ();
+  g_autoptr (GError) error = NULL;
+
+  gui_test_app = g_object_new (UST_TYPE_APPLICATION,
+                               "application-id", "io.github.ustredna.Ustredna.DiaryBench",
+                               "flags", G_APPLICATION_NON_UNIQUE, NULL);
+  g_application_register (G_APPLICATION (gui_test_app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (gui_test_app));
+  gui_test_window = ust_application_get_window (gui_test_app);
+  g_assert_nonnull (gui_test_window);
+  assert_count_calls ();
+  g_assert_true (ust_test_spin_until (is_mapped_cb, gui_test_window, GUI_TEST_WAIT_MS));
+  g_print ("# bench: open_ms=%.0f count=\"%s\"\n", (g_get_monotonic_time () - started) / 1e3,
+           count_text ());
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  const char *bench_dir = g_getenv ("UST_DIARY_BENCH_DIR");
+
   gui_test_make_home ("diary-search");
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   ust_sqlite_init ();
+  if (bench_dir != NULL)
+    {
+      g_setenv ("XDG_DATA_HOME", bench_dir, TRUE);
+      bench_open ();
+      g_test_add_func ("/ust/gui/diary-search/bench", test_bench);
+      return gui_test_finish (g_test_run (), FALSE);
+    }
   make_diary ();
   gui_test_open_app ("DiarySearch");
 

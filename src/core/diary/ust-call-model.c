@@ -244,8 +244,12 @@ set_n_calls (UstCallModel *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CALLS]);
 }
 
-/* Shows @hits (taken) in place of what was shown: one change, since a new
- * search has little in common with the list before it. */
+/* Shows @hits (taken), or every call (NULL), in place of what was shown:
+ * all of it removed, then all of the new list added. Not one change: GTK
+ * 4.8's list views look for each added item among the rows they showed
+ * before (to keep their widgets), which reads every added item, a whole
+ * diary when a search is cleared; as two they only make the rows they
+ * show. A new list has little in common with the one before it anyway. */
 static void
 show_hits (UstCallModel *self,
            GArray       *hits)
@@ -253,11 +257,14 @@ show_hits (UstCallModel *self,
   guint old_n = self->n_items;
 
   g_clear_pointer (&self->hits, g_array_unref);
+  drop_pages (self);
+  self->n_items = 0;
+  if (old_n != 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
   self->hits = hits;
   self->n_items = hits != NULL ? hits->len : self->n_calls;
-  drop_pages (self);
-  if (old_n != 0 || self->n_items != 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
+  if (self->n_items != 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->n_items);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
@@ -272,17 +279,30 @@ reset (UstCallModel *self)
 {
   g_autoptr (GError) error = NULL;
   guint new_n = ust_call_store_count (self->store);
+  guint old_n;
 
   if (!ust_call_store_get_marks (self->store, &self->last_seq, &self->last_id, &error))
     g_debug ("%s", error->message);
   set_n_calls (self, new_n);
-  if (self->search != NULL && new_n > 0)
+  if (self->search != NULL)
     {
       drop_pages (self);
-      start_search (self);
+      if (new_n > 0)
+        start_search (self);
+      else
+        show_hits (self, g_array_new (FALSE, FALSE, sizeof (UstCallHit)));
       return;
     }
-  show_hits (self, self->search != NULL ? g_array_new (FALSE, FALSE, sizeof (UstCallHit)) : NULL);
+
+  /* Every call shown: one change, mostly the same rows, whose widgets a
+   * list view keeps. */
+  old_n = self->n_items;
+  drop_pages (self);
+  self->n_items = new_n;
+  if (old_n != 0 || new_n != 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, new_n);
+  if (old_n != new_n)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
 static int
