@@ -6,8 +6,11 @@
  * own connection and inside its own transactions. The index covers the rows
  * up to a mark; a step indexes the rows above it, up to a limit, as one
  * INSERT … SELECT. Steps, not a trigger per row: FTS5 writes its pending
- * rows out at the end of each statement, so indexing the writer's upserts
- * one by one cost ~30 µs a call, a step of a few hundred rows ~5 µs a row.
+ * rows out at the end of each statement, and a trigger makes every
+ * statement on the table keep a statement journal; indexing the writer's
+ * upserts one by one cost ~30 µs a call, a step of a few hundred rows
+ * ~5 µs a row. A row's indexed texts never change (the writer's upsert
+ * keeps them), so a row once indexed stays right.
  * The search (ust-call-search.c) reads the rows above the mark from the
  * table itself. Private to the diary part. */
 

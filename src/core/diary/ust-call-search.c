@@ -27,7 +27,6 @@ struct _UstCallSearch {
   char     *folded;        /* @text, each character in lower case */
   gsize     folded_len;
   glong     n_chars;
-  gboolean  folded_ascii;
   guint     states;        /* 1 << UstCallState whose outcome matches */
   char     *fts_query;     /* NULL when the text is too short for the index */
 };
@@ -79,45 +78,47 @@ fold (const char *text)
   return g_string_free (out, FALSE);
 }
 
-static gboolean
-is_ascii (const char *text)
+/* g_ascii_tolower() is a function call; this runs for every byte of every
+ * row a search reads. Other bytes are left as they are. */
+static inline char
+lower_ascii (char c)
 {
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p >= 0x80)
-      return FALSE;
-  return TRUE;
+  return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
 }
 
-/* Whether @haystack contains @needle (already folded), ignoring case. Diary
- * fields are nearly always ASCII, and that path allocates nothing. */
+/* Whether @haystack contains @needle (already folded), ignoring case. One
+ * pass lowers ASCII letters and compares everything else as it is: a match
+ * there is a match of the folded texts too (the needle's other characters
+ * are already folded, and folding leaves them so). Only a haystack with
+ * other characters and no such match is folded and searched again: diary
+ * fields are nearly always ASCII, and then nothing is allocated. */
 static gboolean
 contains_folded (const char *haystack,
                  const char *needle,
-                 gsize       needle_len,
-                 gboolean    needle_ascii)
+                 gsize       needle_len)
 {
   g_autofree char *folded = NULL;
+  gboolean ascii = TRUE;
+  char first = needle[0];
 
   if (haystack == NULL || *haystack == '\0')
     return FALSE;
-  if (is_ascii (haystack))
+  for (const char *p = haystack; *p != '\0'; p++)
     {
-      /* Folded, ASCII stays ASCII: a needle with anything else is not in it. */
-      if (!needle_ascii)
-        return FALSE;
-      for (const char *p = haystack; *p != '\0'; p++)
-        {
-          gsize i = 0;
+      gsize i = 1;
 
-          while (i < needle_len && p[i] != '\0' && g_ascii_tolower (p[i]) == needle[i])
-            i++;
-          if (i == needle_len)
-            return TRUE;
-          if (p[i] == '\0')
-            return FALSE;
-        }
-      return FALSE;
+      if ((guchar) *p >= 0x80)
+        ascii = FALSE;
+      if (lower_ascii (*p) != first)
+        continue;
+      while (i < needle_len && p[i] != '\0' && lower_ascii (p[i]) == needle[i])
+        i++;
+      if (i == needle_len)
+        return TRUE;
     }
+  /* Folded, ASCII stays ASCII: nothing else to find. */
+  if (ascii)
+    return FALSE;
   folded = fold (haystack);
   return strstr (folded, needle) != NULL;
 }
@@ -126,7 +127,7 @@ static gboolean
 contains (UstCallSearch *self,
           const char    *haystack)
 {
-  return contains_folded (haystack, self->folded, self->folded_len, self->folded_ascii);
+  return contains_folded (haystack, self->folded, self->folded_len);
 }
 
 /* "t1" AND "t2" AND …: a few of the text's trigrams, spread over it (the
@@ -361,7 +362,6 @@ ust_call_search_constructed (GObject *object)
     self->text = g_strdup ("");
   self->folded = fold (self->text);
   self->folded_len = strlen (self->folded);
-  self->folded_ascii = is_ascii (self->folded);
   self->n_chars = g_utf8_strlen (self->folded, -1);
   self->fts_query = make_fts_query (self->folded, self->n_chars);
 
@@ -468,7 +468,7 @@ ust_call_search_text_contains (const char *haystack,
   g_return_val_if_fail (text != NULL, FALSE);
 
   folded = fold (text);
-  return contains_folded (haystack, folded, strlen (folded), is_ascii (folded));
+  return contains_folded (haystack, folded, strlen (folded));
 }
 
 /* Reads every row with @after_id < id <= @up_to_id and adds those that
@@ -556,7 +556,15 @@ ust_call_search_run (UstCallSearch  *self,
   if (!found)
     return NULL;
 
-  g_array_sort (hits, ust_call_hit_compare);
+  /* Row ids follow start times nearly always: a pass to check costs less
+   * than sorting millions of hits that are in order already. */
+  for (guint i = 1; i < hits->len; i++)
+    if (ust_call_hit_compare (&g_array_index (hits, UstCallHit, i - 1),
+                              &g_array_index (hits, UstCallHit, i)) > 0)
+      {
+        g_array_sort (hits, ust_call_hit_compare);
+        break;
+      }
   return g_steal_pointer (&hits);
 }
 

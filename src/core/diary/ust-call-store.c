@@ -505,8 +505,9 @@ ust_call_store_flush (UstCallStore *self,
 }
 
 /* Saves the call as it is now; saving it again later updates the same row
- * (a call is known by its Call-ID and start time). Live calls are saved
- * too, so the diary shows them while they ring. */
+ * (a call is known by its Call-ID and start time; its caller, caller's name
+ * and callee stay those of its first save). Live calls are saved too, so
+ * the diary shows them while they ring. */
 void
 ust_call_store_save_call (UstCallStore      *self,
                           const UstCallData *data)

@@ -30,18 +30,24 @@
 #define INDEX_STEP_MIN     500
 #define INDEX_DELAY_US     (1 * G_USEC_PER_SEC)
 /* An idle writer building the index of an older diary does it in steps of
- * this many rows (~0.1 s each), and looks at its queue between them. */
+ * this many rows (~0.1 s each), and looks at its queue between them; it
+ * starts this long after the diary opened, so that a window opening it
+ * has the machine to itself. */
 #define INDEX_IDLE_STEP    10000
+#define INDEX_OPEN_DELAY_US (2 * G_USEC_PER_SEC)
 
 /* Every change to a row gives it the next change number (migration 2 in
  * ust-call-db.c). */
 #define NEXT_SEQ "(SELECT IFNULL(MAX(seq), 0) + 1 FROM calls)"
 
+/* A saved call's parties (caller, caller's name, callee) are those of its
+ * first save, the INVITE's From and To, as its Call-ID is: they are what the
+ * search index holds (migration 3 in ust-call-db.c), and the tracker never
+ * changes them. */
 static const char upsert_call_sql[] =
   "INSERT INTO calls (" UST_CALL_DB_FIELDS ", seq) "
   "VALUES (" UST_CALL_DB_PARAMS ", " NEXT_SEQ ") "
   "ON CONFLICT (call_id, start_time) DO UPDATE SET "
-  "caller = excluded.caller, caller_name = excluded.caller_name, callee = excluded.callee, "
   "caller_addr = excluded.caller_addr, callee_addr = excluded.callee_addr, "
   "ring_time = excluded.ring_time, answer_time = excluded.answer_time, "
   "end_time = excluded.end_time, state = excluded.state, final_code = excluded.final_code, "
@@ -305,6 +311,8 @@ writer_open (const char  *path,
     goto failed;
   /* An older diary upgraded just now has its whole index to build. */
   index_look (writer);
+  if (writer->index_behind >= INDEX_STEP_MIN)
+    writer->index_since = g_get_monotonic_time () + INDEX_OPEN_DELAY_US;
 
   return g_steal_pointer (&writer);
 
