@@ -114,10 +114,15 @@ class Target:
             self.proc.wait()
 
 
+# sipp's transport: -t u1 (UDP, one socket) or t1 (TCP, one connection), from --transport.
+SIPP_TRANSPORT = ['-t', 'u1']
+
+
 def sipp(args, workdir, label, wall):
     """Runs sipp pinned to CPU 1; returns (successful, failed, elapsed seconds)."""
     stat = os.path.join(workdir, label + '.csv')
-    cmd = ['taskset', '-c', '1', 'sipp', '-nostdin', '-i', IP, '-max_socket', '1000',
+    cmd = ['taskset', '-c', '1', 'sipp', '-nostdin', '-i', IP, '-max_socket', '1000'] + \
+        SIPP_TRANSPORT + [
            '-trace_stat', '-stf', stat, '-fd', '1', '-timeout', '%ds' % wall,
            '-timeout_error'] + args
     started = time.monotonic()
@@ -149,7 +154,8 @@ class Bench:
               '-key', 'contact_host', IP, '-key', 'contact_port', str(port),
               '-key', 'expires', '3600'], self.workdir, 'reg-bob', 10)
         uas = subprocess.Popen(['taskset', '-c', '1', 'sipp', '-nostdin', '-i', IP, '-p',
-                                str(port), '-sf', os.path.join(SCENARIOS, 'uas_call.xml'),
+                                str(port)] + SIPP_TRANSPORT +
+                               ['-sf', os.path.join(SCENARIOS, 'uas_call.xml'),
                                 '-key', 'me', 'bob', '-key', 'dom', IP, '-max_socket', '1000'],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=self.workdir)
@@ -230,7 +236,7 @@ class Bench:
 
 def summarize(results, args):
     def best(rows):
-        good = [r for r in rows if r[2] == 0 and r[3] >= 0.97 * r[0]]
+        good = [r for r in rows if r[2] == 0 and r[3] >= 0.95 * r[0]]
         return max((r[0] for r in good), default=0)
 
     def at(rows, rate, column):
@@ -240,8 +246,8 @@ def summarize(results, args):
         return None
 
     names = list(results)
-    print('\nSummary (%s, %d CPUs, %s)' % (time.strftime('%Y-%m-%d %H:%M'), os.cpu_count(),
-                                           ' vs '.join(names)))
+    print('\nSummary (%s, %d CPUs, %s, %s)' % (time.strftime('%Y-%m-%d %H:%M'), os.cpu_count(),
+                                               args.transport.upper(), ' vs '.join(names)))
     lines = [
         ('calls/s with no failure (steps of %d s)' % args.step_seconds,
          [best(results[n]['calls']) for n in names], '%.0f'),
@@ -252,8 +258,8 @@ def summarize(results, args):
         ('REGISTERs/s with no failure', [best(results[n]['registers']) for n in names], '%.0f'),
         ('CPU per REGISTER at %d/s, all threads (µs)' % args.register_cpu_rate,
          [at(results[n]['registers'], args.register_cpu_rate, 4) for n in names], '%.1f'),
-        ('RSS after the %d calls/s step (MB)' % args.cpu_rate,
-         [at(results[n]['calls'], args.cpu_rate, 6) for n in names], '%.0f'),
+        ('RSS after the %d calls/s step (MB)' % args.memory_rate,
+         [at(results[n]['calls'], args.memory_rate, 6) for n in names], '%.0f'),
         ('RSS at the end of %d s at %d calls/s (MB)' % (args.memory_seconds, args.memory_rate),
          [results[n]['memory'][-1][1] if results[n]['memory'] else None for n in names], '%.0f'),
     ]
@@ -280,7 +286,11 @@ def main():
     ap.add_argument('--memory-rate', type=int, default=4000)
     ap.add_argument('--memory-seconds', type=int, default=60)
     ap.add_argument('--no-kamailio', action='store_true')
+    ap.add_argument('--transport', choices=('udp', 'tcp'), default='udp',
+                    help="how sipp's phones reach the proxy (TCP: one connection each)")
     args = ap.parse_args()
+    if args.transport == 'tcp':
+        SIPP_TRANSPORT[1] = 't1'
     args.call_rates = [int(x) for x in args.call_rates.split(',') if x]
     args.register_rates = [int(x) for x in args.register_rates.split(',') if x]
     if args.cpu_rate not in args.call_rates:
@@ -302,23 +312,30 @@ def main():
         port = free_port()
         data = tempfile.mkdtemp(prefix='data-', dir=workdir)
         return Target('ustredna', [args.server, '--listen', '%s:%d' % (IP, port), '--open',
-                                   '--quiet', '--transport', 'udp', '--data-dir', data],
+                                   '--quiet', '--transport',
+                                   'udp' if args.transport == 'udp' else 'udp,tcp',
+                                   '--data-dir', data],
                       port, workdir)
 
     results['ustredna'] = bench.run('ustredna', exchange)
 
     kamailio = shutil.which('kamailio') or ('/usr/sbin/kamailio'
                                             if os.access('/usr/sbin/kamailio', os.X_OK) else None)
-    if kamailio and not args.no_kamailio:
+    if args.transport != 'udp' and not args.no_kamailio:
+        # The reference configuration relays UDP only; over TCP its callee (a sipp that
+        # registered on a connection which then closed) is not reached.
+        print('\n(Kamailio is compared over UDP only.)')
+    elif kamailio and not args.no_kamailio:
         def kam():
             port = free_port()
-            return Target('kamailio', [kamailio, '-f', os.path.join(HERE, 'kamailio-bench.cfg'),
-                                       '-l', 'udp:%s:%d' % (IP, port), '-DD', '-E', '-n', '1',
-                                       '-m', '512', '-M', '32', '-w', workdir,
-                                       '-P', os.path.join(workdir, 'kamailio.pid')],
+            return Target('kamailio',
+                          [kamailio, '-f', os.path.join(HERE, 'kamailio-bench.cfg'),
+                           '-l', 'udp:%s:%d' % (IP, port)] +
+                          ['-DD', '-E', '-n', '1', '-m', '512', '-M', '32', '-w', workdir,
+                           '-P', os.path.join(workdir, 'kamailio.pid')],
                           port, workdir)
         results['kamailio'] = bench.run('kamailio', kam)
-    else:
+    elif not args.no_kamailio:
         print('\n(Kamailio is not installed: no comparison. Debian: apt-get install kamailio)')
 
     summarize(results, args)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Renders the README's screenshot, data/screenshots/window.png: the window with a few phones
+# Renders the README's screenshots: data/screenshots/window.png, the window with a few phones
 # registered and two calls going on (one talking, one ringing), all made by sipp against the
-# window's own exchange.
+# window's own exchange; and data/screenshots/wire.png, the Wire tab with the ladder of one of
+# those calls.
 #
 #   build-aux/screenshot.sh [BUILD-DIR]        (default: build; build it first)
 #
@@ -195,3 +196,16 @@ for _ in $(seq 50); do
 done
 [ -s "$out" ] || { cat "$tmp/app.log" >&2; die "the window did not write $out"; }
 printf 'screenshot: wrote %s\n' "$out"
+
+# The Wire tab with the ladder of alice's call to bob.
+wire=$top/data/screenshots/wire.png
+rm -f "$wire"
+gapplication action "$app_id" show-on-wire "'INVITE'"
+sleep 1
+gapplication action "$app_id" screenshot "'$wire'"
+for _ in $(seq 50); do
+  [ -s "$wire" ] && break
+  sleep 0.1
+done
+[ -s "$wire" ] || { cat "$tmp/app.log" >&2; die "the window did not write $wire"; }
+printf 'screenshot: wrote %s\n' "$wire"

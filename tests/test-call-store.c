@@ -504,6 +504,87 @@ calls_changed_cb (UstCallStore *store,
   *flag = TRUE;
 }
 
+static void
+step (UstCallStore *store,
+      UstCallData  *call,
+      UstCallState  state,
+      gint64        time_us,
+      const char   *kind)
+{
+  call->state = state;
+  if (state == UST_CALL_RINGING)
+    call->ring_time = time_us;
+  else if (state == UST_CALL_ANSWERED)
+    call->answer_time = time_us;
+  else if (state == UST_CALL_ENDED)
+    call->end_time = time_us;
+  ust_call_store_save_step (store, call, time_us, kind, NULL, NULL);
+}
+
+/* At thousands of calls a second a call's steps reach the writer together
+ * and its row is written once with the latest snapshot: the row must still
+ * be the call's last state, every event must be there in order, calls
+ * interleaved in the batch keep their own rows, and a clear in the middle
+ * of the batch removes what came before it only. */
+static void
+test_batch_steps (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = ust_call_store_new (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) calls = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  const char *const kinds[] = { "INVITE", "180", "200", "BYE" };
+  UstCallData gone, a, b;
+
+  g_assert_true (ust_call_store_open (store, &error));
+  ust_call_store_begin_batch (store);
+  make_call (&gone, "gone@10.0.0.5", T0 - 1000, UST_CALL_SETUP);
+  step (store, &gone, UST_CALL_SETUP, T0 - 1000, "INVITE");
+  ust_call_store_clear (store);
+  make_call (&a, "a@10.0.0.5", T0, UST_CALL_SETUP);
+  make_call (&b, "b@10.0.0.5", T0 + 10, UST_CALL_SETUP);
+  step (store, &a, UST_CALL_SETUP, T0, kinds[0]);
+  step (store, &b, UST_CALL_SETUP, T0 + 10, "INVITE");
+  step (store, &a, UST_CALL_RINGING, T0 + 100, kinds[1]);
+  step (store, &a, UST_CALL_ANSWERED, T0 + 200, kinds[2]);
+  step (store, &b, UST_CALL_RINGING, T0 + 250, "180");
+  step (store, &a, UST_CALL_ENDED, T0 + 300, kinds[3]);
+  ust_call_store_end_batch (store);
+  g_assert_true (ust_call_store_flush (store, 5000));
+
+  g_assert_cmpuint (ust_call_store_count (store), ==, 2);
+  calls = ust_call_store_fetch (store, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls->len, ==, 2);
+  /* Newest first: b, then a. */
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 0))->call_id, ==,
+                   "b@10.0.0.5");
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 0))->state, ==,
+                   UST_CALL_RINGING);
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 1))->state, ==,
+                   UST_CALL_ENDED);
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 1))->answer_time, ==,
+                   T0 + 200);
+
+  events = ust_call_store_fetch_events (store, "a@10.0.0.5", T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, G_N_ELEMENTS (kinds));
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpstr (((UstCallEvent *) g_ptr_array_index (events, i))->kind, ==, kinds[i]);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = ust_call_store_fetch_events (store, "gone@10.0.0.5", T0 - 1000, &error);
+  g_assert_cmpuint (events->len, ==, 0);
+
+  ust_call_data_clear (&gone);
+  ust_call_data_clear (&a);
+  ust_call_data_clear (&b);
+  ust_call_store_close (store);
+  g_clear_object (&store);
+  g_assert_true (ust_test_remove_tree (dir));
+}
+
 /* What the owner thread reads moves on only with "calls-changed": a count
  * and a page read in between always fit together. */
 static void
@@ -659,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/ust/call-store/locked", test_locked);
   g_test_add_func ("/ust/call-store/kill", test_kill);
   g_test_add_func ("/ust/call-store/snapshot", test_snapshot);
+  g_test_add_func ("/ust/call-store/batch-steps", test_batch_steps);
   g_test_add_func ("/ust/call-store/export", test_export);
 
   return g_test_run ();

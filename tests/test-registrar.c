@@ -65,12 +65,19 @@ parse_register (const char *user,
 }
 
 static GSocketAddress *
-source_address (guint port)
+source_address_on (const char *host,
+                   guint       port)
 {
-  GSocketAddress *address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  GSocketAddress *address = g_inet_socket_address_new_from_string (host, port);
 
   g_assert_nonnull (address);
   return address;
+}
+
+static GSocketAddress *
+source_address (guint port)
+{
+  return source_address_on ("127.0.0.1", port);
 }
 
 /* Sends a REGISTER from 127.0.0.1:@port; returns the response code. The
@@ -1023,6 +1030,31 @@ test_instance_replaces (void)
   g_assert_cmpuint (n_live (registrar, "alice"), ==, 2);
 }
 
+/* A phone's earlier addresses are whole entries: 10.0.0.1:5060 is not
+ * already listed because 110.0.0.1:5060 is. */
+static void
+test_earlier_whole_entries (void)
+{
+  g_autoptr(UstRegistrar) registrar = ust_registrar_new (NULL);
+  const char *const hosts[] = { "10.0.0.1", "110.0.0.1", "20.0.0.1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autofree char *contact = g_strdup_printf ("Contact: <sip:gina@%s:5060>"
+                                                  ";+sip.instance=\"<urn:uuid:g>\"\r\n",
+                                                  hosts[i]);
+      g_autoptr(osip_message_t) request = parse_register ("gina", "g-1", i + 1, contact);
+      g_autoptr(GSocketAddress) source = source_address_on (hosts[i], 5060);
+      UstRegisterResult result;
+
+      ust_registrar_handle_register (registrar, request, source, UST_PROTOCOL_UDP, 0, &result);
+      g_assert_cmpuint (result.code, ==, 200);
+      ust_register_result_clear (&result);
+    }
+  g_assert_cmpstr (only_binding (registrar, "gina")->earlier, ==,
+                   "110.0.0.1:5060 (UDP), 10.0.0.1:5060 (UDP)");
+}
+
 /* RFC 5626 §4.2: one instance, two reg-ids are two flows of one phone and
  * stay two bindings; the same reg-id again replaces its flow. */
 static void
@@ -1143,6 +1175,7 @@ main (int   argc,
   ust_sip_init ();
 
   g_test_add_func ("/ust/registrar/add", test_add);
+  g_test_add_func ("/ust/registrar/earlier-whole-entries", test_earlier_whole_entries);
   g_test_add_func ("/ust/registrar/refresh", test_refresh);
   g_test_add_func ("/ust/registrar/unregister", test_unregister);
   g_test_add_func ("/ust/registrar/expires", test_expires_precedence);

@@ -295,7 +295,7 @@ test_destroy_stops_timers (void)
 
   server = ust_server_txn_new (table, "z9hG4bKabc 10.0.0.5:5062 INVITE", TRUE, source);
   client = ust_client_txn_new (table, server, "z9hG4bKb1", "INVITE", destination, "I", 1);
-  ust_timer_start (queue, &server->retransmit_timer, 500, fail_cb, NULL);
+  ust_timer_start (queue, &ust_server_txn_ensure_resend (server)->timer, 500, fail_cb, NULL);
   ust_timer_start (queue, &server->lifetime_timer, 32000, fail_cb, NULL);
   ust_timer_start (queue, &client->retransmit_timer, 500, fail_cb, NULL);
   ust_timer_start (queue, &client->timeout_timer, 32000, fail_cb, NULL);

@@ -14,6 +14,7 @@
 #   bin\ustredna-server.exe   the headless exchange, for a console
 #   bin\*.dll                 the MSYS2 libraries the programs load, found with ldd
 #   lib\gdk-pixbuf-2.0\       image loaders (GTK draws its SVG icons through them)
+#   lib\gio\modules\         glib-networking's GnuTLS module: SIP over TLS
 #   share\glib-2.0\schemas\   GTK's settings schemas, compiled
 #   share\icons\              the Adwaita and hicolor icon themes, with the app icon
 #   share\locale\             translations: Ústredňa's, and GTK's and GLib's for the same
@@ -84,7 +85,7 @@ if [ "$install_deps" = 1 ]; then
     # MSYS tools: building libosip2 and packing the zip.
     make curl tar gzip zip unzip
   )
-  for name in gcc meson ninja pkgconf glib2 gtk4 sqlite3 libxml2 \
+  for name in gcc meson ninja pkgconf glib2 gtk4 sqlite3 libxml2 gnutls glib-networking \
     gdk-pixbuf2 librsvg adwaita-icon-theme hicolor-icon-theme; do
     packages+=("$pkg_prefix-$name")
   done
@@ -181,6 +182,15 @@ GDK_PIXBUF_MODULEDIR=$(cygpath -m "$stage/$loaders_rel/loaders") gdk-pixbuf-quer
   sed -e "s|\"$prefix/|\"|" -e '/^# LoaderDir = /d' >"$stage/$loaders_rel/loaders.cache"
 grep -q "^\"$loaders_rel/loaders/" "$stage/$loaders_rel/loaders.cache" ||
   die "loaders.cache lists no loader by a relative path"
+
+# GIO finds its TLS backend (glib-networking's GnuTLS module) in lib\gio\modules beside
+# bin\, as on Linux in GIO_MODULE_DIR; without it the exchange runs with UDP and TCP only
+# and says why. The DLLs the module loads (GnuTLS, nettle, …) come with the ldd pass below.
+gio_modules=lib/gio/modules
+[ -f "$MINGW_PREFIX/$gio_modules/libgiognutls.dll" ] ||
+  die "no $gio_modules/libgiognutls.dll in $MINGW_PREFIX: is $pkg_prefix-glib-networking installed?"
+mkdir -p "$stage/$gio_modules"
+cp "$MINGW_PREFIX/$gio_modules/libgiognutls.dll" "$stage/$gio_modules/"
 
 # GLib runs gdbus.exe to reach a session bus (one instance of the window at a time) and the
 # gspawn helpers to start other programs.
@@ -288,5 +298,16 @@ for program in ustredna-server ustredna; do
   fi
   log "$program.exe starts from the unpacked zip"
 done
+
+# TLS from the unpacked zip: the server prints "Listening on tls …" only when GIO found the
+# GnuTLS module and the certificate could be made; else it names the problem.
+server=$check/$bundle_name/bin/ustredna-server.exe
+tls_data=$(mktemp -d)
+PATH="$system32" "$timeout" 5 "$server" --listen 127.0.0.1:0 --data-dir "$(cygpath -w "$tls_data")" \
+  >"$check/tls.out" 2>&1 || true
+rm -rf "$tls_data"
+grep -q "Listening on tls" "$check/tls.out" ||
+  die "the unpacked server did not start TLS: $(tr '\r\n' '  ' <"$check/tls.out")"
+log "ustredna-server.exe serves TLS from the unpacked zip"
 
 log "done: $builddir/$bundle_name.zip ($(du -h "$builddir/$bundle_name.zip" | cut -f1))"

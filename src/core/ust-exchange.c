@@ -139,10 +139,9 @@ static void
 apply_phones (UstExchange *self,
               GPtrArray   *bindings)
 {
-  g_autoptr(GPtrArray) phones = g_ptr_array_new_with_free_func (g_object_unref);
+  /* One row per phone: the flows of one +sip.instance are one phone. */
+  g_autoptr(GPtrArray) phones = ust_phone_list_new (bindings);
 
-  for (guint i = 0; i < bindings->len; i++)
-    g_ptr_array_add (phones, ust_phone_new_from_binding (g_ptr_array_index (bindings, i)));
   g_list_store_splice (self->phones, 0, g_list_model_get_n_items (G_LIST_MODEL (self->phones)),
                        phones->pdata, phones->len);
 }

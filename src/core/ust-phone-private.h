@@ -6,6 +6,7 @@
 
 G_BEGIN_DECLS
 
-UstPhone *ust_phone_new_from_binding (const UstBinding *binding);
+UstPhone  *ust_phone_new_from_binding (const UstBinding *binding);
+GPtrArray *ust_phone_list_new         (GPtrArray        *bindings);
 
 G_END_DECLS

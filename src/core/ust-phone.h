@@ -2,7 +2,8 @@
 #pragma once
 
 /* A registered phone, as the window lists it: an immutable snapshot of a
- * binding, made on the core's thread and handed to the window's. */
+ * binding (or of the bindings one +sip.instance holds: its flows), made
+ * from the registrar's bindings and handed to the window. */
 
 #include <glib-object.h>
 
@@ -16,6 +17,8 @@ const char *ust_phone_get_source      (UstPhone *self);
 const char *ust_phone_get_contact     (UstPhone *self);
 const char *ust_phone_get_user_agent  (UstPhone *self);
 gint64      ust_phone_get_expires_at  (UstPhone *self);  /* wall-clock µs */
+guint       ust_phone_get_n_flows     (UstPhone *self);
+const char *ust_phone_get_flows       (UstPhone *self);
 const char *ust_phone_get_transport   (UstPhone *self);
 const char *ust_phone_get_instance    (UstPhone *self);
 const char *ust_phone_get_earlier     (UstPhone *self);

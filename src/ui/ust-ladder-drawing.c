@@ -65,6 +65,30 @@ ust_ladder_drawing_get_size (UstLadder *ladder,
 }
 
 
+/* What an arrow says: "INVITE", "INVITE (TCP)", "180 Ringing (retransmission)".
+ * UDP is what most phones use and goes unsaid; a message over a stream says
+ * which one (RFC 3261 §18: TCP, or TLS, shown as the exchange read it,
+ * decrypted). */
+char *
+ust_ladder_drawing_arrow_text (const UstLadderArrow *arrow)
+{
+  UstProtocol protocol;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (arrow != NULL, NULL);
+
+  protocol = arrow->entry != NULL ? ust_trace_entry_get_protocol (arrow->entry)
+                                  : UST_PROTOCOL_UDP;
+  if (ust_protocol_is_stream (protocol))
+    /* Translators: a ladder arrow and the transport it went by: "INVITE (TCP)". */
+    text = g_strdup_printf (_("%s (%s)"), arrow->label, ust_protocol_to_via (protocol));
+  else
+    text = g_strdup (arrow->label);
+  if (arrow->retransmission)
+    return g_strdup_printf (_("%s (retransmission)"), text);
+  return g_steal_pointer (&text);
+}
+
 /* One function for the screen, PNG and SVG, so the three always agree. */
 void
 ust_ladder_drawing_draw (cairo_t       *cr,
@@ -162,9 +186,7 @@ ust_ladder_drawing_draw (cairo_t       *cr,
       cairo_fill (cr);
 
       {
-        g_autofree char *label = arrow->retransmission
-                                 ? g_strdup_printf (_("%s (retransmission)"), arrow->label)
-                                 : g_strdup (arrow->label);
+        g_autofree char *label = ust_ladder_drawing_arrow_text (arrow);
 
         draw_text (cr, layout, label, arrow->custom_reason, (x1 + x2) / 2 + (x1 == x2 ? 50 : 0),
                    y - 2, x1 == x2 ? 0 : 1);

@@ -2,7 +2,7 @@
 #pragma once
 
 /* The ladder of one call (ust-ladder.h) drawn with cairo: a column per
- * phone and the exchange, an arrow per datagram. The Wire tab draws it on
+ * phone and the exchange, an arrow per message. The Wire tab draws it on
  * the screen and writes it as PNG or SVG with the same function, so the
  * files look like what the person saw. */
 
@@ -13,6 +13,8 @@
 
 G_BEGIN_DECLS
 
+/* The text of an arrow, with the transport of a message over TCP or TLS. */
+char    *ust_ladder_drawing_arrow_text (const UstLadderArrow *arrow);
 /* The size of the drawing in pixels; a NULL @ladder is an empty one. */
 void     ust_ladder_drawing_get_size (UstLadder      *ladder,
                                       int            *width,

@@ -24,6 +24,8 @@ struct _UstSettings {
   char     *address;
   guint     port;
   gboolean  require_registration;
+  gboolean  tcp;
+  gboolean  tls;
   gboolean  excel_csv;
   guint     save_source;
 };
@@ -34,6 +36,8 @@ enum {
   PROP_ADDRESS,
   PROP_PORT,
   PROP_REQUIRE_REGISTRATION,
+  PROP_TCP,
+  PROP_TLS,
   PROP_EXCEL_CSV,
   N_PROPS,
 };
@@ -85,6 +89,12 @@ ust_settings_get_property (GObject    *object,
     case PROP_REQUIRE_REGISTRATION:
       g_value_set_boolean (value, self->require_registration);
       break;
+    case PROP_TCP:
+      g_value_set_boolean (value, self->tcp);
+      break;
+    case PROP_TLS:
+      g_value_set_boolean (value, self->tls);
+      break;
     case PROP_EXCEL_CSV:
       g_value_set_boolean (value, self->excel_csv);
       break;
@@ -114,6 +124,12 @@ ust_settings_set_property (GObject      *object,
       break;
     case PROP_REQUIRE_REGISTRATION:
       ust_settings_set_require_registration (self, g_value_get_boolean (value));
+      break;
+    case PROP_TCP:
+      ust_settings_set_tcp (self, g_value_get_boolean (value));
+      break;
+    case PROP_TLS:
+      ust_settings_set_tls (self, g_value_get_boolean (value));
       break;
     case PROP_EXCEL_CSV:
       ust_settings_set_excel_csv (self, g_value_get_boolean (value));
@@ -171,6 +187,11 @@ ust_settings_class_init (UstSettingsClass *klass)
                                              flags);
   properties[PROP_REQUIRE_REGISTRATION] =
     g_param_spec_boolean ("require-registration", NULL, NULL, TRUE, flags);
+  /* Which transports phones may use besides UDP (always on): TCP on the
+   * same port, TLS on the next one. Both on by default, as in
+   * ustredna-server: Linphone picks TLS for a new account. */
+  properties[PROP_TCP] = g_param_spec_boolean ("tcp", NULL, NULL, TRUE, flags);
+  properties[PROP_TLS] = g_param_spec_boolean ("tls", NULL, NULL, TRUE, flags);
   properties[PROP_EXCEL_CSV] = g_param_spec_boolean ("excel-csv", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -180,6 +201,8 @@ ust_settings_init (UstSettings *self)
 {
   self->port = DEFAULT_PORT;
   self->require_registration = TRUE;
+  self->tcp = TRUE;
+  self->tls = TRUE;
 }
 
 /* A NULL @path keeps the settings in memory only. */
@@ -244,6 +267,16 @@ ust_settings_load (UstSettings  *self,
     ust_settings_set_require_registration (self, flag);
   g_clear_error (&local_error);
 
+  flag = g_key_file_get_boolean (key_file, GROUP_EXCHANGE, "tcp", &local_error);
+  if (local_error == NULL)
+    ust_settings_set_tcp (self, flag);
+  g_clear_error (&local_error);
+
+  flag = g_key_file_get_boolean (key_file, GROUP_EXCHANGE, "tls", &local_error);
+  if (local_error == NULL)
+    ust_settings_set_tls (self, flag);
+  g_clear_error (&local_error);
+
   flag = g_key_file_get_boolean (key_file, GROUP_DIARY, "excel", &local_error);
   if (local_error == NULL)
     ust_settings_set_excel_csv (self, flag);
@@ -273,6 +306,8 @@ ust_settings_save (UstSettings  *self,
   g_key_file_set_uint64 (key_file, GROUP_EXCHANGE, "port", self->port);
   g_key_file_set_boolean (key_file, GROUP_EXCHANGE, "require-registration",
                           self->require_registration);
+  g_key_file_set_boolean (key_file, GROUP_EXCHANGE, "tcp", self->tcp);
+  g_key_file_set_boolean (key_file, GROUP_EXCHANGE, "tls", self->tls);
   g_key_file_set_boolean (key_file, GROUP_DIARY, "excel", self->excel_csv);
 
   directory = g_path_get_dirname (self->path);
@@ -350,6 +385,50 @@ ust_settings_set_require_registration (UstSettings *self,
     return;
   self->require_registration = require;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_REGISTRATION]);
+  schedule_save (self);
+}
+
+gboolean
+ust_settings_get_tcp (UstSettings *self)
+{
+  g_return_val_if_fail (UST_IS_SETTINGS (self), TRUE);
+
+  return self->tcp;
+}
+
+void
+ust_settings_set_tcp (UstSettings *self,
+                      gboolean     tcp)
+{
+  g_return_if_fail (UST_IS_SETTINGS (self));
+
+  tcp = !!tcp;
+  if (self->tcp == tcp)
+    return;
+  self->tcp = tcp;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TCP]);
+  schedule_save (self);
+}
+
+gboolean
+ust_settings_get_tls (UstSettings *self)
+{
+  g_return_val_if_fail (UST_IS_SETTINGS (self), TRUE);
+
+  return self->tls;
+}
+
+void
+ust_settings_set_tls (UstSettings *self,
+                      gboolean     tls)
+{
+  g_return_if_fail (UST_IS_SETTINGS (self));
+
+  tls = !!tls;
+  if (self->tls == tls)
+    return;
+  self->tls = tls;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS]);
   schedule_save (self);
 }
 

@@ -2,7 +2,8 @@
 #pragma once
 
 /* What the window remembers between runs: the chosen address, the port,
- * whether callers must be registered, the CSV flavour. Kept in a key file
+ * whether callers must be registered, which transports phones may use
+ * besides UDP, the CSV flavour. Kept in a key file
  * (settings.ini in g_get_user_config_dir()/ustredna/), which works the same
  * on Linux and Windows and needs no GSettings schema installed. The reason
  * phrases live beside it in reasons.ini (ust-reason-table.h). */
@@ -31,6 +32,12 @@ void         ust_settings_set_port                 (UstSettings *self,
 gboolean     ust_settings_get_require_registration (UstSettings *self);
 void         ust_settings_set_require_registration (UstSettings *self,
                                                     gboolean     require);
+gboolean     ust_settings_get_tcp                  (UstSettings *self);
+void         ust_settings_set_tcp                  (UstSettings *self,
+                                                    gboolean     tcp);
+gboolean     ust_settings_get_tls                  (UstSettings *self);
+void         ust_settings_set_tls                  (UstSettings *self,
+                                                    gboolean     tls);
 gboolean     ust_settings_get_excel_csv            (UstSettings *self);
 void         ust_settings_set_excel_csv            (UstSettings *self,
                                                     gboolean     excel);

@@ -56,13 +56,14 @@ ust_window_actions_update (UstWindow *self)
     }
 }
 
-/* win.copy-setting('server' | 'port' | 'transport' | 'example') */
+/* win.copy-setting('server' | 'port' | 'transport' | 'fingerprint' | 'example') */
 void
 ust_window_copy_setting (UstWindow  *self,
                          const char *which)
 {
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
-  GtkLabel *label;
+  GtkLabel *label = NULL;
+  const char *text = NULL;
   g_autofree char *note = NULL;
 
   if (g_strcmp0 (which, "server") == 0)
@@ -73,12 +74,19 @@ ust_window_copy_setting (UstWindow  *self,
     label = self->transport_value;
   else if (g_strcmp0 (which, "example") == 0)
     label = self->example_value;
+  else if (g_strcmp0 (which, "fingerprint") == 0)
+    /* On one line, as phones show it (the card breaks it into lines). */
+    text = ust_exchange_get_tls_fingerprint (self->exchange);
   else
     g_return_if_reached ();
 
-  gdk_clipboard_set_text (clipboard, gtk_label_get_text (label));
+  if (label != NULL)
+    text = gtk_label_get_text (label);
+  if (text == NULL)
+    return;
+  gdk_clipboard_set_text (clipboard, text);
   /* Translators: shown after a copy button was pressed: "Copied 192.168.1.10". */
-  note = g_strdup_printf (_("Copied %s"), gtk_label_get_text (label));
+  note = g_strdup_printf (_("Copied %s"), text);
   ust_window_show_note (self, note);
 }
 
@@ -166,6 +174,14 @@ clear_diary_action (GtkWidget  *widget,
 }
 
 static void
+dismiss_advice_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ust_window_clear_advice (UST_WINDOW (widget));
+}
+
+static void
 refresh_addresses_action (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *parameter)
@@ -201,6 +217,8 @@ ust_window_class_actions_init (UstWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.copy-setting", "s", copy_setting_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.clear-diary", NULL, clear_diary_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-advice", NULL,
+                                   dismiss_advice_action);
   gtk_widget_class_install_action (widget_class, "win.refresh-addresses", NULL,
                                    refresh_addresses_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);

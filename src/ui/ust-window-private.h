@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Shared by ust-window.c (widgets and views) and ust-window-actions.c (what
- * the window can do, and when). */
+/* Shared by ust-window.c (widgets and views), ust-window-actions.c (what
+ * the window can do, and when) and ust-window-setup.c (the phone-setup
+ * card and the transport doctor's lines). */
 
 #include "ust-diary-view.h"
 #include "ust-net-interfaces.h"
@@ -20,9 +21,15 @@ struct _UstWindow {
   GtkLabel             *status_label;
   GtkLabel             *message_label;
   GtkStack             *stack;
+  GtkRevealer          *doctor_revealer;
+  GtkWidget            *doctor_list;
   GtkLabel             *server_value;
   GtkLabel             *port_value;
   GtkLabel             *transport_value;
+  GtkLabel             *fingerprint_title;
+  GtkLabel             *fingerprint_value;
+  GtkWidget            *fingerprint_copy;
+  GtkLabel             *tls_problem_label;
   GtkLabel             *example_value;
   GtkLabel             *setup_hint;
   GtkLabel             *phones_heading;
@@ -71,5 +78,13 @@ void ust_window_copy_setting       (UstWindow      *self,
                                     const char     *which);
 void ust_window_export             (UstWindow      *self);
 void ust_window_clear_diary        (UstWindow      *self);
+
+/* ust-window-setup.c */
+guint ust_window_wanted_protocols  (UstWindow      *self);
+void ust_window_setup_update       (UstWindow      *self);
+void ust_window_add_advice         (UstWindow      *self,
+                                    const char     *host,
+                                    const char     *text);
+void ust_window_clear_advice       (UstWindow      *self);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
 
 #include "ust-confirm.h"
 #include "ust-diary-view.h"
-#include "ust-platform.h"
+#include "ust-phone-details.h"
 #include "ust-ui-format.h"
 #include "ust-window-private.h"
 #include "ust-wire-view.h"
@@ -269,12 +269,17 @@ ust_window_start (UstWindow *self)
   port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
 
   ust_exchange_set_open (self->exchange, !ust_settings_get_require_registration (self->settings));
+  /* The transports ticked in the preferences; a change made while the
+   * exchange runs waits for this, the next start (the setup card says so). */
+  ust_exchange_set_protocols (self->exchange, ust_window_wanted_protocols (self));
   if (!ust_exchange_start (self->exchange, address, port, &error))
     {
       ust_window_show_message (self, error->message);
       return;
     }
   ust_window_show_message (self, NULL);
+  /* What the doctor said was about the exchange as it was. */
+  ust_window_clear_advice (self);
   ust_settings_set_address (self->settings, address);
   ust_settings_set_port (self->settings, port);
 }
@@ -285,22 +290,6 @@ ust_window_stop (UstWindow *self)
   g_return_if_fail (UST_IS_WINDOW (self));
 
   ust_exchange_stop (self->exchange);
-}
-
-/* The address phones should be given when the exchange runs on all of
- * them: the best one in the list (ust-net ranks it first). */
-static const char *
-best_listed_address (UstWindow *self)
-{
-  for (guint i = 0; i < self->addresses->len; i++)
-    {
-      const char *address = g_ptr_array_index (self->addresses, i);
-      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
-
-      if (inet != NULL && !g_inet_address_get_is_any (inet))
-        return address;
-    }
-  return NULL;
 }
 
 static char *
@@ -328,31 +317,9 @@ update_running (UstWindow *self)
       const char *bound = ust_exchange_get_address (self->exchange);
       g_autoptr (GInetAddress) bound_inet = g_inet_address_new_from_string (bound);
       gboolean all = bound_inet != NULL && g_inet_address_get_is_any (bound_inet);
-      const char *address = all && best_listed_address (self) != NULL ? best_listed_address (self)
-                                                                       : bound;
-      guint port = ust_exchange_get_port (self->exchange);
-      g_autofree char *status = running_status (bound, all, port);
-      g_autofree char *port_text = g_strdup_printf ("%u", port);
-      g_autofree char *host = strchr (address, ':') != NULL ? g_strdup_printf ("[%s]", address)
-                                                             : g_strdup (address);
-      /* RFC 3261 §19.1.1: the port can be left out of a SIP URI when it is 5060. */
-      g_autofree char *example = port == 5060 ? g_strdup_printf ("sip:alice@%s", host)
-                                              : g_strdup_printf ("sip:alice@%s:%u", host, port);
+      g_autofree char *status = running_status (bound, all, ust_exchange_get_port (self->exchange));
 
       gtk_label_set_text (self->status_label, status);
-      gtk_label_set_text (self->server_value, address);
-      gtk_label_set_text (self->port_value, port_text);
-      gtk_label_set_text (self->example_value, example);
-      const char *firewall = ust_platform_firewall_hint ();
-      const char *all_hint = _("The exchange answers on every address of this computer; a "
-                               "phone on another network uses this computer's address there.");
-      g_autofree char *hint =
-        g_strconcat (_("Type these into each phone. Phones call each other by user name: dial "
-                       "“bob” to reach the phone registered as bob."),
-                     all ? "\n\n" : "", all ? all_hint : "",
-                     firewall != NULL ? "\n\n" : "", firewall, NULL);
-
-      gtk_label_set_text (self->setup_hint, hint);
       gtk_button_set_label (self->start_button, _("Stop"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.stop");
       gtk_widget_remove_css_class (button, "suggested-action");
@@ -361,15 +328,12 @@ update_running (UstWindow *self)
   else
     {
       gtk_label_set_text (self->status_label, _("Stopped"));
-      gtk_label_set_text (self->server_value, "—");
-      gtk_label_set_text (self->port_value, "—");
-      gtk_label_set_text (self->example_value, "—");
-      gtk_label_set_text (self->setup_hint, _("Press Start, then type these into each phone."));
       gtk_button_set_label (self->start_button, _("Start"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.start");
       gtk_widget_remove_css_class (button, "destructive-action");
       gtk_widget_add_css_class (button, "suggested-action");
     }
+  ust_window_setup_update (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_dropdown), !running);
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !running);
 
@@ -395,6 +359,26 @@ exchange_notify_cb (UstWindow  *self,
                     GObject    *exchange)
 {
   update_running (self);
+}
+
+/* The transport doctor: a phone knocked on a door that is closed. */
+static void
+advice_cb (UstWindow   *self,
+           const char  *host,
+           const char  *text,
+           UstExchange *exchange)
+{
+  ust_window_add_advice (self, host, text);
+}
+
+/* Transports ticked or unticked in the preferences: the card says they
+ * apply at the next start. */
+static void
+settings_protocols_cb (UstWindow  *self,
+                       GParamSpec *pspec,
+                       GObject    *settings)
+{
+  ust_window_setup_update (self);
 }
 
 static void
@@ -639,6 +623,19 @@ property_sorter_new (GType       type,
   return GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (type, NULL, property)));
 }
 
+/* A phone's details, with where it was before: the list shows it once. */
+static void
+phones_activate_cb (UstWindow     *self,
+                    guint          position,
+                    GtkColumnView *view)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr (UstPhone) phone = g_list_model_get_item (model, position);
+
+  if (phone != NULL)
+    gtk_window_present (GTK_WINDOW (ust_phone_details_new (GTK_WINDOW (self), phone)));
+}
+
 static void
 setup_phones_view (UstWindow *self)
 {
@@ -683,6 +680,8 @@ setup_phones_view (UstWindow *self)
   g_signal_connect_object (phones, "items-changed", G_CALLBACK (phones_changed_cb), self,
                            G_CONNECT_SWAPPED);
   phones_changed_cb (self, 0, 0, 0, phones);
+  g_signal_connect_object (self->phones_view, "activate", G_CALLBACK (phones_activate_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -869,6 +868,12 @@ ust_window_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->exchange, "notify::port", G_CALLBACK (exchange_notify_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->exchange, "advice", G_CALLBACK (advice_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "notify::tcp", G_CALLBACK (settings_protocols_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "notify::tls", G_CALLBACK (settings_protocols_cb),
+                           self, G_CONNECT_SWAPPED);
 
   self->net_watcher = ust_net_watcher_new ();
   g_signal_connect_object (self->net_watcher, "changed",
@@ -981,6 +986,8 @@ ust_window_class_init (UstWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, message_label);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, doctor_revealer);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, doctor_list);
   g_type_ensure (UST_TYPE_DIARY_VIEW);
   g_type_ensure (UST_TYPE_WIRE_VIEW);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, diary_page);
@@ -988,6 +995,11 @@ ust_window_class_init (UstWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWindow, server_value);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, port_value);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, transport_value);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, fingerprint_title);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, fingerprint_value);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, fingerprint_copy);
+  gtk_widget_class_bind_template_child (widget_class, UstWindow, tls_problem_label);
+  gtk_widget_class_bind_template_child_full (widget_class, "password_value", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, example_value);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, setup_hint);
   gtk_widget_class_bind_template_child (widget_class, UstWindow, phones_heading);

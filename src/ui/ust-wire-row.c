@@ -12,6 +12,7 @@ enum {
   PROP_TIME,
   PROP_FROM,
   PROP_TO,
+  PROP_TRANSPORT,
   PROP_SUMMARY,
   PROP_CALL_ID,
   N_PROPS,
@@ -67,7 +68,8 @@ ensure_texts (UstWireRow *self)
   if (self->summary == NULL)
     self->summary = g_strdup ("");
   joined = g_strjoin ("\n", self->from != NULL ? self->from : "", self->to != NULL ? self->to : "",
-                      self->summary, self->call_id, NULL);
+                      ust_protocol_to_via (ust_trace_entry_get_protocol (entry)), self->summary,
+                      self->call_id, NULL);
   self->haystack = g_utf8_casefold (joined, -1);
 }
 
@@ -90,6 +92,10 @@ ust_wire_row_get_property (GObject    *object,
       break;
     case PROP_TO:
       g_value_set_string (value, self->to);
+      break;
+    case PROP_TRANSPORT:
+      /* As Via spells it (RFC 3261 §18): "UDP", "TCP" or "TLS". */
+      g_value_set_string (value, ust_protocol_to_via (ust_trace_entry_get_protocol (self->entry)));
       break;
     case PROP_SUMMARY:
       g_value_set_string (value, self->summary);
@@ -132,6 +138,8 @@ ust_wire_row_class_init (UstWireRowClass *klass)
     g_param_spec_string ("from", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_TO] =
     g_param_spec_string ("to", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TRANSPORT] =
+    g_param_spec_string ("transport", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SUMMARY] =
     g_param_spec_string ("summary", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_CALL_ID] =

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* A row of the Wire tab's list: one datagram of the trace, with the texts
- * the list shows (time, addresses, summary, Call-ID), made the first time
- * they are asked for. */
+/* A row of the Wire tab's list: one message of the trace, with the texts
+ * the list shows (time, addresses, transport, summary, Call-ID), made the
+ * first time they are asked for. */
 
 #include <glib-object.h>
 
@@ -16,8 +16,8 @@ G_DECLARE_FINAL_TYPE (UstWireRow, ust_wire_row, UST, WIRE_ROW, GObject)
 
 UstWireRow    *ust_wire_row_new       (UstTraceEntry *entry);
 UstTraceEntry *ust_wire_row_get_entry (UstWireRow    *self);
-/* Whether @needle (already casefolded) is in the row's addresses, summary
- * or Call-ID. */
+/* Whether @needle (already casefolded) is in the row's addresses,
+ * transport, summary or Call-ID. */
 gboolean       ust_wire_row_matches   (UstWireRow    *self,
                                        const char    *needle);
 

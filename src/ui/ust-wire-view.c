@@ -38,6 +38,7 @@ struct _UstWireView
   guint64             last_seq;
   guint               poll_source;
   GSimpleAction      *export_action;
+  GSimpleAction      *show_action;
   GtkApplication     *export_app;
 
   UstTraceEntry      *selected;
@@ -51,9 +52,11 @@ struct _UstWireView
   GtkColumnViewColumn *time_column;
   GtkColumnViewColumn *from_column;
   GtkColumnViewColumn *to_column;
+  GtkColumnViewColumn *transport_column;
   GtkColumnViewColumn *summary_column;
   GtkColumnViewColumn *call_id_column;
   GtkTextView        *message_text;
+  GtkNotebook        *detail_notebook;
   GtkLabel           *ladder_label;
   GtkDrawingArea     *ladder_area;
   GtkLabel           *diff_label;
@@ -588,7 +591,28 @@ ust_wire_view_get_selected (UstWireView *self)
 
 /* GtkWidget ---------------------------------------------------------------------------------- */
 
-/* app.export-ladder-to, once the window knows its application. */
+/* The detail notebook's pages, as in ust-wire-view.ui. */
+#define LADDER_PAGE 1
+
+/* app.show-on-wire TEXT: the Wire tab, searched for TEXT, its first match
+ * selected so the ladder of its call shows. For scripts that show the
+ * window at work (build-aux/screenshot.sh) and for tests. */
+static void
+show_on_wire_cb (GSimpleAction *action,
+                 GVariant      *parameter,
+                 UstWireView   *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), g_variant_get_string (parameter, NULL));
+  /* Now, not after the entry's typing delay. */
+  search_changed_cb (self);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-page", "s", "wire");
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    ust_wire_view_select (self, 0);
+  gtk_notebook_set_current_page (self->detail_notebook, LADDER_PAGE);
+}
+
+/* app.export-ladder-to and app.show-on-wire, once the window knows its
+ * application. */
 static void
 install_action (UstWireView *self)
 {
@@ -603,6 +627,10 @@ install_action (UstWireView *self)
       g_signal_connect_object (self->export_action, "activate", G_CALLBACK (export_action_cb),
                                self, 0);
       g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (self->export_action));
+      self->show_action = g_simple_action_new ("show-on-wire", G_VARIANT_TYPE_STRING);
+      g_signal_connect_object (self->show_action, "activate", G_CALLBACK (show_on_wire_cb),
+                               self, 0);
+      g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (self->show_action));
       g_set_weak_pointer (&self->export_app, app);
     }
 }
@@ -630,9 +658,13 @@ ust_wire_view_unroot (GtkWidget *widget)
   if (root != NULL)
     g_signal_handlers_disconnect_by_func (root, install_action, self);
   if (self->export_app != NULL)
-    g_action_map_remove_action (G_ACTION_MAP (self->export_app), "export-ladder-to");
+    {
+      g_action_map_remove_action (G_ACTION_MAP (self->export_app), "export-ladder-to");
+      g_action_map_remove_action (G_ACTION_MAP (self->export_app), "show-on-wire");
+    }
   g_clear_weak_pointer (&self->export_app);
   g_clear_object (&self->export_action);
+  g_clear_object (&self->show_action);
   GTK_WIDGET_CLASS (ust_wire_view_parent_class)->unroot (widget);
 }
 
@@ -643,9 +675,13 @@ ust_wire_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->poll_source, g_source_remove);
   if (self->export_app != NULL)
-    g_action_map_remove_action (G_ACTION_MAP (self->export_app), "export-ladder-to");
+    {
+      g_action_map_remove_action (G_ACTION_MAP (self->export_app), "export-ladder-to");
+      g_action_map_remove_action (G_ACTION_MAP (self->export_app), "show-on-wire");
+    }
   g_clear_weak_pointer (&self->export_app);
   g_clear_object (&self->export_action);
+  g_clear_object (&self->show_action);
   gtk_widget_dispose_template (GTK_WIDGET (self), UST_TYPE_WIRE_VIEW);
   g_clear_object (&self->selection);
   g_clear_object (&self->exchange);
@@ -680,12 +716,14 @@ ust_wire_view_class_init (UstWireViewClass *klass)
                                                "/io/github/ustredna/Ustredna/ui/ust-wire-view.ui");
   gtk_widget_class_bind_template_child (widget_class, UstWireView, box);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, detail_notebook);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, pause_button);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, count_label);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, trace_view);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, time_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, from_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, to_column);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, transport_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, summary_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, call_id_column);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, message_text);
@@ -735,6 +773,7 @@ ust_wire_view_init (UstWireView *self)
   column_set_property (self->time_column, "time");
   column_set_property (self->from_column, "from");
   column_set_property (self->to_column, "to");
+  column_set_property (self->transport_column, "transport");
   column_set_property (self->summary_column, "summary");
   column_set_property (self->call_id_column, "call-id");
 

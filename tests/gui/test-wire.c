@@ -140,6 +140,15 @@ test_wire_call (void)
         invite = i;
     }
   g_assert_cmpuint (invite, !=, G_MAXUINT);
+  /* sipp talks UDP, and the list says so beside each message. */
+  {
+    g_autoptr (UstWireRow) row = g_list_model_get_item (ust_wire_view_get_model (wire_view ()),
+                                                        invite);
+    g_autofree char *transport = NULL;
+
+    g_object_get (row, "transport", &transport, NULL);
+    g_assert_cmpstr (transport, ==, "UDP");
+  }
   ust_wire_view_select (wire_view (), invite);
   ust_test_spin (100);
   g_assert_true (ust_wire_view_get_selected (wire_view ()) == wire_entry (invite));
@@ -266,6 +275,37 @@ test_wire_search (void)
   g_assert_cmpuint (wire_n_items (), ==, all);
 }
 
+/* app.show-on-wire, as build-aux/screenshot.sh uses it: the Wire tab shows,
+ * searched, with its first match selected and the ladder of its call. */
+static void
+test_wire_show_on (void)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (gui_test_window),
+                                                              UST_TYPE_WINDOW, "stack"));
+  GtkEditable *entry = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (wire_view ()),
+                                                                    UST_TYPE_WIRE_VIEW,
+                                                                    "search_entry"));
+  GtkLabel *ladder_label = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (wire_view ()),
+                                                                     UST_TYPE_WIRE_VIEW,
+                                                                     "ladder_label"));
+  g_autofree char *summary = NULL;
+
+  if (!gui_test_need_sipp ())
+    return;
+  gtk_stack_set_visible_child_name (stack, "exchange");
+  gui_test_activate ("show-on-wire", g_variant_new_string ("INVITE"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "wire");
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "INVITE");
+  g_assert_cmpint (gtk_notebook_get_current_page (GTK_NOTEBOOK (gtk_widget_get_template_child (
+                     GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW, "detail_notebook"))), ==, 1);
+  g_assert_nonnull (ust_wire_view_get_selected (wire_view ()));
+  summary = ust_trace_entry_dup_summary (ust_wire_view_get_selected (wire_view ()));
+  g_assert_nonnull (strstr (summary, "INVITE"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (ladder_label), "Call "));
+  gtk_editable_set_text (entry, "");
+  ust_test_spin (600);
+}
+
 static gboolean
 more_than (gpointer data)
 {
@@ -301,6 +341,7 @@ main (int   argc,
   g_test_add_func ("/ust/gui/wire/tab", test_wire_tab);
   g_test_add_func ("/ust/gui/wire/call", test_wire_call);
   g_test_add_func ("/ust/gui/wire/search", test_wire_search);
+  g_test_add_func ("/ust/gui/wire/show-on", test_wire_show_on);
   g_test_add_func ("/ust/gui/wire/pause", test_wire_pause);
 
   return gui_test_finish (g_test_run (), FALSE);

@@ -1717,6 +1717,190 @@ def t_stale_contact_instance(ctx):
 
 
 # --------------------------------------------------------------------------
+# Every method a real phone sends (issue 17): SUBSCRIBE/NOTIFY, PUBLISH, OPTIONS between
+# phones, and inside a call INFO, UPDATE and PRACK.  Each checks that the other phone got
+# exactly what was sent (method, CSeq, named header fields, body) by way of the exchange,
+# and that the sender got the other phone's answer as it was sent.
+
+def body_of(msg):
+    return msg.text.split('\r\n\r\n', 1)[1] if '\r\n\r\n' in msg.text else ''
+
+
+def via_is_exchange(srv, value):
+    return re.match(r'SIP/2\.0/UDP 127\.0\.0\.1:%d;' % srv.port, value) is not None
+
+
+def expect_request_relayed(srv, sender, receiver, method, cseq, headers=()):
+    """receiver got sender's method request with CSeq cseq through the exchange: the
+    exchange's Via on top of the sender's, no Route entry of the exchange left, the
+    same body and the same values of headers (any retransmission identical).  Returns
+    (sent, got)."""
+    sent = [m for m in sender.sent() if m.method == method and m.header('cseq') == cseq]
+    got = [m for m in receiver.received() if m.method == method and m.header('cseq') == cseq]
+    if not sent:
+        fail('%s: sent no %s with CSeq %s' % (sender.label, method, cseq))
+    if not got:
+        fail('%s: got no %s with CSeq %s' % (receiver.label, method, cseq))
+    if any(g.text != got[0].text for g in got[1:]):
+        fail('%s: got %d different copies of the %s' % (receiver.label, len(got), method), *got)
+    s, g = sent[0], got[0]
+    vias = g.values('via')
+    if len(vias) != len(s.values('via')) + 1 or not via_is_exchange(srv, vias[0]):
+        fail('%s: the %s did not come through the exchange (Vias %r)'
+             % (receiver.label, method, vias), g)
+    if any(re.search(r'127\.0\.0\.1:%d[;>]' % srv.port, r) for r in g.values('route')):
+        fail('%s: the %s still carries the exchange\'s Route' % (receiver.label, method), g)
+    for name in headers:
+        if g.header(name) != s.header(name) or s.header(name) is None:
+            fail('%s: the %s\'s %s is %r, sent %r'
+                 % (receiver.label, method, name, g.header(name), s.header(name)), s, g)
+    if body_of(g) != body_of(s):
+        fail('%s: the %s\'s body differs from what %s sent' % (receiver.label, method,
+                                                             sender.label), s, g)
+    return s, g
+
+
+def expect_response_relayed(srv, sender, receiver, cseq, code, headers=()):
+    """receiver got sender's code response to the cseq request as sent: the status line,
+    the To tag, the body and headers, and the Vias less the exchange's."""
+    sent = [m for m in sender.sent() if m.is_response and m.status == code
+            and m.header('cseq') == cseq]
+    got = [m for m in receiver.received() if m.is_response and m.status == code
+           and m.header('cseq') == cseq]
+    if not sent:
+        fail('%s: sent no %d to %s' % (sender.label, code, cseq))
+    if not got:
+        fail('%s: got no %d to %s (the other phone sent it)' % (receiver.label, code, cseq),
+             sent[0])
+    s, g = sent[0], got[0]
+    if g.first_line != s.first_line or g.header('to') != s.header('to') \
+            or body_of(g) != body_of(s) or g.values('via') != s.values('via')[1:]:
+        fail('%s: the %d to %s is not the one %s sent (less the exchange\'s Via)'
+             % (receiver.label, code, cseq, sender.label), s, g)
+    for name in headers:
+        if g.header(name) != s.header(name) or s.header(name) is None:
+            fail('%s: the %d\'s %s is %r, sent %r' % (receiver.label, code, name,
+                                                      g.header(name), s.header(name)), s, g)
+    return s, g
+
+
+def subscribe_test(ctx, event, accept, notify_type):
+    """A SUBSCRIBE out of dialog creates a subscription dialog through the exchange
+    (record-routed, RFC 3265/6665 §4.1); the notifier's NOTIFYs come back in that dialog
+    along the Record-Route, and so does the watcher's unsubscribe."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_subscribe_%s.xml' % event, 'uac_subscribe.xml',
+                         uac_keys={'event': event, 'accept': accept})
+    _, sub = expect_request_relayed(srv, uac, uas, 'SUBSCRIBE', '1 SUBSCRIBE',
+                                    ('event', 'accept', 'expires', 'contact'))
+    if sub.values('record-route') != [rr_entry(srv, 'udp')]:
+        fail('the SUBSCRIBE was not record-routed by the exchange: %r'
+             % sub.values('record-route'), sub)
+    expect_response_relayed(srv, uas, uac, '1 SUBSCRIBE', 200, ('expires', 'contact'))
+    for n, state in ((1, 'active;expires=600'), (2, 'terminated;reason=timeout')):
+        sent, got = expect_request_relayed(srv, uas, uac, 'NOTIFY', '%d NOTIFY' % n,
+                                           ('event', 'subscription-state', 'content-type'))
+        if sent.values('route') != [rr_entry(srv, 'udp')]:
+            fail('the notifier did not send NOTIFY %d along the Record-Route' % n, sent)
+        if got.header('subscription-state') != state or got.header('content-type') != notify_type:
+            fail('NOTIFY %d: Subscription-State %r, Content-Type %r' % (
+                n, got.header('subscription-state'), got.header('content-type')), got)
+        expect_response_relayed(srv, uac, uas, '%d NOTIFY' % n, 200)
+    sent, _ = expect_request_relayed(srv, uac, uas, 'SUBSCRIBE', '2 SUBSCRIBE',
+                                     ('event', 'expires'))
+    if sent.values('route') != [rr_entry(srv, 'udp')]:
+        fail('the watcher did not send its unsubscribe along the route set', sent)
+    expect_response_relayed(srv, uas, uac, '2 SUBSCRIBE', 200)
+    stopped_diary(srv, 0)                 # a subscription is not a call
+
+
+@test('sipp-subscribe-presence')
+def t_subscribe_presence(ctx):
+    subscribe_test(ctx, 'presence', 'application/pidf+xml', 'application/pidf+xml')
+
+
+@test('sipp-subscribe-dialog')
+def t_subscribe_dialog(ctx):
+    subscribe_test(ctx, 'dialog', 'application/dialog-info+xml',
+                   'application/dialog-info+xml')
+
+
+@test('sipp-publish')
+def t_publish(ctx):
+    """PUBLISH (RFC 3903) for a registered user is relayed to that user's phone like any
+    request; its 200 with the entity tag comes back.  Addressed to the exchange itself
+    (no user part) it gets 404 'No user name in Request-URI': the exchange is no presence
+    server (no event state compositor) and keeps no published state."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_publish.xml', 'uac_publish.xml')
+    expect_request_relayed(srv, uac, uas, 'PUBLISH', '1 PUBLISH',
+                           ('event', 'expires', 'content-type'))
+    expect_response_relayed(srv, uas, uac, '1 PUBLISH', 200, ('sip-etag', 'expires'))
+    expect_status_line(uac, 'PUBLISH', 404, 'SIP/2.0 404 No user name in Request-URI')
+    if [m for m in uas.received() if m.method == 'PUBLISH' and m.header('cseq') == '2 PUBLISH']:
+        fail('the PUBLISH addressed to the exchange reached the phone')
+    stopped_diary(srv, 0)
+
+
+@test('sipp-options-phones')
+def t_options_phones(ctx):
+    """OPTIONS between two phones (RFC 3261 §11): relayed, and the callee's 200 with its
+    Allow, Accept, Supported and SDP comes back whole."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_options.xml', 'uac_options.xml')
+    expect_request_relayed(srv, uac, uas, 'OPTIONS', '1 OPTIONS', ('accept',))
+    expect_response_relayed(srv, uas, uac, '1 OPTIONS', 200,
+                            ('allow', 'accept', 'supported', 'content-type'))
+    stopped_diary(srv, 0)
+
+
+@test('sipp-info-dtmf')
+def t_info_dtmf(ctx):
+    """DTMF as INFO inside a call (application/dtmf-relay): both reach the callee as
+    sent and their 200s come back; the diary has one answered call, INFO no event."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_call_info.xml', 'uac_call_info.xml')
+    for cseq in ('2 INFO', '3 INFO'):
+        expect_request_relayed(srv, uac, uas, 'INFO', cseq, ('content-type',))
+        expect_response_relayed(srv, uas, uac, cseq, 200)
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
+
+
+@test('sipp-update-hold')
+def t_update_hold(ctx):
+    """UPDATE inside a call (RFC 3311) with SDP: hold (a=sendonly) and resume; both
+    offers and answers pass intact, and the diary reads them as it reads re-INVITEs."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_call_update.xml', 'uac_call_update.xml')
+    for cseq in ('2 UPDATE', '3 UPDATE'):
+        expect_request_relayed(srv, uac, uas, 'UPDATE', cseq, ('content-type',))
+        expect_response_relayed(srv, uas, uac, cseq, 200, ('content-type',))
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ['calling', 'ringing', 'started', 'hold', 'resume', 'ended'],
+                **dict(call_fields(uac, uas), **ANSWERED))
+
+
+@test('sipp-prack-100rel')
+def t_prack_100rel(ctx):
+    """RFC 3262: the callee's reliable 183 (Require: 100rel, RSeq, SDP for early media)
+    reaches the caller as sent, the caller's PRACK reaches the callee along the early
+    dialog's Record-Route, then 200 (PRACK), 200 (INVITE), ACK, BYE.  The diary: one
+    answered call, the 183 its ringing."""
+    srv = ctx.server()
+    uas, uac = call_pair(ctx, srv, 'uas_call_prack.xml', 'uac_call_prack.xml')
+    expect_request_relayed(srv, uac, uas, 'INVITE', '1 INVITE', ('supported', 'content-type'))
+    expect_response_relayed(srv, uas, uac, '1 INVITE', 183, ('require', 'rseq', 'content-type'))
+    sent, _ = expect_request_relayed(srv, uac, uas, 'PRACK', '2 PRACK', ('rack',))
+    if sent.values('route') != [rr_entry(srv, 'udp')]:
+        fail('the caller did not send the PRACK along the 183\'s Record-Route', sent)
+    expect_response_relayed(srv, uas, uac, '2 PRACK', 200)
+    expect_response_relayed(srv, uas, uac, '1 INVITE', 200)
+    diary = stopped_diary(srv, 1)
+    expect_call(diary, diary.calls[0], ANSWERED_KINDS, **dict(call_fields(uac, uas), **ANSWERED))
+
+
+# --------------------------------------------------------------------------
 # SIP over TCP (RFC 3261 §18): phones whose transport is TCP, alone and calling UDP phones
 
 def expect_tcp_hop(inv, srv, want_rr):

@@ -177,24 +177,26 @@ static void
 send_best (UstProxy     *self,
            UstServerTxn *server)
 {
-  if (server->best != NULL)
+  const UstBestResponse *best = server->best;
+
+  if (best->text != NULL)
     {
-      ust_proxy_send_to_server (self, server, server->best, server->best_len, server->best_code);
+      ust_proxy_send_to_server (self, server, best->text, best->len, best->code);
       self->stats.responses_forwarded++;
       if (self->tracker != NULL)
         {
           /* Failed calls only: parsing the chosen response again is cheap
            * next to keeping every branch's parse around. */
-          g_autoptr(osip_message_t) best = ust_sip_parse (server->best, server->best_len, NULL);
+          g_autoptr(osip_message_t) parsed = ust_sip_parse (best->text, best->len, NULL);
 
-          if (best != NULL)
+          if (parsed != NULL)
             {
               /* What the caller got, and what the callee had said. */
-              g_autofree char *sent = g_strdup (best->reason_phrase);
+              g_autofree char *sent = g_strdup (parsed->reason_phrase);
 
-              ust_sip_set_reason_phrase (best, server->best_orig_phrase);
-              ust_call_tracker_response (self->tracker, best, sent, server->best_source,
-                                         server->best_protocol);
+              ust_sip_set_reason_phrase (parsed, best->orig_phrase);
+              ust_call_tracker_response (self->tracker, parsed, sent, best->source,
+                                         best->protocol);
             }
         }
       ust_proxy_server_final_sent (self, server);
@@ -202,10 +204,10 @@ send_best (UstProxy     *self,
   else
     {
       /* A locally decided outcome (timeout, cancel, unreachable phone). */
-      const char *phrase = server->best_code == 408 ? "No answer from the phone"
-                           : server->best_code == 503 ? "Phone unreachable" : NULL;
+      const char *phrase = best->code == 408 ? "No answer from the phone"
+                           : best->code == 503 ? "Phone unreachable" : NULL;
 
-      ust_proxy_respond_to_server (self, server, server->best_code, phrase);
+      ust_proxy_respond_to_server (self, server, best->code, phrase);
     }
 }
 
@@ -220,6 +222,7 @@ branch_final (UstProxy     *self,
               const char   *orig_phrase)
 {
   UstServerTxn *server = client->server;
+  UstBestResponse *best;
 
   if (!server_is_open (server) || g_ptr_array_find (server->branches, client, NULL) == FALSE)
     return;
@@ -228,17 +231,17 @@ branch_final (UstProxy     *self,
   client->server = NULL;
   server->pending--;
 
-  if (server->best_code == 0
-      || response_rank (server, code) < response_rank (server, server->best_code))
+  best = ust_server_txn_ensure_best (server);
+  if (best->code == 0 || response_rank (server, code) < response_rank (server, best->code))
     {
-      g_free (server->best);
-      server->best = data != NULL ? g_memdup2 (data, len) : NULL;
-      server->best_len = data != NULL ? len : 0;
-      server->best_code = code;
-      g_free (server->best_orig_phrase);
-      server->best_orig_phrase = g_strdup (orig_phrase);
-      g_set_object (&server->best_source, client->destination);
-      server->best_protocol = client->protocol;
+      g_free (best->text);
+      best->text = data != NULL ? g_memdup2 (data, len) : NULL;
+      best->len = data != NULL ? len : 0;
+      best->code = code;
+      g_free (best->orig_phrase);
+      best->orig_phrase = g_strdup (orig_phrase);
+      g_set_object (&best->source, client->destination);
+      best->protocol = client->protocol;
     }
 
   /* §16.7 step 10: a 6xx ends the search on every other branch. */

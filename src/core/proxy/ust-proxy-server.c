@@ -222,12 +222,16 @@ ust_proxy_respond (UstProxy     *self,
 }
 
 /* Whether @text's first line is a request line (and not an ACK, which is
- * never answered). */
+ * never answered). Spaces after the version are a malformed Request-Line
+ * to answer, not a reason to stay silent (RFC 4475 §3.1.2.10). */
 static gboolean
 is_answerable_request (const UstSipText *text)
 {
   gsize end = text->first_line_end;
   const char *space = memchr (text->data, ' ', end);
+
+  while (end > 0 && (text->data[end - 1] == ' ' || text->data[end - 1] == '\t'))
+    end--;
 
   return space != NULL && space > text->data && end > 8
          && g_ascii_strncasecmp (text->data + end - 8, " SIP/2.0", 8) == 0
@@ -370,10 +374,11 @@ server_retransmit_cb (UstTimer *timer,
   UstServerTxn *server = user_data;
   UstProxy *self = server->owner;
 
+  UstResendTimer *resend = server->resend;
+
   ust_proxy_resend_to_server (self, server);
-  server->retransmit_ms = MIN (server->retransmit_ms * 2, self->t2);
-  ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
-                   server_retransmit_cb, server);
+  resend->ms = MIN (resend->ms * 2, self->t2);
+  ust_timer_start (self->timers, &resend->timer, resend->ms, server_retransmit_cb, server);
 }
 
 /* Moves a server transaction on after its final response (or, for INVITE,
@@ -400,7 +405,8 @@ ust_proxy_server_final_sent (UstProxy     *self,
   if (server->state == UST_TXN_CONFIRMED)
     {
       /* Timer I: the ACK arrived; soak up its retransmissions for T4. */
-      ust_timer_stop (&server->retransmit_timer);
+      if (server->resend != NULL)
+        ust_timer_stop (&server->resend->timer);
       ust_timer_start (self->timers, &server->lifetime_timer, reliable ? 0 : self->t4,
                        server_lifetime_cb, server);
       return;
@@ -420,10 +426,13 @@ ust_proxy_server_final_sent (UstProxy     *self,
 
   /* Timers G and H: resend the final until the ACK, for at most 64·T1. */
   server->state = UST_TXN_COMPLETED;
-  server->retransmit_ms = self->t1;
   if (!reliable)
-    ust_timer_start (self->timers, &server->retransmit_timer, server->retransmit_ms,
-                     server_retransmit_cb, server);
+    {
+      UstResendTimer *resend = ust_server_txn_ensure_resend (server);
+
+      resend->ms = self->t1;
+      ust_timer_start (self->timers, &resend->timer, resend->ms, server_retransmit_cb, server);
+    }
   ust_timer_start (self->timers, &server->lifetime_timer, (guint) wait_ms, server_lifetime_cb,
                    server);
 }

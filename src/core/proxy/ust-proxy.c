@@ -240,15 +240,39 @@ contact_lines (Incoming  *in,
   return g_string_free (lines, FALSE);
 }
 
+/* The methods the exchange handles or relays: its Allow header field. */
+static const char *const known_methods[] = {
+  "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "REFER", "NOTIFY",
+  "SUBSCRIBE", "MESSAGE", "INFO", "UPDATE", "PRACK", "PUBLISH",
+};
+
+static char *
+allow_line (Incoming *in)
+{
+  g_autofree char *methods = g_strjoinv (", ", (char **) known_methods);
+
+  return g_strdup_printf ("Allow: %s%s", methods, in->text->eol);
+}
+
+static gboolean
+is_known_method (const char *method)
+{
+  /* Method names are case-sensitive (RFC 3261 §7.1). */
+  for (guint i = 0; i < G_N_ELEMENTS (known_methods); i++)
+    if (strcmp (method, known_methods[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static char *
 capability_lines (Incoming *in)
 {
   const char *eol = in->text->eol;
+  g_autofree char *allow = allow_line (in);
 
-  return g_strdup_printf ("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, "
-                          "SUBSCRIBE, MESSAGE, INFO, UPDATE, PRACK, PUBLISH%s"
+  return g_strdup_printf ("%s"
                           "Accept: application/sdp%s"
-                          "Server: Ustredna/" PACKAGE_VERSION "%s", eol, eol, eol);
+                          "Server: Ustredna/" PACKAGE_VERSION "%s", allow, eol, eol);
 }
 
 static void
@@ -601,6 +625,19 @@ leads_to_same_place (GArray     *targets,
   return FALSE;
 }
 
+/* RFC 3261 §19.1.1 (table 1): a Request-URI has no headers. A Contact may
+ * carry them (RFC 4475 §3.1.2.13 registers one), so the Request-URI made
+ * from it ends before its '?' (the first after the user part: a user part
+ * may hold a '?', but no headers hold an unescaped '@'). */
+static char *
+uri_without_headers (const char *uri)
+{
+  const char *at = strchr (uri, '@');
+  const char *question = strchr (at != NULL ? at : uri, '?');
+
+  return question != NULL ? g_strndup (uri, (gsize) (question - uri)) : g_strdup (uri);
+}
+
 /* §16.5: for our own domain, the targets are the user's live bindings. */
 static gboolean
 targets_from_registrar (UstProxy     *self,
@@ -628,7 +665,7 @@ targets_from_registrar (UstProxy     *self,
 
       if (leads_to_same_place (targets, binding))
         continue;
-      target.uri = g_strdup (binding->contact_uri);
+      target.uri = uri_without_headers (binding->contact_uri);
       target_from_binding (self, &target, binding);
       if (destination_is_ours (self, &target))
         {
@@ -668,6 +705,15 @@ handle_to_exchange (UstProxy     *self,
           g_autofree char *extra = capability_lines (in);
 
           ust_proxy_respond (self, in, server, 200, NULL, extra);
+        }
+      else if (!is_known_method (in->method))
+        {
+          /* RFC 3261 §8.2.1: addressed to the exchange itself, the exchange is
+           * the UAS, and a method it does not understand gets 501 with the
+           * ones it does (RFC 4475 §3.1.1.5: RE%47IST%45R is not REGISTER). */
+          g_autofree char *extra = allow_line (in);
+
+          ust_proxy_respond (self, in, server, 501, NULL, extra);
         }
       else
         ust_proxy_respond (self, in, server, 404, "No user name in Request-URI", NULL);

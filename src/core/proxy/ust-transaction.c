@@ -17,9 +17,25 @@ struct _UstTransactionTable {
 };
 
 static void
+best_response_free (UstBestResponse *best)
+{
+  g_free (best->text);
+  g_free (best->orig_phrase);
+  g_clear_object (&best->source);
+  g_free (best);
+}
+
+static void
+resend_timer_free (UstResendTimer *resend)
+{
+  ust_timer_stop (&resend->timer);
+  g_free (resend);
+}
+
+static void
 server_txn_free (UstServerTxn *txn)
 {
-  ust_timer_stop (&txn->retransmit_timer);
+  g_clear_pointer (&txn->resend, resend_timer_free);
   ust_timer_stop (&txn->lifetime_timer);
   for (guint i = 0; i < txn->branches->len; i++)
     ((UstClientTxn *) g_ptr_array_index (txn->branches, i))->server = NULL;
@@ -27,9 +43,7 @@ server_txn_free (UstServerTxn *txn)
   g_clear_object (&txn->source);
   g_free (txn->request);
   g_free (txn->response);
-  g_free (txn->best);
-  g_free (txn->best_orig_phrase);
-  g_clear_object (&txn->best_source);
+  g_clear_pointer (&txn->best, best_response_free);
   g_free (txn->key);
   g_free (txn);
 }
@@ -195,10 +209,23 @@ ust_server_txn_drop_request (UstServerTxn *txn)
 {
   g_clear_pointer (&txn->request, g_free);
   txn->request_len = 0;
-  g_clear_pointer (&txn->best, g_free);
-  g_clear_pointer (&txn->best_orig_phrase, g_free);
-  g_clear_object (&txn->best_source);
-  txn->best_len = 0;
+  g_clear_pointer (&txn->best, best_response_free);
+}
+
+UstBestResponse *
+ust_server_txn_ensure_best (UstServerTxn *txn)
+{
+  if (txn->best == NULL)
+    txn->best = g_new0 (UstBestResponse, 1);
+  return txn->best;
+}
+
+UstResendTimer *
+ust_server_txn_ensure_resend (UstServerTxn *txn)
+{
+  if (txn->resend == NULL)
+    txn->resend = g_new0 (UstResendTimer, 1);
+  return txn->resend;
 }
 
 /* RFC 3261 §17.1.3: a response matches by the top Via branch and the CSeq

@@ -22,6 +22,24 @@ typedef enum {
   UST_TXN_ACCEPTED,
 } UstTxnState;
 
+/* §16.7: the best final response so far among a request's branches. Only
+ * a forked or failed request needs one, so it is apart from the
+ * transaction, which stays small for the 32 s it lives after a 2xx. */
+typedef struct {
+  char           *text;           /* ready to send, or NULL for an outcome of our own */
+  gsize           len;
+  guint           code;
+  char           *orig_phrase;    /* its phrase as the callee sent it */
+  GSocketAddress *source;         /* the branch it came from, for the diary */
+  UstProtocol     protocol;
+} UstBestResponse;
+
+/* Timer G (§17.2.1): only a non-2xx final to an INVITE over UDP has it. */
+typedef struct {
+  guint           ms;
+  UstTimer        timer;
+} UstResendTimer;
+
 typedef struct _UstServerTxn UstServerTxn;
 typedef struct _UstClientTxn UstClientTxn;
 typedef struct _UstTransactionTable UstTransactionTable;
@@ -41,16 +59,10 @@ struct _UstServerTxn {
   guint           response_code;
   GPtrArray      *branches;       /* UstClientTxn*, borrowed */
   guint           pending;        /* branches without a final response */
-  char           *best;           /* best final so far (§16.7.6), ready to send, or NULL */
-  gsize           best_len;
-  guint           best_code;
-  char           *best_orig_phrase; /* its phrase as the callee sent it */
-  GSocketAddress *best_source;    /* the branch it came from, for the diary */
-  UstProtocol     best_protocol;
+  UstBestResponse *best;          /* NULL until a branch ends without a 2xx */
   gboolean        cancelled;
-  guint           retransmit_ms;
-  UstTimer        retransmit_timer;  /* G */
-  UstTimer        lifetime_timer;    /* H, I, J, L */
+  UstResendTimer *resend;         /* G, NULL when not needed */
+  UstTimer        lifetime_timer; /* H, I, J, L */
   char            to_tag[20];
   gpointer        owner;
 };
@@ -101,6 +113,8 @@ void          ust_server_txn_set_response (UstServerTxn     *txn,
                                         gsize                len,
                                         guint                code);
 void          ust_server_txn_drop_request (UstServerTxn     *txn);
+UstBestResponse *ust_server_txn_ensure_best (UstServerTxn   *txn);
+UstResendTimer  *ust_server_txn_ensure_resend (UstServerTxn *txn);
 
 UstClientTxn *ust_client_txn_lookup    (UstTransactionTable *table,
                                         const char          *branch,

@@ -517,6 +517,35 @@ same_phone (UstBinding           *binding,
   return binding->protocol == protocol && g_strcmp0 (binding->source_text, source_text) == 0;
 }
 
+/* Whether the ", "-separated @list has @entry as one of its entries (a
+ * substring is not enough: 10.0.0.1:5060 is not 110.0.0.1:5060). */
+static gboolean
+list_has (const char *list,
+          const char *entry)
+{
+  gsize len = strlen (entry);
+
+  for (const char *at = list; at != NULL && *at != '\0';)
+    {
+      const char *end = strstr (at, ", ");
+      gsize part = end != NULL ? (gsize) (end - at) : strlen (at);
+
+      if (part == len && memcmp (at, entry, len) == 0)
+        return TRUE;
+      at = end != NULL ? end + 2 : NULL;
+    }
+  return FALSE;
+}
+
+static void
+list_add (GString    *list,
+          const char *entry)
+{
+  if (list->len > 0)
+    g_string_append (list, ", ");
+  g_string_append (list, entry);
+}
+
 /* "where it was before", newest first, for the window's details. */
 static void
 remember_earlier (GString    *earlier,
@@ -528,18 +557,18 @@ remember_earlier (GString    *earlier,
                                            ust_protocol_to_via (old->protocol));
   guint n = 0;
 
-  if (g_strcmp0 (old->source_text, new_source) != 0 && strstr (earlier->str, here) == NULL)
+  if (g_strcmp0 (old->source_text, new_source) != 0 && !list_has (earlier->str, here))
     {
-      g_string_append_printf (earlier, "%s%s", earlier->len > 0 ? ", " : "", here);
+      list_add (earlier, here);
       n++;
     }
   if (old->earlier == NULL)
     return;
   parts = g_strsplit (old->earlier, ", ", -1);
   for (guint i = 0; parts[i] != NULL && n < EARLIER_MAX; i++)
-    if (strstr (earlier->str, parts[i]) == NULL)
+    if (!list_has (earlier->str, parts[i]))
       {
-        g_string_append_printf (earlier, "%s%s", earlier->len > 0 ? ", " : "", parts[i]);
+        list_add (earlier, parts[i]);
         n++;
       }
 }

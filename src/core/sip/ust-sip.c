@@ -26,6 +26,8 @@ osip_trace_cb (const char         *file,
 }
 
 /* parser_init() fills libosip2's header tables; parsing without it crashes.
+ * Every function here that makes a libosip2 structure from text calls it,
+ * so that the arena's allocators are in place before the first allocation.
  * By default libosip2 also prints every parse error to stdout, so its trace
  * goes to g_debug instead. Parsed messages go into arenas (ust-sip-arena.h),
  * whose allocators must be in place before libosip2 allocates anything. */
@@ -98,6 +100,153 @@ body_length (osip_message_t     *message,
   return TRUE;
 }
 
+/* RFC 3261 §25.1: a quoted-pair may escape any octet but CR and LF, NUL
+ * included (RFC 4475 §3.1.1.2 has "NUL:\<NUL>" in a display name). libosip2
+ * reads header values as C strings and stops at the NUL, refusing a valid
+ * message, so its copy gets a space there: only what is displayed changes,
+ * and the proxy forwards the bytes it received. A NUL anywhere else is
+ * invalid and left for libosip2 to refuse. */
+static void
+blank_quoted_nuls (char  *head,
+                   gsize  len)
+{
+  gboolean quoted = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (head[i] == '\n' && (i + 1 >= len || (head[i + 1] != ' ' && head[i + 1] != '\t')))
+        quoted = FALSE;  /* a quoted string does not go past its header line */
+      else if (head[i] == '"')
+        quoted = !quoted;
+      else if (quoted && head[i] == '\\' && i + 1 < len)
+        {
+          if (head[i + 1] == '\0')
+            head[i + 1] = ' ';
+          i++;
+        }
+    }
+}
+
+/* RFC 4475 §3.1.1.4: libosip2 unescapes the user, password, parameters and
+ * headers of every URI in place, so "sip:null-%00-null@example.com" becomes
+ * the C string "null-": the registrar then kept the AOR cut short and two
+ * distinct Contacts (%00 and %00%00) as one, "sip:@host". In the copy
+ * libosip2 parses, the URIs of the request line and of the fields that hold
+ * them have "%00" and "%25" written as "%2500" and "%2525", so that after
+ * libosip2's unescaping they are still "%00" and "%25": a parsed URI part
+ * never holds a NUL, and a literal "%00" stays apart from an escaped NUL.
+ * libosip2's serializer writes their '%' as "%25" again; restore_escapes()
+ * undoes that, so what the exchange writes is what it received. */
+static gboolean
+is_uri_field (const UstSipText  *text,
+              const UstSipField *field)
+{
+  return ust_sip_text_field_is (text, field, "To", 't')
+         || ust_sip_text_field_is (text, field, "From", 'f')
+         || ust_sip_text_field_is (text, field, "Contact", 'm')
+         || ust_sip_text_field_is (text, field, "Route", '\0')
+         || ust_sip_text_field_is (text, field, "Record-Route", '\0');
+}
+
+static gboolean
+is_kept_escape (const char *p,
+                const char *end)
+{
+  return end - p >= 3 && p[0] == '%'
+         && ((p[1] == '0' && p[2] == '0') || (p[1] == '2' && p[2] == '5'));
+}
+
+static gboolean
+has_kept_escape (const char *data,
+                 gsize       len)
+{
+  const char *end = data + len;
+
+  for (const char *p = memchr (data, '%', len); p != NULL;
+       p = memchr (p + 1, '%', (gsize) (end - p - 1)))
+    if (is_kept_escape (p, end))
+      return TRUE;
+  return FALSE;
+}
+
+/* Appends @data[@from, @to) with the kept escapes outside quoted strings
+ * (display names are not URIs) doubled as above. */
+static void
+append_keeping_escapes (GString    *out,
+                        const char *data,
+                        gsize       from,
+                        gsize       to)
+{
+  gboolean quoted = FALSE;
+
+  for (gsize i = from; i < to; i++)
+    {
+      g_string_append_c (out, data[i]);
+      if (data[i] == '"')
+        quoted = !quoted;
+      else if (quoted && data[i] == '\\' && i + 1 < to)
+        g_string_append_c (out, data[++i]);  /* a quoted-pair */
+      else if (!quoted && is_kept_escape (data + i, data + to))
+        g_string_append (out, "25");
+    }
+}
+
+/* @head is a copy of @text's header section (same offsets); returns it with
+ * the URIs' kept escapes doubled. */
+static GString *
+keep_uri_escapes (const UstSipText *text,
+                  const char       *head)
+{
+  GString *out = g_string_sized_new (text->body_start + 64);
+  UstSipField field;
+  gsize position = 0, copied = 0, start, end;
+
+  if (ust_sip_text_request_uri (text, &start, &end) && !g_str_has_prefix (head, "SIP/"))
+    {
+      g_string_append_len (out, head, (gssize) start);
+      append_keeping_escapes (out, head, start, end);
+      copied = end;
+    }
+  while (ust_sip_text_next_field (text, &position, &field))
+    {
+      if (!is_uri_field (text, &field))
+        continue;
+      g_string_append_len (out, head + copied, (gssize) (field.value_start - copied));
+      append_keeping_escapes (out, head, field.value_start, field.value_end);
+      copied = field.value_end;
+    }
+  g_string_append_len (out, head + copied, (gssize) (text->body_start - copied));
+  return out;
+}
+
+/* The inverse for text libosip2 wrote: "%2500" and "%2525" in @text[0, @len)
+ * become "%00" and "%25" again, in place; returns the new length. */
+static gsize
+restore_escapes (char  *text,
+                 gsize  len)
+{
+  gsize from = 0, to = 0;
+
+  while (from < len)
+    {
+      /* "%25" then "00" or "25": the '%' of a kept escape, written as "%25". */
+      if (len - from >= 5 && memcmp (text + from, "%25", 3) == 0
+          && ((text[from + 3] == '0' && text[from + 4] == '0')
+              || (text[from + 3] == '2' && text[from + 4] == '5')))
+        {
+          char first = text[from + 3];
+
+          text[to++] = '%';
+          text[to++] = first;
+          text[to++] = first == '0' ? '0' : '5';
+          from += 5;
+        }
+      else
+        text[to++] = text[from++];
+    }
+  return to;
+}
+
 /* Parses the start line and the headers only, with Content-Length read as
  * zeros: libosip2 then never looks for a body. Its MIME parser leaks on
  * malformed multipart bodies (a part with two Content-Type lines:
@@ -112,27 +261,41 @@ parse_head (osip_message_t    *message,
 {
   char stack_copy[4096];
   g_autofree char *heap_copy = NULL;
+  g_autoptr(GString) kept = NULL;
   char *head = stack_copy;
+  gsize len = text->body_start;
+  gboolean has_nul = memchr (text->data, '\0', len) != NULL;
+  gboolean has_escape = has_kept_escape (text->data, len);
 
-  if (content_length == NULL)
-    return osip_message_parse (message, text->data, text->body_start);
+  if (content_length == NULL && !has_nul && !has_escape)
+    return osip_message_parse (message, text->data, len);
 
-  if (text->body_start > sizeof stack_copy)
-    head = heap_copy = g_malloc (text->body_start);
-  memcpy (head, text->data, text->body_start);
-  for (gsize i = content_length->value_start; i < content_length->value_end; i++)
-    if (g_ascii_isdigit (head[i]))
-      head[i] = '0';
-  return osip_message_parse (message, head, text->body_start);
+  if (len > sizeof stack_copy)
+    head = heap_copy = g_malloc (len);
+  memcpy (head, text->data, len);
+  if (content_length != NULL)
+    for (gsize i = content_length->value_start; i < content_length->value_end; i++)
+      if (g_ascii_isdigit (head[i]))
+        head[i] = '0';
+  if (has_escape)
+    {
+      kept = keep_uri_escapes (text, head);
+      head = kept->str;
+      len = kept->len;
+    }
+  if (has_nul)
+    blank_quoted_nuls (head, len);
+  return osip_message_parse (message, head, len);
 }
 
 /* libosip2 is given the start line and the headers, never the body: the
  * proxy forwards bodies as the bytes it received and never needs their
- * parts. The body is attached afterwards as one opaque part, which is what
- * the call tracker reads (SDP, sipfrag). */
+ * parts. With @with_body, the body is attached afterwards as one opaque
+ * part, which is what the call tracker reads (SDP, sipfrag). */
 static osip_message_t *
-parse_text_in_arena (const UstSipText  *text,
-                     GError           **error)
+parse_in_arena (const UstSipText  *text,
+                gboolean           with_body,
+                GError           **error)
 {
   g_autoptr(osip_message_t) message = NULL;
   UstSipField content_length;
@@ -148,12 +311,14 @@ parse_text_in_arena (const UstSipText  *text,
 
   has_content_length = ust_sip_text_find (text, "Content-Length", 'l', &content_length);
   rc = parse_head (message, text, has_content_length ? &content_length : NULL);
-  if (rc != OSIP_SUCCESS || message->content_length == NULL)
+  if (rc != OSIP_SUCCESS || (with_body && message->content_length == NULL))
     {
       g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
                    "Not a valid SIP message (libosip2 error %d)", rc);
       return NULL;
     }
+  if (!with_body)
+    return g_steal_pointer (&message);
 
   if (!body_length (message, text, has_content_length ? &content_length : NULL, &length, error))
     return NULL;
@@ -168,41 +333,24 @@ parse_text_in_arena (const UstSipText  *text,
 }
 
 static osip_message_t *
-parse_head_in_arena (const UstSipText  *text,
-                     GError           **error)
+parse (const UstSipText  *text,
+       gboolean           with_body,
+       GError           **error)
 {
-  g_autoptr(osip_message_t) message = NULL;
-  UstSipField content_length;
-  gboolean has_content_length;
-  int rc;
+  osip_message_t *message;
 
-  if (osip_message_init (&message) != OSIP_SUCCESS)
-    {
-      g_set_error_literal (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE, "Out of memory");
-      return NULL;
-    }
-  has_content_length = ust_sip_text_find (text, "Content-Length", 'l', &content_length);
-  rc = parse_head (message, text, has_content_length ? &content_length : NULL);
-  if (rc != OSIP_SUCCESS)
-    {
-      g_set_error (error, UST_SIP_ERROR, UST_SIP_ERROR_PARSE,
-                   "Not a valid SIP message (libosip2 error %d)", rc);
-      return NULL;
-    }
-  return g_steal_pointer (&message);
+  ust_sip_init ();
+  ust_sip_arena_enter ();
+  message = parse_in_arena (text, with_body, error);
+  ust_sip_arena_leave ();
+  return message;
 }
 
 osip_message_t *
 ust_sip_parse_text (const UstSipText  *text,
                     GError           **error)
 {
-  osip_message_t *message;
-
-  ust_sip_init ();
-  ust_sip_arena_enter ();
-  message = parse_text_in_arena (text, error);
-  ust_sip_arena_leave ();
-  return message;
+  return parse (text, TRUE, error);
 }
 
 /* The start line and headers alone, whatever the body: for answering a
@@ -211,13 +359,7 @@ osip_message_t *
 ust_sip_parse_head (const UstSipText  *text,
                     GError           **error)
 {
-  osip_message_t *message;
-
-  ust_sip_init ();
-  ust_sip_arena_enter ();
-  message = parse_head_in_arena (text, error);
-  ust_sip_arena_leave ();
-  return message;
+  return parse (text, FALSE, error);
 }
 
 /* The body length Content-Length declares, 0 when it is missing or no
@@ -256,6 +398,40 @@ ust_sip_parse (const char  *data,
   return ust_sip_parse_text (&text, error);
 }
 
+/* restore_escapes() for the lines of a message libosip2 wrote that hold the
+ * URIs keep_uri_escapes() treated: the request line, To, From, Contact,
+ * Route and Record-Route (libosip2 writes the long names). The body, after
+ * the empty line, is left alone. Returns the new length. */
+static gsize
+restore_message_escapes (char  *text,
+                         gsize  len)
+{
+  static const char *const names[] = { "To:", "From:", "Contact:", "Route:", "Record-Route:" };
+  gsize from = 0, to = 0;
+
+  if (!has_kept_escape (text, len))
+    return len;
+  while (from < len)
+    {
+      const char *nl = memchr (text + from, '\n', len - from);
+      gsize line_len = nl != NULL ? (gsize) (nl + 1 - (text + from)) : len - from;
+      gboolean empty = text[from] == '\r' || text[from] == '\n';
+      gboolean uri_line = from == 0 && !g_str_has_prefix (text, "SIP/");
+
+      for (guint i = 0; from > 0 && i < G_N_ELEMENTS (names); i++)
+        uri_line = uri_line || g_ascii_strncasecmp (text + from, names[i], strlen (names[i])) == 0;
+      memmove (text + to, text + from, line_len);
+      to += uri_line ? restore_escapes (text + to, line_len) : line_len;
+      from += line_len;
+      if (empty)
+        break;
+    }
+  memmove (text + to, text + from, len - from);
+  to += len - from;
+  text[to] = '\0';
+  return to;
+}
+
 /* Returns a g_malloc'd copy so callers never mix osip_free and g_free. */
 char *
 ust_sip_to_string (osip_message_t  *message,
@@ -278,6 +454,7 @@ ust_sip_to_string (osip_message_t  *message,
 
   text = g_strndup (osip_text, osip_len);
   osip_free (osip_text);
+  osip_len = restore_message_escapes (text, osip_len);
   if (len != NULL)
     *len = osip_len;
   return text;
@@ -477,6 +654,7 @@ ust_sip_uri_to_string (osip_uri_t *uri)
     return NULL;
   text = g_strdup (osip_text);
   osip_free (osip_text);
+  text[restore_escapes (text, strlen (text))] = '\0';
   return text;
 }
 
@@ -582,6 +760,7 @@ ust_sip_parse_name_addr (const char *text)
 {
   osip_from_t *address = NULL;
 
+  ust_sip_init ();
   if (text == NULL || osip_from_init (&address) != 0)
     return NULL;
   if (osip_from_parse (address, text) != 0)
@@ -687,14 +866,58 @@ static const HeaderCheck header_checks[] = {
   CHECK ("Record-Route", '\0', "Bad Record-Route header", record_route),
 };
 
-/* Why libosip2 refused a message, as a reason phrase: the first header
- * field it cannot read, else the start line, else in general terms. Each
- * value is tried on its own with libosip2's parser for that header. */
+/* RFC 3261 §7.1 and §25.1: Request-Line = Method SP Request-URI SP
+ * SIP-Version CRLF, with exactly one SP between the parts and none around
+ * them (RFC 4475 §3.1.2.7-§3.1.2.10 are the ways it goes wrong). Returns the
+ * problem, or NULL when the line is a well-formed Request-Line or no request
+ * line at all (a response, or not SIP). */
+static const char *
+diagnose_request_line (const UstSipText *text)
+{
+  const char *line = text->data;
+  gsize len = text->first_line_end;
+  const char *first_space = memchr (line, ' ', len);
+  const char *last_space;
+  g_autofree char *uri_text = NULL;
+  osip_uri_t *uri = NULL;
+  int rc;
+
+  if (first_space == NULL || first_space == line || g_str_has_prefix (line, "SIP/"))
+    return NULL;
+  if (line[len - 1] == ' ' || line[len - 1] == '\t')
+    return "Malformed Request-Line: spaces at its end";
+  if (g_strstr_len (line, (gssize) len, "  ") != NULL)
+    return "Malformed Request-Line: more than one space between its parts";
+  last_space = g_strrstr_len (line, (gssize) len, " ");
+  if (last_space == first_space)
+    return "Malformed Request-Line";
+  if (memchr (first_space + 1, ' ', (gsize) (last_space - first_space - 1)) != NULL)
+    return "Bad Request-URI: it contains spaces";
+
+  uri_text = g_strndup (first_space + 1, (gsize) (last_space - first_space - 1));
+  if (uri_text[0] == '<')
+    return "Bad Request-URI: it must not be enclosed in <>";
+  ust_sip_init ();
+  if (osip_uri_init (&uri) != 0)
+    return NULL;
+  rc = osip_uri_parse (uri, uri_text);
+  osip_uri_free (uri);
+  return rc != 0 ? "Bad Request-URI" : NULL;
+}
+
+/* Why libosip2 refused a message, as a reason phrase: the start line when
+ * it is a malformed Request-Line, else the first header field libosip2
+ * cannot read, else in general terms. Each value is tried on its own with
+ * libosip2's parser for that header. */
 const char *
 ust_sip_diagnose (const UstSipText *text)
 {
   UstSipField field;
   gsize position = 0;
+  const char *problem = diagnose_request_line (text);
+
+  if (problem != NULL)
+    return problem;
 
   while (ust_sip_text_next_field (text, &position, &field))
     for (guint i = 0; i < G_N_ELEMENTS (header_checks); i++)
