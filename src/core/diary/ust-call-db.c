@@ -64,7 +64,11 @@ static const char *const migrations[] = {
    * FTS5's trigram tokenizer (SQLite 3.34), so a search finds its candidate
    * rows without reading the table. It holds no copy of the texts
    * (content=calls) and only row ids (detail=none: a quarter of the size;
-   * the search checks each candidate row itself). It covers the rows up to
+   * the search checks each candidate row itself), no sizes of its texts
+   * (columnsize=0: they serve ranking, which a search of the diary does not
+   * do), and merges its segments 16 at a time instead of 4 (writing a row
+   * costs ~4 µs instead of ~5.7; a search reads a few more segments, ms). It
+   * covers the rows up to
    * calls_search_mark.indexed_up_to: the writer adds newer rows in steps and
    * builds it for an older diary in the background, so this step costs
    * nothing however big the diary is. No triggers: the texts it holds are
@@ -74,8 +78,10 @@ static const char *const migrations[] = {
    * the writer keep a statement journal (~25 µs a call). */
   "CREATE VIRTUAL TABLE calls_search USING fts5 ("
   "  caller, callee, caller_name, call_id,"
-  "  content = 'calls', content_rowid = 'id', tokenize = 'trigram', detail = 'none'"
+  "  content = 'calls', content_rowid = 'id', tokenize = 'trigram', detail = 'none',"
+  "  columnsize = 0"
   ");"
+  "INSERT INTO calls_search (calls_search, rank) VALUES ('automerge', 16);"
   "CREATE TABLE calls_search_mark (indexed_up_to INTEGER NOT NULL);"
   "INSERT INTO calls_search_mark VALUES (0);",
 };

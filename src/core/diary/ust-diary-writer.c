@@ -21,13 +21,13 @@
 /* While the disk refuses writes, rows wait in memory; beyond this many the
  * oldest are given up so a week-long outage cannot eat the memory. */
 #define MAX_PENDING        200000
-/* The search index (ust-call-index.c) follows the table in steps: a batch
- * indexes the rows behind once there are this many, and an idle writer
- * once the oldest has waited INDEX_DELAY_US (a search reads the few rows
- * in between from the table). Small steps cost more per row (~12 µs at 20
- * rows, ~5 µs from a few hundred): each is one FTS5 segment to write and
- * merge later. */
-#define INDEX_STEP_MIN     500
+/* The search index (ust-call-index.c) follows the table in steps, each in a
+ * transaction of its own after the calls' commits: once this many rows are
+ * behind, or once the oldest has waited INDEX_DELAY_US (a search reads the
+ * few rows in between from the table). Small steps cost more per row (~12 µs at 20
+ * rows, ~5 µs from a few hundred, ~4 µs from 2,000): each is one FTS5
+ * segment to write and merge later. */
+#define INDEX_STEP_MIN     2000
 #define INDEX_DELAY_US     (1 * G_USEC_PER_SEC)
 /* An idle writer building the index of an older diary does it in steps of
  * this many rows (~0.1 s each), and looks at its queue between them; it
