@@ -395,8 +395,10 @@ is_null_cb (gpointer pointer)
   return *(gpointer *) pointer == NULL;
 }
 
-/* Drops @model and waits until it is gone: searches it cancelled hold it
- * until their worker threads have stopped. */
+/* Drops @model and waits until it is gone: a search's worker thread holds
+ * it until the thread has stopped, which can be just after the result was
+ * shown (GTask lets go of its thread's reference last), and searches it
+ * cancelled hold it too. */
 static void
 unref_and_wait (UstCallModel *model)
 {
@@ -615,7 +617,41 @@ test_search (void)
   g_assert_cmpuint (ust_call_model_get_n_calls (model), ==, 0);
   g_assert_cmpint (query_int (path, "SELECT indexed_up_to FROM calls_search_mark"), ==, 0);
 
-  g_assert_finalize_object (g_steal_pointer (&model));
+  unref_and_wait (g_steal_pointer (&model));
+  g_clear_object (&store);
+  ust_test_remove_tree (dir);
+}
+
+/* More changes at once than the model reads one by one (a flood of calls)
+ * while a search is shown: the new calls that match still go in, and a row
+ * shown is still updated where it stands. */
+static void
+test_search_flood (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ust-call-model-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = open_store (path);
+  g_autoptr (UstCallModel) model = NULL;
+  g_autoptr (UstCallRecord) shown = NULL;
+
+  fill (store, 0, 3000);
+  commit (store);
+  model = ust_call_model_new (store);
+  search_for (model, "c0050");
+  g_assert_cmpstr (item_data (G_LIST_MODEL (model), 0, &shown)->call_id, ==,
+                   "2950-4242@10.0.0.3");
+  g_assert_cmpint (ust_call_record_get_data (shown)->state, ==, UST_CALL_BUSY);
+
+  fill (store, 3000, 1500);
+  save_call (store, 2950, "c0050@pbx", NULL, UST_CALL_ANSWERED);
+  commit (store);
+  g_assert_cmpuint (ust_call_model_get_n_calls (model), ==, 4500);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 45);
+  g_assert_cmpint (ust_call_record_get_data (shown)->state, ==, UST_CALL_ANSWERED);
+  assert_item (G_LIST_MODEL (model), 0, "4450-4242@10.0.0.5");
+  g_assert_cmpuint (assert_search_shows (model, store, "c0050"), ==, 45);
+
+  unref_and_wait (g_steal_pointer (&model));
   g_clear_object (&store);
   ust_test_remove_tree (dir);
 }
@@ -713,7 +749,7 @@ test_search_upgrade (void)
   g_assert_cmpuint (assert_search_shows (model, store, "renamed"), ==, 0);
 
   /* Done once: opened again, nothing is built again. */
-  g_assert_finalize_object (g_steal_pointer (&model));
+  unref_and_wait (g_steal_pointer (&model));
   g_clear_object (&store);
   store = open_store (path);
   g_assert_cmpint (query_int (path, "SELECT indexed_up_to FROM calls_search_mark"), ==, 20000);
@@ -734,6 +770,7 @@ main (int   argc,
   g_test_add_func ("/ust/call-model/live", test_live);
   g_test_add_func ("/ust/call-model/search-match", test_search_match);
   g_test_add_func ("/ust/call-model/search", test_search);
+  g_test_add_func ("/ust/call-model/search-flood", test_search_flood);
   g_test_add_func ("/ust/call-model/search-typing", test_search_typing);
   g_test_add_func ("/ust/call-model/search-upgrade", test_search_upgrade);
 
