@@ -6,6 +6,8 @@
 #
 #   build-aux/fuzz.sh [SECONDS]           datagrams (tests/fuzz/fuzz-datagram.c), default 300
 #   build-aux/fuzz.sh [SECONDS] stream    TCP/TLS byte streams (tests/fuzz/fuzz-stream.c)
+#   build-aux/fuzz.sh [SECONDS] capture   capture files (tests/fuzz/fuzz-capture.c): libpcap,
+#                                         reassembly, the proxy check, text and JSON
 #
 # Builds build-fuzz/ with clang (only the fuzz target and what it needs), starts from the
 # seeds in tests/fuzz/corpus (stream: tests/fuzz/stream-corpus) and writes crashing inputs to
@@ -22,7 +24,8 @@ dir=$top/build-fuzz
 case $target in
   datagram) seeds=$top/tests/fuzz/corpus ;;
   stream) seeds=$top/tests/fuzz/stream-corpus ;;
-  *) echo "fuzz: unknown target '$target' (datagram or stream)"; exit 2 ;;
+  capture) seeds=$top/tests/fuzz/capture-corpus ;;
+  *) echo "fuzz: unknown target '$target' (datagram, stream or capture)"; exit 2 ;;
 esac
 
 if ! command -v clang >/dev/null 2>&1; then
@@ -37,10 +40,14 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 ninja -C "$dir" "tests/fuzz/fuzz-$target" >/dev/null
 
+# A capture holds several packets: let inputs be as long as the seeds.
+max_len=8192
+[ "$target" = capture ] && max_len=65536
+
 # The fuzzer adds what it learns to the first folder; the seeds stay as they are.
 work=$dir/corpus-$target
 mkdir -p "$work" "$dir/crashes"
 echo "fuzz: ${seconds}s; new inputs in $work, crashes in $dir/crashes"
 "$top/tests/fuzz/run-isolated.sh" "$dir/tests/fuzz/fuzz-$target" \
-  -max_total_time="$seconds" -max_len=8192 -timeout=10 -print_final_stats=1 \
+  -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -print_final_stats=1 \
   -artifact_prefix="$dir/crashes/" "$work" "$seeds"

@@ -18,10 +18,12 @@ packages=(
   libsqlite3-dev
   libgtk-4-dev
   libgnutls28-dev   # makes the exchange's TLS certificate
+  libpcap-dev       # reads captures (pcap and pcapng): --analyse, File → Open Capture
   glib-networking   # GIO's TLS at run time: SIP over TLS
   gettext
   sip-tester   # sipp, for the SIP scenario tests
-  tshark       # reads the --pcap captures back in the capture tests
+  tshark       # reads the --pcap captures back; dumpcap makes captures in tests/capture
+  nftables     # tests/capture: drops TCP segments so a capture holds retransmissions
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py

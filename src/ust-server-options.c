@@ -91,6 +91,18 @@ ust_server_options_parse (UstServerOptions   *options,
          "on, TCP shares its port, TLS takes the next one"), N_("LIST") },
     { "tls-port", 0, 0, G_OPTION_ARG_INT, &options->tls_port,
       N_("Port for TLS (default: the UDP port + 1, e.g. 5061)"), N_("PORT") },
+    { "analyse", 0, 0, G_OPTION_ARG_FILENAME, &options->analyse,
+      N_("Check the SIP proxy in a capture (pcap or pcapng) against RFC 3261 and print what it "
+         "does wrong, then exit"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
+      N_("With --analyse: print the findings as JSON"), NULL },
+    { "proxy", 0, 0, G_OPTION_ARG_STRING, &options->proxy,
+      N_("With --analyse: the proxy's address and port in the capture (default: the address "
+         "most SIP passes through)"), N_("ADDR:PORT") },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &options->report,
+      N_("Write a report bundle (ladders as SVG and PNG, a capture per call, the diary as CSV, "
+         "the findings, captions, index.html) to a folder and exit; of --analyse's capture, "
+         "else of the exchange's diary and its --pcap capture"), N_("DIR") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
       N_("Do not print a line per SIP event"), NULL },
     { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, &options->export_csv,
@@ -124,7 +136,15 @@ ust_server_options_parse (UstServerOptions   *options,
                            _("--since, --until and --excel go with --export-csv FILE"));
       return FALSE;
     }
-  if (options->listen == NULL && options->export_csv == NULL)
+  if ((options->json || options->proxy != NULL) && options->analyse == NULL
+      && options->report == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--json and --proxy go with --analyse FILE"));
+      return FALSE;
+    }
+  if (options->listen == NULL && options->export_csv == NULL && options->analyse == NULL
+      && options->report == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("Say where to listen, e.g. --listen 192.168.1.10:5060"));
@@ -159,6 +179,9 @@ ust_server_options_clear (UstServerOptions *options)
   g_free (options->until);
   g_free (options->pcap);
   g_free (options->transport);
+  g_free (options->analyse);
+  g_free (options->proxy);
+  g_free (options->report);
 }
 
 /* Parses a --since/--until value: a date, or a date and a time to the

@@ -28,6 +28,10 @@ typedef struct {
   char     *transport;
   int       tls_port;
   guint     protocols;  /* a bit per UstProtocol, from --transport */
+  char     *analyse;    /* a capture to check (--analyse) */
+  gboolean  json;
+  char     *proxy;      /* the proxy's ADDR:PORT in it, else guessed */
+  char     *report;     /* a folder for the report bundle */
 } UstServerOptions;
 
 gboolean ust_server_options_parse (UstServerOptions   *options,

@@ -24,7 +24,9 @@
 #include "ust-platform.h"
 #include "ust-protocol.h"
 #include "ust-proxy.h"
+#include "ust-server-analyse.h"
 #include "ust-server-options.h"
+#include "ust-server-report.h"
 #include "ust-server-os.h"
 #include "ust-sip.h"
 #include "ust-sqlite.h"
@@ -308,7 +310,14 @@ main (int   argc,
     setvbuf (stdout, NULL, _IOLBF, 0);
   ust_sip_init ();
   ust_sqlite_init ();
-  status = options.export_csv != NULL ? export_csv (&options) : run (&options);
+  if (options.report != NULL)
+    status = ust_server_report (&options);
+  else if (options.analyse != NULL)
+    status = ust_server_analyse (&options);
+  else if (options.export_csv != NULL)
+    status = export_csv (&options);
+  else
+    status = run (&options);
   ust_server_options_clear (&options);
   return status;
 }

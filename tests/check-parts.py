@@ -29,6 +29,7 @@ ALLOWED = {
     "registrar": ["sip"],
     "diary": ["sip"],
     "proxy": ["sip", "wire", "registrar", "diary"],
+    "capture": ["sip", "wire"],
     "": ["sip", "wire", "registrar", "diary", "proxy"],
 }
 

@@ -85,7 +85,9 @@ if [ "$install_deps" = 1 ]; then
     # MSYS tools: building libosip2 and packing the zip.
     make curl tar gzip zip unzip
   )
-  for name in gcc meson ninja pkgconf glib2 gtk4 sqlite3 libxml2 gnutls glib-networking \
+  # libpcap: reading captures (File → Open Capture, --analyse); MSYS2 builds it without
+  # live capture (PCAP_TYPE=null), which reading files does not need.
+  for name in gcc meson ninja pkgconf glib2 gtk4 sqlite3 libxml2 gnutls glib-networking libpcap \
     gdk-pixbuf2 librsvg adwaita-icon-theme hicolor-icon-theme; do
     packages+=("$pkg_prefix-$name")
   done

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "ust-application.h"
+#include "ust-capture-window.h"
+#include "ust-gtk-compat.h"
 #include "ust-preferences-window.h"
 #include "ust-ui-resources.h"
 
@@ -209,12 +211,69 @@ screenshot_action (GSimpleAction *action,
     g_printerr ("%s\n", error->message);
 }
 
+/* A capture that could not be opened is said on the main window's message
+ * line, like an export that failed. */
+static void
+capture_opened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (UstApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  UstCaptureWindow *window = ust_capture_window_open_finish (result, &error);
+
+  if (window == NULL)
+    ust_window_show_message (ensure_window (self), error->message);
+}
+
+static void
+open_capture (UstApplication *self,
+              const char     *path)
+{
+  ust_capture_window_open_async (GTK_APPLICATION (self), path, NULL, capture_opened_cb,
+                                 g_object_ref (self));
+}
+
+static void
+capture_chosen_cb (GFile    *file,
+                   gpointer  user_data)
+{
+  g_autoptr (UstApplication) self = user_data;
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  if (path != NULL)
+    open_capture (self, path);
+}
+
+/* app.open-capture: File → Open Capture, a dialog for a pcap or pcapng. */
+static void
+open_capture_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  UstApplication *self = user_data;
+
+  ust_gtk_compat_open_capture (GTK_WINDOW (ensure_window (self)), capture_chosen_cb,
+                               g_object_ref (self));
+}
+
+/* app.open-capture-file(s), for scripts and tests. */
+static void
+open_capture_file_action (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  open_capture (user_data, g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry action_entries[] = {
   { .name = "start", .activate = start_action },
   { .name = "stop", .activate = stop_action },
   { .name = "select-address", .activate = select_address_action, .parameter_type = "s" },
   { .name = "export-to", .activate = export_to_action, .parameter_type = "s" },
   { .name = "export-excel-to", .activate = export_to_action, .parameter_type = "s" },
+  { .name = "open-capture", .activate = open_capture_action },
+  { .name = "open-capture-file", .activate = open_capture_file_action, .parameter_type = "s" },
   { .name = "preferences", .activate = preferences_action },
   { .name = "about", .activate = about_action },
   { .name = "quit", .activate = quit_action },
@@ -257,6 +316,7 @@ ust_application_startup (GApplication *application)
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
   const char *export_accels[] = { "<Control>e", NULL };
+  const char *open_capture_accels[] = { "<Control>o", NULL };
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
   g_autofree char *settings_path = ust_settings_default_path ();
   g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "ustredna", NULL);
@@ -277,6 +337,8 @@ ust_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.export", export_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.open-capture",
+                                         open_capture_accels);
 
   self->settings = ust_settings_new (settings_path);
   if (!ust_settings_load (self->settings, &error))

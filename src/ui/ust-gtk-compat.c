@@ -252,3 +252,140 @@ ust_gtk_compat_save_file (GtkWindow       *parent,
 }
 
 #endif
+
+/* Opening a capture, choosing a folder --------------------------------------------- */
+
+static GtkFileFilter *
+capture_filter_new (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  /* What Wireshark, tshark, dumpcap and tcpdump save. */
+  gtk_file_filter_set_name (filter, _("Captures (pcap, pcapng)"));
+  gtk_file_filter_add_pattern (filter, "*.pcap");
+  gtk_file_filter_add_pattern (filter, "*.pcapng");
+  gtk_file_filter_add_pattern (filter, "*.cap");
+  gtk_file_filter_add_mime_type (filter, "application/vnd.tcpdump.pcap");
+  gtk_file_filter_add_mime_type (filter, "application/x-pcapng");
+  return filter;
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+
+static void
+open_finish_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autofree SaveFile *open = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, &error);
+
+  if (file == NULL && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED)
+      && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+    g_warning ("The file dialog failed: %s", error->message);
+  open->func (file, open->user_data);
+}
+
+void
+ust_gtk_compat_open_capture (GtkWindow       *parent,
+                             UstSaveFileFunc  func,
+                             gpointer         user_data)
+{
+  g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr (GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr (GtkFileFilter) filter = capture_filter_new ();
+  SaveFile *open = g_new0 (SaveFile, 1);
+
+  open->func = func;
+  open->user_data = user_data;
+  g_list_store_append (filters, filter);
+  gtk_file_dialog_set_title (dialog, _("Open a Capture"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  gtk_file_dialog_set_default_filter (dialog, filter);
+  gtk_file_dialog_open (dialog, parent, NULL, open_finish_cb, open);
+}
+
+static void
+folder_finish_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autofree SaveFile *choose = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = gtk_file_dialog_select_folder_finish (GTK_FILE_DIALOG (source),
+                                                                 result, &error);
+
+  if (file == NULL && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED)
+      && !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+    g_warning ("The folder dialog failed: %s", error->message);
+  choose->func (file, choose->user_data);
+}
+
+void
+ust_gtk_compat_choose_folder (GtkWindow       *parent,
+                              const char      *title,
+                              UstSaveFileFunc  func,
+                              gpointer         user_data)
+{
+  g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr (GFile) folder = default_folder ();
+  SaveFile *choose = g_new0 (SaveFile, 1);
+
+  choose->func = func;
+  choose->user_data = user_data;
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  gtk_file_dialog_set_initial_folder (dialog, folder);
+  gtk_file_dialog_set_accept_label (dialog, _("_Export"));
+  gtk_file_dialog_select_folder (dialog, parent, NULL, folder_finish_cb, choose);
+}
+
+#else
+
+/* The same response handling as saving: the chosen file or NULL. */
+static void
+chooser_show (GtkFileChooserNative *native,
+              UstSaveFileFunc       func,
+              gpointer              user_data)
+{
+  SaveFile *save = g_new0 (SaveFile, 1);
+
+  save->func = func;
+  save->user_data = user_data;
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (save_file_response_cb), save);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+void
+ust_gtk_compat_open_capture (GtkWindow       *parent,
+                             UstSaveFileFunc  func,
+                             gpointer         user_data)
+{
+  g_autoptr (GtkFileFilter) filter = capture_filter_new ();
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (_("Open a Capture"), parent,
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                              _("_Open"), _("_Cancel"));
+
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  chooser_show (native, func, user_data);
+}
+
+void
+ust_gtk_compat_choose_folder (GtkWindow       *parent,
+                              const char      *title,
+                              UstSaveFileFunc  func,
+                              gpointer         user_data)
+{
+  g_autoptr (GFile) folder = default_folder ();
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (title, parent,
+                                                              GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                                              _("_Export"), _("_Cancel"));
+
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (native), folder, NULL);
+  chooser_show (native, func, user_data);
+}
+
+#endif

@@ -34,4 +34,13 @@ void     ust_gtk_compat_save_file              (GtkWindow       *parent,
                                                 UstSaveFileFunc  func,
                                                 gpointer         user_data);
 
+/* An "open" dialog for pcap and pcapng files; a folder chooser. */
+void     ust_gtk_compat_open_capture           (GtkWindow       *parent,
+                                                UstSaveFileFunc  func,
+                                                gpointer         user_data);
+void     ust_gtk_compat_choose_folder          (GtkWindow       *parent,
+                                                const char      *title,
+                                                UstSaveFileFunc  func,
+                                                gpointer         user_data);
+
 G_END_DECLS

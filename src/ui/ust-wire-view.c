@@ -5,10 +5,12 @@
 
 #include <glib/gi18n.h>
 
+#include "ust-change-note.h"
 #include "ust-gtk-compat.h"
 #include "ust-ladder-drawing.h"
 #include "ust-message-diff.h"
 #include "ust-pcap.h"
+#include "ust-report.h"
 #include "ust-wire-row.h"
 #include "ust-wire-view.h"
 
@@ -30,6 +32,7 @@ struct _UstWireView
   GtkWidget           parent_instance;
 
   UstExchange        *exchange;
+  gboolean            capture;    /* a capture's messages (a proxy's), not the exchange's trace */
   GListStore         *store;
   GtkFilterListModel *filter_model;
   GtkCustomFilter    *filter;
@@ -60,6 +63,7 @@ struct _UstWireView
   GtkLabel           *ladder_label;
   GtkDrawingArea     *ladder_area;
   GtkLabel           *diff_label;
+  GtkLabel           *diff_tab_label;
   GtkTextView        *received_text;
   GtkTextView        *sent_text;
 };
@@ -145,7 +149,11 @@ show_diff (UstWireView   *self,
                               "is no longer in the list."));
       return;
     }
-  gtk_label_set_text (self->diff_label, _("Left: as received. Right: as the exchange sent it."));
+  gtk_label_set_text (self->diff_label,
+                      self->capture ? _("Left: as received. Right: as the proxy sent it. Under "
+                                        "each change, the rule behind it.")
+                                    : _("Left: as received. Right: as the exchange sent it. "
+                                        "Under each change, the rule behind it."));
   received = ust_trace_entry_get_direction (entry) == UST_TRACE_RECEIVED ? entry : pair;
   sent = received == entry ? pair : entry;
   rdata = ust_trace_entry_get_data (received, &rlen);
@@ -157,11 +165,24 @@ show_diff (UstWireView   *self,
       const char *tag = line->kind == UST_MESSAGE_DIFF_CHANGED ? "changed"
                         : line->kind == UST_MESSAGE_DIFF_ADDED ? "added"
                         : line->kind == UST_MESSAGE_DIFF_REMOVED ? "removed" : NULL;
+      /* The teaching note goes under the change on the sent side, with an
+       * empty line on the other so both sides stay level. */
+      const char *note = ust_change_note (line, ust_trace_entry_get_kind (received)
+                                                  == UST_TRACE_KIND_REQUEST,
+                                          self->capture ? UST_CHANGE_BY_PROXY
+                                                        : UST_CHANGE_BY_EXCHANGE);
 
       append_line (self->received_text, line->received,
                    line->kind == UST_MESSAGE_DIFF_ADDED ? NULL : tag);
       append_line (self->sent_text, line->sent,
                    line->kind == UST_MESSAGE_DIFF_REMOVED ? NULL : tag);
+      if (note != NULL)
+        {
+          g_autofree char *shown = g_strdup_printf ("    ↳ %s", note);
+
+          append_line (self->received_text, "", "note");
+          append_line (self->sent_text, shown, "note");
+        }
     }
 }
 
@@ -214,6 +235,8 @@ show_entry (UstWireView   *self,
       g_autofree char *shown = g_utf8_make_valid (call_id, -1);
 
       self->ladder = ust_ladder_new_for_call (entries, call_id);
+      if (self->capture)
+        ust_ladder_set_exchange_name (self->ladder, _("Proxy"));
       /* Translators: the heading of the ladder diagram; %s is a Call-ID. */
       label = g_strdup_printf (_("Call %s"), shown);
       gtk_label_set_text (self->ladder_label, label);
@@ -547,6 +570,74 @@ export_action_cb (GSimpleAction *action,
     g_printerr ("%s\n", error->message);
 }
 
+/* The report bundle of the selected message's call (src/report/): the
+ * exchange's own trace, with its diary rows; a capture's, with nothing
+ * more (its window exports findings too). */
+gboolean
+ust_wire_view_export_report (UstWireView  *self,
+                             const char   *path,
+                             GError      **error)
+{
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (UstCapture) capture = NULL;
+  g_autofree char *diary = NULL;
+  UstReportSource source = { 0 };
+
+  g_return_val_if_fail (UST_IS_WIRE_VIEW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->ladder == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("Select a message of a call first."));
+      return FALSE;
+    }
+  entries = store_entries (self);
+  capture = ust_capture_new_for_entries (entries, NULL);
+  source.capture = capture;
+  source.call_id = ust_ladder_get_call_id (self->ladder);
+  source.own_exchange = !self->capture;
+  if (self->exchange != NULL && ust_exchange_get_data_dir (self->exchange) != NULL)
+    diary = g_build_filename (ust_exchange_get_data_dir (self->exchange), "calls.db", NULL);
+  source.diary_db = diary;
+  return ust_report_write (path, &source, error);
+}
+
+static void
+report_folder_cb (GFile    *folder,
+                  gpointer  user_data)
+{
+  g_autoptr (UstWireView) self = user_data;
+  g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (path == NULL)
+    return;
+  if (!ust_wire_view_export_report (self, path, &error))
+    gtk_label_set_text (self->ladder_label, error->message);
+  else
+    {
+      g_autofree char *index = g_build_filename (path, "index.html", NULL);
+      g_autofree char *note = g_strdup_printf (_("Report written: %s"), index);
+
+      gtk_label_set_text (self->ladder_label, note);
+    }
+}
+
+static void
+export_report_clicked_cb (UstWireView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->ladder == NULL)
+    {
+      gtk_label_set_text (self->ladder_label, _("Select a message of a call first."));
+      return;
+    }
+  ust_gtk_compat_choose_folder (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                _("Export for Report"), report_folder_cb, g_object_ref (self));
+}
+
 static void install_action (UstWireView *self);
 
 /* Public ----------------------------------------------------------------------------------- */
@@ -564,6 +655,45 @@ ust_wire_view_set_exchange (UstWireView *self,
   g_list_store_remove_all (self->store);
   g_clear_handle_id (&self->poll_source, g_source_remove);
   update_polling (self);
+}
+
+/* Shows @entries (UstTraceEntry*, a capture's messages with the proxy's
+ * as "sent") instead of the exchange's trace: all of them, no polling, and
+ * the diff's notes speak of "the proxy". */
+void
+ust_wire_view_set_entries (UstWireView *self,
+                           GPtrArray   *entries)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+  g_return_if_fail (entries != NULL);
+
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_object (&self->exchange);
+  self->capture = TRUE;
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), FALSE);
+  gtk_label_set_text (self->diff_tab_label, _("What the Proxy Changed"));
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (rows, ust_wire_row_new (g_ptr_array_index (entries, i)));
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       rows->pdata, rows->len);
+  update_count (self);
+  show_entry (self, NULL);
+}
+
+/* Shows @entry in its call's ladder (the arrow picked out), with its text
+ * and what the proxy changed in it a tab away, and selects its row when
+ * the search shows it. */
+void
+ust_wire_view_select_entry (UstWireView   *self,
+                            UstTraceEntry *entry)
+{
+  g_return_if_fail (UST_IS_WIRE_VIEW (self));
+  g_return_if_fail (entry != NULL);
+
+  select_entry (self, entry);
+  gtk_notebook_set_current_page (self->detail_notebook, 1);   /* the ladder */
 }
 
 GListModel *
@@ -730,6 +860,7 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UstWireView, ladder_label);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, ladder_area);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, diff_label);
+  gtk_widget_class_bind_template_child (widget_class, UstWireView, diff_tab_label);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, received_text);
   gtk_widget_class_bind_template_child (widget_class, UstWireView, sent_text);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
@@ -738,6 +869,7 @@ ust_wire_view_class_init (UstWireViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, export_pcap_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_svg_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_text_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_report_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -749,6 +881,8 @@ add_diff_tags (GtkTextView *view)
   gtk_text_buffer_create_tag (buffer, "changed", "background", "#fce8b2", NULL);
   gtk_text_buffer_create_tag (buffer, "added", "background", "#c8f0c8", NULL);
   gtk_text_buffer_create_tag (buffer, "removed", "background", "#f6c6c6", NULL);
+  gtk_text_buffer_create_tag (buffer, "note", "style", PANGO_STYLE_ITALIC, "foreground",
+                              "#3a5f8a", NULL);
 }
 
 static void

@@ -18,6 +18,10 @@ G_DECLARE_FINAL_TYPE (UstWireView, ust_wire_view, UST, WIRE_VIEW, GtkWidget)
 
 void        ust_wire_view_set_exchange   (UstWireView  *self,
                                           UstExchange  *exchange);
+void        ust_wire_view_set_entries    (UstWireView  *self,
+                                          GPtrArray    *entries);
+void        ust_wire_view_select_entry   (UstWireView  *self,
+                                          UstTraceEntry *entry);
 /* Reads what the trace recorded since the last time, now. */
 void        ust_wire_view_refresh        (UstWireView  *self);
 /* The rows as shown (after the search), UstWireRow items. */
@@ -27,6 +31,11 @@ void        ust_wire_view_select         (UstWireView  *self,
 UstTraceEntry *ust_wire_view_get_selected (UstWireView *self);
 /* Format by extension: .png, .svg, else text. */
 gboolean    ust_wire_view_export_ladder  (UstWireView  *self,
+                                          const char   *path,
+                                          GError      **error);
+
+/* The report bundle of the selected message's call into the folder @path. */
+gboolean    ust_wire_view_export_report  (UstWireView  *self,
                                           const char   *path,
                                           GError      **error);
 

@@ -221,8 +221,33 @@ def test_tls_port_in_use(server, tmp):
           "the message names the TLS port, the address and the cause", result)
 
 
+def test_analyse_arguments(server, tmp):
+    """--analyse, --json, --proxy and --report as a student meets them: the help names them,
+    each mistake is said in a sentence, and nothing starts listening."""
+    result = run(server, "--help")
+    for option in ("--analyse", "--json", "--proxy", "--report"):
+        check(option in result.stdout, f"--help explains {option}", result)
+    text = os.path.join(tmp, "notes.txt")
+    with open(text, "w") as f:
+        f.write("not a capture\n")
+    cases = [
+        (("--json",), "--json and --proxy go with --analyse", 2),
+        (("--proxy", "127.0.0.1:5060"), "--json and --proxy go with --analyse", 2),
+        (("--analyse", os.path.join(tmp, "missing.pcap")), "There is no file", 1),
+        (("--analyse", text), "pcapng", 1),
+        (("--analyse", text, "--proxy", "nowhere"), "is not an address and port", 2),
+        (("--report", os.path.join(tmp, "r")), "--report needs a capture", 2),
+    ]
+    for args, expected, status in cases:
+        result = run(server, *args, data_dir=tmp)
+        check(result.returncode == status, f"{args} exits {status}", result)
+        check(expected in result.stderr, f"{args}: the message mentions {expected!r}", result)
+        check("Listening" not in result.stdout, f"{args}: nothing started", result)
+
+
 TESTS = {
     "cli-help": test_help,
+    "cli-analyse-arguments": test_analyse_arguments,
     "cli-bad-arguments": test_bad_arguments,
     "cli-port-in-use": test_port_in_use,
     "cli-export-empty": test_export_empty,

@@ -15,6 +15,7 @@
 #include "ust-application.h"
 #include "ust-window.h"
 #include "gui-test-util.h"
+#include "ust-capture.h"
 #include "ust-pcap.h"
 #include "ust-wire-view.h"
 
@@ -165,7 +166,8 @@ test_wire_call (void)
   /* The capture holds exactly the call's messages (no REGISTER), in order. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (GPtrArray) captured = ust_pcap_read_entries (pcap, NULL, &error);
+    g_autoptr (UstCapture) capture = ust_capture_open (pcap, &error);
+    GPtrArray *captured = capture != NULL ? ust_capture_get_entries (capture) : NULL;
     g_autofree char *method = NULL;
 
     g_assert_no_error (error);
@@ -194,6 +196,24 @@ test_wire_call (void)
     g_assert_nonnull (strstr (text, "Max-Forwards: 69"));
     g_assert_nonnull (changed);
     g_assert_true (gtk_text_iter_forward_to_tag_toggle (&start, changed));
+
+    /* Each change carries the rule that made the exchange make it (#16),
+     * and the two sides stay level. */
+    g_assert_nonnull (strstr (text, "Max-Forwards decremented — RFC 3261 §16.6 step 3"));
+    g_assert_nonnull (strstr (text, "Via added, so the response comes back through the "
+                                    "exchange — RFC 3261 §16.6 step 8"));
+    g_assert_nonnull (strstr (text, "Record-Route added so the ACK and BYE come back through "
+                                    "the exchange — RFC 3261 §16.6 step 4"));
+    g_assert_nonnull (strstr (text, "Request-URI replaced by where the user is registered"));
+    g_assert_null (strstr (text, "passes this line on as it came"));
+    {
+      GtkTextView *received = GTK_TEXT_VIEW (gtk_widget_get_template_child (
+                                               GTK_WIDGET (wire_view ()), UST_TYPE_WIRE_VIEW,
+                                               "received_text"));
+
+      g_assert_cmpint (gtk_text_buffer_get_line_count (gtk_text_view_get_buffer (received)), ==,
+                       gtk_text_buffer_get_line_count (buffer));
+    }
   }
 
   /* Clicking the second arrow of the ladder (alice <- exchange, 100 Trying)
@@ -245,6 +265,21 @@ test_wire_call (void)
   txt_data = read_file (txt, NULL);
   g_assert_nonnull (strstr (txt_data, "INVITE"));
   g_assert_nonnull (strstr (txt_data, "200"));
+
+  /* For a report (#16): the call's ladder, capture and caption, and an index. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *folder = g_build_filename (gui_test_tmp_dir, "report", NULL);
+    g_autofree char *index = g_build_filename (folder, "index.html", NULL);
+    g_autofree char *html = NULL;
+
+    g_assert_true (ust_wire_view_export_report (wire_view (), folder, &error));
+    g_assert_no_error (error);
+    html = read_file (index, NULL);
+    g_assert_nonnull (strstr (html, "call-1-ladder.svg"));
+    g_assert_nonnull (strstr (html, "Call from alice@"));
+    g_assert_nonnull (strstr (html, "ended by"));
+  }
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <osipparser2/sdp_message.h>
 
 #include "ust-sip.h"
+#include "ust-sdp.h"
 
 G_DEFINE_QUARK (ust-sip-error-quark, ust_sip_error)
 
@@ -779,50 +780,39 @@ is_hold_direction (const char *attribute)
 
 /* Video is on when an offer has an m=video line with a non-zero port
  * (RFC 3264 §5.1); hold is a=sendonly or a=inactive, or the old-style
- * c=0.0.0.0 (RFC 3264 §8.4). libosip2's SDP parser reads the body. */
+ * c=0.0.0.0 (RFC 3264 §8.4). ust-sdp.c reads the body, with its guard
+ * against libosip2's SDP parser reading past a body that ends in a lone CR
+ * (a heap over-read any phone on the LAN could trigger with a re-INVITE). */
 gboolean
 ust_sip_read_media (osip_message_t *message,
                     UstSipMedia    *media)
 {
   osip_body_t *body = NULL;
-  sdp_message_t *sdp = NULL;
+  g_autoptr(GPtrArray) streams = NULL;
   gboolean audio_hold = FALSE, any_audio = FALSE;
 
   memset (media, 0, sizeof *media);
   if (osip_message_get_body (message, 0, &body) < 0 || body == NULL || body->body == NULL)
     return FALSE;
-  if (sdp_message_init (&sdp) != 0)
+  streams = ust_sdp_read_streams (body->body, body->length);
+  if (streams->len == 0)
     return FALSE;
-  if (sdp_message_parse (sdp, body->body) != 0)
-    {
-      sdp_message_free (sdp);
-      return FALSE;
-    }
 
-  for (int i = 0; sdp_message_m_media_get (sdp, i) != NULL; i++)
+  for (guint i = 0; i < streams->len; i++)
     {
-      const char *kind = sdp_message_m_media_get (sdp, i);
-      const char *port = sdp_message_m_port_get (sdp, i);
-      const char *address = sdp_message_c_addr_get (sdp, i, 0);
-      gboolean hold = FALSE;
+      const UstSdpStream *stream = g_ptr_array_index (streams, i);
 
-      if (address == NULL)
-        address = sdp_message_c_addr_get (sdp, -1, 0);
-      if (g_strcmp0 (kind, "video") == 0 && g_strcmp0 (port, "0") != 0)
-        media->video = TRUE;
-      if (g_strcmp0 (kind, "audio") != 0 || g_strcmp0 (port, "0") == 0)
+      if (stream->port == 0)
         continue;
-
+      if (g_strcmp0 (stream->media, "video") == 0)
+        media->video = TRUE;
+      if (g_strcmp0 (stream->media, "audio") != 0)
+        continue;
       any_audio = TRUE;
-      hold = g_strcmp0 (address, "0.0.0.0") == 0;
-      for (int a = 0; sdp_message_a_att_field_get (sdp, i, a) != NULL; a++)
-        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, i, a));
-      for (int a = 0; sdp_message_a_att_field_get (sdp, -1, a) != NULL; a++)
-        hold = hold || is_hold_direction (sdp_message_a_att_field_get (sdp, -1, a));
-      audio_hold = audio_hold || hold;
+      audio_hold = audio_hold || g_strcmp0 (stream->address, "0.0.0.0") == 0
+                   || is_hold_direction (stream->direction);
     }
   media->hold = any_audio && audio_hold;
-  sdp_message_free (sdp);
   return TRUE;
 }
 

@@ -526,6 +526,27 @@ ust_ladder_get_n_columns (UstLadder *self)
   return self->columns->len;
 }
 
+/* The exchange's column is "Exchange"; a capture of another proxy calls it
+ * by that proxy's name (@name). */
+void
+ust_ladder_set_exchange_name (UstLadder  *self,
+                              const char *name)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (name != NULL);
+
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      UstLadderColumn *column = &g_array_index (self->columns, UstLadderColumn, i);
+
+      if (column->is_exchange)
+        {
+          g_free (column->name);
+          column->name = g_strdup (name);
+        }
+    }
+}
+
 const UstLadderColumn *
 ust_ladder_get_column (UstLadder *self,
                        guint      index)

@@ -67,6 +67,8 @@ guint                  ust_ladder_get_n_arrows    (UstLadder       *self);
 const UstLadderArrow  *ust_ladder_get_arrow       (UstLadder       *self,
                                                    guint            index);
 char                  *ust_ladder_to_text         (UstLadder       *self);
+void                   ust_ladder_set_exchange_name (UstLadder     *self,
+                                                   const char      *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UstLadder, ust_ladder_unref)
 

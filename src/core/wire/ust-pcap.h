@@ -10,7 +10,8 @@
  * "Save capture"), or as it happens with UstPcapWriter (ustredna-server
  * --pcap), whose own thread writes entries it receives through a queue and
  * flushes whenever the queue runs dry: after SIGKILL the file holds every
- * datagram up to the last flush. Reading a capture back gives trace entries. */
+ * datagram up to the last flush. Captures are read with libpcap, by
+ * src/core/capture/ (ust-capture.h). */
 
 #include <gio/gio.h>
 
@@ -26,9 +27,6 @@ G_BEGIN_DECLS
 
 gboolean   ust_pcap_write_entries (const char             *path,
                                    GPtrArray              *entries,
-                                   GError                **error);
-GPtrArray *ust_pcap_read_entries  (const char             *path,
-                                   const UstTraceAddress  *exchange,
                                    GError                **error);
 
 #define UST_TYPE_PCAP_WRITER (ust_pcap_writer_get_type ())
