@@ -243,19 +243,25 @@ test_migrate_v1 (void)
   exec_ok (db, schema_v1);
   exec_ok (db, "INSERT INTO calls (call_id, caller, start_time, end_time, state, final_code) "
                "VALUES ('old@1', 'carol@host', 1000000, 5000000, 'busy', 486);"
-               "INSERT INTO events (call, time, kind, detail) VALUES (1, 1000000, 'INVITE', 'x');");
+               "INSERT INTO events (call, time, kind, detail) VALUES (1, 1000000, 'INVITE', 'x');"
+               "INSERT INTO calls (call_id, caller, callee, start_time, state) "
+               "VALUES ('old@2', 'dave@host', 'erin@host', 2000000, 'ended'),"
+               "       ('old@3', 'frank@host', NULL, 3000000, 'cancelled');");
   sqlite3_close (db);
 
   store = ust_call_store_new (path);
   g_assert_true (ust_call_store_open (store, &error));
   g_assert_no_error (error);
 
-  /* The old row is there, with its events... */
+  /* The old rows are there, newest first, with their events... */
   calls = ust_call_store_fetch (store, 0, 10, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (calls->len, ==, 1);
-  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 0))->call_id, ==, "old@1");
-  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 0))->state, ==,
+  g_assert_cmpuint (calls->len, ==, 3);
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 0))->call_id, ==, "old@3");
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 1))->callee, ==,
+                   "erin@host");
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 2))->call_id, ==, "old@1");
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 2))->state, ==,
                    UST_CALL_BUSY);
   events = ust_call_store_fetch_events (store, "old@1", 1000000, &error);
   g_assert_no_error (error);
@@ -265,20 +271,40 @@ test_migrate_v1 (void)
   make_call (&call, "new@1", T0, UST_CALL_RINGING);
   ust_call_store_save_call (store, &call);
   g_assert_true (ust_call_store_flush (store, 5000));
-  g_assert_cmpuint (ust_call_store_count (store), ==, 2);
-  g_clear_object (&store);
+  g_assert_cmpuint (ust_call_store_count (store), ==, 4);
 
   /* Brought all the way up: version 2's change numbers, version 3's search
-   * index (test-call-model.c searches an upgraded diary). */
+   * index, which the writer builds of the old rows in the background
+   * (test-call-model.c searches an upgraded diary of version 2). */
   db = open_raw (path);
   g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM sqlite_master "
                                   "WHERE name = 'calls_search'"), ==, 1);
   g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'old@1'"), ==, 1);
-  g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'new@1'"), ==, 2);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'old@3'"), ==, 3);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'new@1'"), ==, 4);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM sqlite_master "
                                   "WHERE name = 'calls_by_start'"), ==, 1);
+  {
+    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+    while (query_int (db, "SELECT indexed_up_to FROM calls_search_mark") < 4)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (10000);
+      }
+  }
+  /* detail=none: a search asks for trigrams, as ust-call-search.c does. */
+  g_assert_cmpint (query_int (db, "SELECT rowid FROM calls_search "
+                                  "WHERE calls_search MATCH '\"car\" AND \"rol\"'"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT rowid FROM calls_search "
+                                  "WHERE calls_search MATCH '\"eri\" AND \"rin\"'"), ==, 2);
+  g_assert_cmpint (query_int (db, "SELECT rowid FROM calls_search "
+                                  "WHERE calls_search MATCH '\"d@3\"'"), ==, 3);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls_search "
+                                  "WHERE calls_search MATCH '\"hos\"'"), ==, 3);
   sqlite3_close (db);
+  g_clear_object (&store);
 
   ust_call_data_clear (&call);
   ust_test_remove_tree (dir);
