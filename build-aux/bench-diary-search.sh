@@ -3,10 +3,10 @@
 #
 # Searching a big call diary in the window. Writes a diary of N calls (default 2,400,000, as
 # many as the 10-minute soak of issue #13: 100 callers c0000 … c0099, so "c0050" matches 1%)
-# the way the version before the search index left it (schema 2), then runs the window on it
+# the way the version before the search index left it (schema 3), then runs the window on it
 # twice (tests/gui/test-diary-search in its benchmark mode, under xvfb-run):
 #
-#   first   the upgrade to schema 3 and the open time; a search while the writer thread
+#   first   the upgrade to schema 4 and the open time; a search while the writer thread
 #           builds the index (read from the table); how long building it took; searches
 #   second  the index built: the open time and the searches of every day, then three more
 #           openings alone with the write-ahead log as the runs left it, and three after a
@@ -47,7 +47,7 @@ trap cleanup EXIT
 mkdir -p "$work/ustredna"
 db=$work/ustredna/calls.db
 
-# --- the diary, as schema 2 wrote it ---------------------------------------------------------
+# --- the diary, as schema 3 wrote it ---------------------------------------------------------
 # Calls as a sipp soak leaves them (Call-IDs "N-PID@IP", four events each, one in fifty busy).
 started=$(date +%s.%N)
 python3 - "$db" "$n_calls" <<'PY'
@@ -76,7 +76,9 @@ CREATE INDEX events_by_call ON events (call, time);
 ALTER TABLE calls ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX calls_by_start ON calls (start_time);
 CREATE INDEX calls_by_seq ON calls (seq);
-PRAGMA user_version = 2;
+CREATE TABLE journal (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);
+INSERT INTO journal VALUES (0, 0);
+PRAGMA user_version = 3;
 """)
 db.execute("BEGIN")
 db.execute("""
@@ -107,7 +109,7 @@ db.close()
 PY
 made=$(date +%s.%N)
 size_before=$(stat -c %s "$db")
-printf 'diary: %d calls, %.2f GB (schema 2, written in %.0f s)\n' "$n_calls" \
+printf 'diary: %d calls, %.2f GB (schema 3, written in %.0f s)\n' "$n_calls" \
   "$(awk -v s="$size_before" 'BEGIN { print s / 1e9 }')" \
   "$(awk -v a="$started" -v b="$made" 'BEGIN { print b - a }')"
 
@@ -118,14 +120,13 @@ run_window() {
     UST_DIARY_BENCH_OPEN_ONLY=${1:+1} xvfb-run -a "$program" 2>&1 | sed -n 's/^# bench: //p'
 }
 
-echo "first opening (upgrade from schema 2, index built in the background):"
+echo "first opening (upgrade from schema 3, index built in the background):"
 run_window | sed 's/^/  /'
 echo "second opening (index built):"
 run_window | sed 's/^/  /'
-# The test program exits without closing calls.db (so does the application when it quits on
-# SIGTERM: its exchange is never disposed), so the write-ahead log the index build left (a
-# few hundred MB: the window's read transaction keeps SQLite from restarting it meanwhile)
-# is read again at every opening, until a checkpoint empties it.
+# The test program leaves calls.db's write-ahead log behind when it ends, so the log the
+# index build left (a few hundred MB: the window's read transaction keeps SQLite from
+# restarting it meanwhile) is read again at every opening, until a checkpoint empties it.
 wal_mb() { awk -v s="$(stat -c %s "$db-wal" 2>/dev/null || echo 0)" 'BEGIN { printf "%.0f", s / 1e6 }'; }
 echo "three more openings, the write-ahead log as left ($(wal_mb) MB):"
 for _ in 1 2 3; do run_window open | sed 's/^/  /'; done

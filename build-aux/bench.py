@@ -162,26 +162,31 @@ class Bench:
         time.sleep(0.5)
         return uas
 
-    def calls(self, target, rate, seconds, label, sample=None):
-        """One step of calls at @rate for @seconds: (ok, failed, achieved/s, µs all, µs proxy)."""
+    def calls(self, target, rate, seconds, label, sample=None, sampler=None):
+        """One step of calls at @rate for @seconds: (ok, failed, achieved/s, µs all, µs proxy).
+        Every 10 s while it runs: the resident memory into the list @sample, and a call of
+        @sampler with the seconds elapsed (build-aux/soak.py samples CPU and calls too)."""
         port = free_port()
         all0, main0 = target.cpu()
         args = ['%s:%d' % (IP, target.port), '-sf', os.path.join(SCENARIOS, 'uac_call.xml'),
                 '-p', str(port), '-s', 'bob', '-key', 'me', 'alice', '-key', 'dom', IP,
                 '-r', str(rate), '-m', str(rate * seconds), '-l', str(rate * 40)]
         stop = threading.Event()
-        sampler = None
-        if sample is not None:
-            def sample_rss():
+        thread = None
+        if sample is not None or sampler is not None:
+            def take_samples():
                 started = time.monotonic()
                 while not stop.wait(10):
-                    sample.append((time.monotonic() - started, target.rss_mb()))
-            sampler = threading.Thread(target=sample_rss, daemon=True)
-            sampler.start()
+                    if sample is not None:
+                        sample.append((time.monotonic() - started, target.rss_mb()))
+                    if sampler is not None:
+                        sampler(time.monotonic() - started)
+            thread = threading.Thread(target=take_samples, daemon=True)
+            thread.start()
         ok, failed, elapsed = sipp(args, self.workdir, label, seconds + 60)
         stop.set()
-        if sampler is not None:
-            sampler.join()
+        if thread is not None:
+            thread.join()
         all1, main1 = target.cpu()
         n = max(ok + failed, 1)
         return (ok, failed, ok / max(elapsed, 0.001),

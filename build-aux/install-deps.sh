@@ -23,7 +23,10 @@ packages=(
   gettext
   sip-tester   # sipp, for the SIP scenario tests
   tshark       # reads the --pcap captures back; dumpcap makes captures in tests/capture
-  nftables     # tests/capture: drops TCP segments so a capture holds retransmissions
+  nftables     # drops datagrams: TCP segments in tests/capture, UDP at random for the
+               # fault-loss test and build-aux/loss.py
+  util-linux   # unshare: the fault tests' own user, network and mount namespaces
+  mount        # mount: the fault tests' small tmpfs disk, remounted read-only and back
   baresip      # real softphones for the end-to-end tests (tests/e2e)
   linphone-cli # linphonec, the liblinphone of Linphone Desktop/Android, as a phone in tests/e2e
   python3      # build-aux/count-tests.py

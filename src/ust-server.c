@@ -62,6 +62,16 @@ call_event_cb (UstCallTracker *tracker,
   printf ("%s\n", change->line);
 }
 
+/* registrations.db refuses (a full disk) or takes changes again. */
+static void
+registrar_storage_cb (UstRegistrar *registrar,
+                      gboolean      failing,
+                      const char   *message,
+                      gpointer      user_data)
+{
+  g_printerr ("ustredna-server: %s\n", message);
+}
+
 /* The transport doctor: a phone knocked on a closed door. */
 static void
 advice_cb (UstTransport *transport,
@@ -72,10 +82,11 @@ advice_cb (UstTransport *transport,
   printf ("%s\n", text);
 }
 
+/* The diary cannot be written (once each time a file starts to refuse), or can again. */
 static void
-store_error_cb (UstCallStore *store,
-                const char   *message,
-                gpointer      user_data)
+store_message_cb (UstCallStore *store,
+                  const char   *message,
+                  gpointer      user_data)
 {
   g_printerr ("ustredna-server: %s\n", message);
 }
@@ -206,12 +217,11 @@ run (UstServerOptions *options)
    * calls all the same: the store keeps them in memory until it can. */
   calls_path = g_build_filename (data_dir, "calls.db", NULL);
   calls = ust_call_store_new (calls_path);
-  g_signal_connect (calls, "error", G_CALLBACK (store_error_cb), NULL);
+  g_signal_connect (calls, "error", G_CALLBACK (store_message_cb), NULL);
+  g_signal_connect (calls, "resumed", G_CALLBACK (store_message_cb), NULL);
+  /* A failure here is said once, by the "error" signal, when the loop runs. */
   if (!ust_call_store_open (calls, &error))
-    {
-      g_printerr ("ustredna-server: %s\n", error->message);
-      g_clear_error (&error);
-    }
+    g_clear_error (&error);
 
   config.address = address;
   config.data_dir = data_dir;
@@ -232,6 +242,8 @@ run (UstServerOptions *options)
     g_signal_connect (ust_core_get_proxy (core), "event", G_CALLBACK (event_cb), NULL);
   g_signal_connect (ust_core_get_tracker (core), "call-event", G_CALLBACK (call_event_cb), NULL);
   g_signal_connect (transport, "advice", G_CALLBACK (advice_cb), NULL);
+  g_signal_connect (ust_core_get_registrar (core), "storage", G_CALLBACK (registrar_storage_cb),
+                    NULL);
 
   where = ust_transport_describe (transport);
   /* Before "Listening": whoever reads that line may stop us at once. */

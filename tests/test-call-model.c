@@ -713,7 +713,7 @@ test_search_upgrade (void)
 
   /* Searchable at once, index or not. */
   store = open_store (path);
-  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 4);
   model = ust_call_model_new (store);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 20000);
   g_assert_cmpuint (assert_search_shows (model, store, "c0050"), ==, 200);

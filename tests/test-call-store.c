@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "ust-call-store.h"
+#include "ust-diary-journal.h"
 #include "ust-test-util.h"
 
 /* 2026-11-24T18:40:22+01:00 */
@@ -65,6 +66,15 @@ has_error (gpointer data)
   Errors *errors = data;
 
   return errors->count > 0;
+}
+
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
 }
 
 static sqlite3 *
@@ -273,13 +283,15 @@ test_migrate_v1 (void)
   g_assert_true (ust_call_store_flush (store, 5000));
   g_assert_cmpuint (ust_call_store_count (store), ==, 4);
 
-  /* Brought all the way up: version 2's change numbers, version 3's search
-   * index, which the writer builds of the old rows in the background
-   * (test-call-model.c searches an upgraded diary of version 2). */
+  /* Brought all the way up: version 2's change numbers, version 3's journal
+   * mark, version 4's search index, which the writer builds of the old rows
+   * in the background (test-call-model.c searches an upgraded diary of
+   * version 2, migrate-v3 below upgrades one of version 3). */
   db = open_raw (path);
-  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 4);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM sqlite_master "
                                   "WHERE name = 'calls_search'"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM journal WHERE id = 0"), >=, 0);
   g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'old@1'"), ==, 1);
   g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'old@3'"), ==, 3);
   g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'new@1'"), ==, 4);
@@ -307,6 +319,57 @@ test_migrate_v1 (void)
   g_clear_object (&store);
 
   ust_call_data_clear (&call);
+  ust_test_remove_tree (dir);
+}
+
+/* Version 3 as main shipped it (the journal mark, no search index): every
+ * row and event stays, the journal mark stays, and the rows are indexed. */
+static void
+test_migrate_v3 (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db = open_raw (path);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  exec_ok (db, schema_v1);
+  exec_ok (db, "ALTER TABLE calls ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+               "CREATE INDEX calls_by_start ON calls (start_time);"
+               "CREATE INDEX calls_by_seq ON calls (seq);"
+               "CREATE TABLE journal (id INTEGER PRIMARY KEY CHECK (id = 0), "
+               "                      seq INTEGER NOT NULL);"
+               "INSERT INTO journal VALUES (0, 0);"
+               "PRAGMA user_version = 3;"
+               "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+               "INSERT INTO calls (id, call_id, caller, callee, start_time, state, seq) "
+               "SELECT i, i || '-3@10.0.0.1', printf('c%04d@pbx', i % 100), 'service@pbx', "
+               "       1000000 + i * 1000, 'ended', i FROM n;"
+               "INSERT INTO events (call, time, kind, detail) VALUES (7, 1007000, 'INVITE', 'x');");
+  sqlite3_close (db);
+
+  store = ust_call_store_new (path);
+  g_assert_true (ust_call_store_open (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ust_call_store_count (store), ==, 5000);
+
+  db = open_raw (path);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls"), ==, 5000);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM events"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM journal WHERE id = 0"), ==, 0);
+  while (query_int (db, "SELECT indexed_up_to FROM calls_search_mark") < 5000)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10000);
+    }
+  /* c0050@pbx: the trigrams a search for it asks for. */
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls_search "
+                                  "WHERE calls_search MATCH '\"005\" AND \"050\" AND \"50@\"'"),
+                   ==, 50);
+  sqlite3_close (db);
+  g_clear_object (&store);
   ust_test_remove_tree (dir);
 }
 
@@ -431,6 +494,8 @@ test_bad_folder (void)
 
   ust_call_data_clear (&call);
   g_clear_object (&store);
+  /* What was never written waits in the journal for an exchange on this folder. */
+  ust_diary_journal_remove (path);
   g_free (errors.message);
   ust_test_remove_tree (dir);
 }
@@ -481,6 +546,41 @@ test_locked (void)
   ust_test_remove_tree (dir);
 }
 
+/* Another program already holds the write lock when the store opens (an exchange
+ * started while a student's SQLite browser has a change open): the store says so and
+ * keeps the calls, and writes them once the lock goes. */
+static void
+test_locked_at_open (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  UstCallData call;
+  sqlite3 *db;
+
+  db = open_raw (path);
+  exec_ok (db, "PRAGMA journal_mode = WAL; BEGIN IMMEDIATE; CREATE TABLE t (x);");
+
+  store = ust_call_store_new (path);
+  ust_call_store_set_retry_interval (store, 100);
+  g_assert_false (ust_call_store_open (store, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, path));
+
+  make_call (&call, "locked-at-open@1", T0, UST_CALL_SETUP);
+  ust_call_store_save_call (store, &call);
+  ust_call_data_clear (&call);
+
+  exec_ok (db, "ROLLBACK");
+  sqlite3_close (db);
+  g_assert_true (ust_call_store_flush (store, 10000));
+  g_assert_cmpuint (ust_call_store_count (store), ==, 1);
+
+  g_clear_object (&store);
+  ust_test_remove_tree (dir);
+}
+
 /* A call whose end was saved is on disk a few milliseconds later, even if
  * the process is then killed without any chance to clean up. */
 static void
@@ -517,6 +617,90 @@ test_kill (void)
   g_assert_cmpint (query_int (db, "SELECT end_time FROM calls WHERE call_id = 'killed@1'"), ==,
                    T0 + 5000000);
   sqlite3_close (db);
+  /* The journal the killed process left: nothing in it is missing from the file, and a
+   * store that opens the folder again writes nothing twice and removes it. */
+  {
+    g_autoptr (UstCallStore) again = ust_call_store_new (path);
+
+    g_assert_true (ust_call_store_open (again, NULL));
+    g_assert_true (ust_call_store_flush (again, 5000));
+    g_assert_cmpuint (ust_call_store_count (again), ==, 1);
+  }
+  db = open_raw (path);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM events"), ==, 0);
+  sqlite3_close (db);
+  ust_test_remove_tree (dir);
+#else
+  g_test_skip ("needs fork and SIGKILL");
+#endif
+}
+
+/* The exchange relays a call's end while the writer cannot commit (here another program
+ * holds the file's write lock), and is killed: the step is in the journal, and the next
+ * store on the folder writes it, once, in the database and in the text diary. */
+static void
+test_kill_uncommitted (void)
+{
+#ifdef G_OS_UNIX
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text_path = NULL;
+  g_autofree char *text = NULL;
+  sqlite3 *db;
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr (UstCallStore) store = NULL;
+      UstCallData call;
+
+      dir = g_strdup_printf ("%s/ust-call-store-journal-%d", g_get_tmp_dir (), (int) getppid ());
+      path = g_build_filename (dir, "calls.db", NULL);
+      store = ust_call_store_new (path);
+      ust_call_store_set_retry_interval (store, 60000);
+      ust_call_store_open (store, NULL);    /* locked: the rows wait in memory */
+      make_call (&call, "journal@1", T0, UST_CALL_ENDED);
+      call.answer_time = T0 + 1000000;
+      call.end_time = T0 + 5000000;
+      ust_call_store_add_event (store, &call, T0 + 5000000, "ended", NULL,
+                                "TIME: [18:40:27] CALL ID: journal@1 ENDED");
+      ust_call_data_clear (&call);
+      g_usleep (100000);
+      raise (SIGKILL);
+      return;
+    }
+
+  dir = g_strdup_printf ("%s/ust-call-store-journal-%d", g_get_tmp_dir (), (int) getpid ());
+  path = g_build_filename (dir, "calls.db", NULL);
+  text_path = g_build_filename (dir, "calls.txt", NULL);
+  {
+    g_autoptr (UstCallStore) store = ust_call_store_new (path);
+
+    g_assert_true (ust_call_store_open (store, NULL));
+  }
+  db = open_raw (path);
+  exec_ok (db, "BEGIN IMMEDIATE");
+  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  exec_ok (db, "ROLLBACK");
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls"), ==, 0);
+  sqlite3_close (db);
+
+  {
+    g_autoptr (UstCallStore) store = ust_call_store_new (path);
+
+    g_assert_true (ust_call_store_open (store, NULL));
+    g_assert_true (ust_call_store_flush (store, 5000));
+  }
+  db = open_raw (path);
+  g_assert_cmpint (query_int (db, "SELECT end_time FROM calls WHERE call_id = 'journal@1'"), ==,
+                   T0 + 5000000);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM events WHERE kind = 'ended'"), ==, 1);
+  sqlite3_close (db);
+  /* The text diary was not locked: the killed process wrote its line, and it is there
+   * once. */
+  text = read_text (text_path);
+  g_assert_cmpstr (text, ==, "TIME: [18:40:27] CALL ID: journal@1 ENDED\n");
   ust_test_remove_tree (dir);
 #else
   g_test_skip ("needs fork and SIGKILL");
@@ -654,14 +838,6 @@ test_snapshot (void)
   ust_test_remove_tree (dir);
 }
 
-static char *
-read_text (const char *path)
-{
-  char *text = NULL;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  return text;
-}
 
 static void
 test_export (void)
@@ -760,11 +936,14 @@ main (int   argc,
 
   g_test_add_func ("/ust/call-store/save-reopen", test_save_reopen);
   g_test_add_func ("/ust/call-store/migrate-v1", test_migrate_v1);
+  g_test_add_func ("/ust/call-store/migrate-v3", test_migrate_v3);
   g_test_add_func ("/ust/call-store/newer-schema", test_newer_schema);
   g_test_add_func ("/ust/call-store/corrupt", test_corrupt);
   g_test_add_func ("/ust/call-store/bad-folder", test_bad_folder);
   g_test_add_func ("/ust/call-store/locked", test_locked);
+  g_test_add_func ("/ust/call-store/locked-at-open", test_locked_at_open);
   g_test_add_func ("/ust/call-store/kill", test_kill);
+  g_test_add_func ("/ust/call-store/kill-uncommitted", test_kill_uncommitted);
   g_test_add_func ("/ust/call-store/snapshot", test_snapshot);
   g_test_add_func ("/ust/call-store/batch-steps", test_batch_steps);
   g_test_add_func ("/ust/call-store/export", test_export);

@@ -961,6 +961,90 @@ test_background_save (void)
   g_assert_true (ust_test_remove_tree (dir));
 }
 
+typedef struct {
+  guint failing;
+  guint resumed;
+  char *message;
+} Storage;
+
+static void
+storage_cb (UstRegistrar *registrar,
+            gboolean      failing,
+            const char   *message,
+            Storage      *storage)
+{
+  if (failing)
+    storage->failing++;
+  else
+    storage->resumed++;
+  g_free (storage->message);
+  storage->message = g_strdup (message);
+}
+
+static gboolean
+storage_failing_cb (gpointer data)
+{
+  return ((Storage *) data)->failing > 0;
+}
+
+static gboolean
+storage_resumed_cb (gpointer data)
+{
+  return ((Storage *) data)->resumed > 0;
+}
+
+/* registrations.db refuses for a while (here another program holds its write lock; a
+ * full disk is the sipp suite's fault-disk-full): the REGISTER is answered at once, the
+ * change waits in memory, the registrar says once that saving fails and once that it
+ * works again, and the binding is in the file afterwards. */
+static void
+test_store_refuses (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ust-registrar-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(UstRegistrar) registrar = NULL;
+  g_autoptr(UstRegistrar) reloaded = NULL;
+  Storage storage = { 0 };
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "registrations.db", NULL);
+  registrar = ust_registrar_new (path);
+  g_signal_connect (registrar, "storage", G_CALLBACK (storage_cb), &storage);
+  g_assert_true (ust_registrar_load (registrar, &error));
+  register_ok (registrar, "alice", "c1", 1, "Contact: <sip:alice@192.0.2.1:5070>\r\n");
+  g_assert_true (ust_registrar_flush (registrar, &error));
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  register_ok (registrar, "bob", "c2", 1, "Contact: <sip:bob@192.0.2.2:5080>\r\n");
+  /* The writer waits 2 s for the lock, then says so. */
+  g_assert_true (ust_test_spin_until (storage_failing_cb, &storage, 10000));
+  g_assert_nonnull (strstr (storage.message, path));
+  register_ok (registrar, "carol", "c3", 1, "Contact: <sip:carol@192.0.2.3:5090>\r\n");
+  ust_test_spin (1500);
+  g_assert_cmpuint (storage.failing, ==, 1);
+
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_true (ust_test_spin_until (storage_resumed_cb, &storage, 10000));
+  g_assert_cmpuint (storage.failing, ==, 1);
+  g_assert_true (ust_registrar_flush (registrar, &error));
+  g_assert_no_error (error);
+  g_clear_object (&registrar);
+
+  reloaded = ust_registrar_new (path);
+  g_assert_true (ust_registrar_load (reloaded, &error));
+  g_assert_cmpuint (n_live (reloaded, "alice"), ==, 1);
+  g_assert_cmpuint (n_live (reloaded, "bob"), ==, 1);
+  g_assert_cmpuint (n_live (reloaded, "carol"), ==, 1);
+
+  g_clear_object (&reloaded);
+  g_free (storage.message);
+  g_assert_true (ust_test_remove_tree (dir));
+}
+
 static void
 test_corrupt_store (void)
 {
@@ -1196,6 +1280,7 @@ main (int   argc,
   g_test_add_func ("/ust/registrar/instance-persists", test_instance_persists);
   g_test_add_func ("/ust/registrar/background-save", test_background_save);
   g_test_add_func ("/ust/registrar/corrupt-store", test_corrupt_store);
+  g_test_add_func ("/ust/registrar/store-refuses", test_store_refuses);
 
   return g_test_run ();
 }

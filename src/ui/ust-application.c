@@ -382,7 +382,15 @@ ust_application_shutdown (GApplication *application)
   UstApplication *self = UST_APPLICATION (application);
 
   if (self->exchange != NULL)
-    ust_exchange_stop (self->exchange);
+    {
+      UstCallStore *store = ust_exchange_get_store (self->exchange);
+
+      ust_exchange_stop (self->exchange);
+      /* Closed here, not when the exchange goes (something may still hold it): the
+       * diary's last steps reach the disk, and its journal and WAL file go. */
+      ust_call_store_flush (store, 5000);
+      ust_call_store_close (store);
+    }
   if (self->save_reasons_source != 0)
     {
       g_clear_handle_id (&self->save_reasons_source, g_source_remove);

@@ -389,6 +389,15 @@ store_error_cb (UstWindow  *self,
   ust_window_show_message (self, message);
 }
 
+/* The diary's file takes writes again: the error gives way to a note saying so. */
+static void
+store_resumed_cb (UstWindow  *self,
+                  const char *message,
+                  GObject    *store)
+{
+  ust_window_show_note (self, message);
+}
+
 /* Cells that tick ------------------------------------------------------------------ */
 
 static gboolean
@@ -859,6 +868,8 @@ ust_window_constructed (GObject *object)
   ust_diary_view_set_store (self->diary_page, ust_exchange_get_store (self->exchange));
   g_signal_connect_object (ust_exchange_get_store (self->exchange), "error",
                            G_CALLBACK (store_error_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (ust_exchange_get_store (self->exchange), "resumed",
+                           G_CALLBACK (store_resumed_cb), self, G_CONNECT_SWAPPED);
   ust_wire_view_set_exchange (UST_WIRE_VIEW (gtk_widget_get_template_child (
                                 GTK_WIDGET (self), UST_TYPE_WINDOW, "wire_view")), self->exchange);
 

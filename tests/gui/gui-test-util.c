@@ -323,6 +323,8 @@ gui_test_finish (int      status,
   if (gui_test_window != NULL)
     gtk_window_destroy (GTK_WINDOW (gui_test_window));
   ust_exchange_stop (gui_test_exchange ());
+  /* As the application's shutdown does: the diary's journal goes with it. */
+  ust_call_store_close (ust_exchange_get_store (gui_test_exchange ()));
   g_clear_object (&gui_test_app);
   if (!keep)
     ust_test_remove_tree (gui_test_tmp_dir);

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <sqlite3.h>
 
 #include "ust-application.h"
 #include "ust-call-details.h"
@@ -629,6 +630,51 @@ test_clear_diary (void)
   g_assert_cmpstr (label_text ("diary_count"), ==, "0 calls");
 }
 
+static gboolean
+message_is_note (gpointer data)
+{
+  return message_mentions (data)
+         && gtk_widget_has_css_class (GTK_WIDGET (child ("message_label")), "ust-note");
+}
+
+/* Another program holds the diary's write lock (a student's SQLite browser with a change
+ * not saved) while a call goes on: the call completes, the message line says which file
+ * and why, as an error; when the lock goes, a note says the diary is written again, and
+ * the call is in it. */
+static void
+test_diary_trouble (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "ustredna", "calls.db",
+                                            NULL);
+  g_autoptr (GSubprocess) callee = NULL;
+  g_autoptr (GSubprocess) caller = NULL;
+  sqlite3 *db = NULL;
+
+  if (!gui_test_need_sipp ())
+    return;
+  gui_test_start_on_loopback ();
+  g_assert_cmpuint (diary_rows (), ==, 0);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  gui_test_sipp_call (100, &callee, &caller);
+  gui_test_sipp_finish (caller, "uac-alice");
+  gui_test_sipp_finish (callee, "uas-bob");
+  /* The writer gives up waiting for the lock after its busy timeout (2 s). */
+  g_assert_true (ust_test_spin_until (message_mentions, path, GUI_TEST_WAIT_MS));
+  g_assert_nonnull (strstr (label_text ("message_label"), "locked"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (child ("message_label")), "error"));
+  g_assert_cmpuint (diary_rows (), ==, 0);
+
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_true (ust_test_spin_until (message_is_note, "can be written again",
+                                      GUI_TEST_WAIT_MS));
+  g_assert_nonnull (strstr (label_text ("message_label"), path));
+  g_assert_true (ust_test_spin_until (diary_has_n, GUINT_TO_POINTER (1), GUI_TEST_WAIT_MS));
+}
+
 /* Last: closing the window with a call going on asks, and then stops. */
 static void
 test_close_asks (void)
@@ -687,6 +733,7 @@ main (int   argc,
   g_test_add_func ("/ust/gui/window/call-details", test_call_details);
   g_test_add_func ("/ust/gui/window/preferences", test_preferences);
   g_test_add_func ("/ust/gui/window/clear-diary", test_clear_diary);
+  g_test_add_func ("/ust/gui/window/diary-trouble", test_diary_trouble);
   g_test_add_func ("/ust/gui/window/close-asks", test_close_asks);
 
   return gui_test_finish (g_test_run (), FALSE);

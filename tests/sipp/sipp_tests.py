@@ -601,6 +601,7 @@ class Ctx:
             seen.add(srv.data_dir)
             out.append('--- call diary in %s:' % srv.data_dir)
             out.append(dump_diary(srv.data_dir))
+            remove_diary_journal(srv.data_dir)
         for s in self.sipps:
             out.append('--- sipp %s: exit status %s' % (s.label, s.returncode))
             out.append('    ' + ' '.join(s.cmd))
@@ -617,7 +618,21 @@ class Ctx:
         write_err('\n'.join(out) + '\n')
 
     def cleanup(self):
+        for srv in self.servers:
+            remove_diary_journal(srv.data_dir)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def remove_diary_journal(data_dir):
+    """A server killed on purpose leaves its diary journal (16 MB of shared memory, kept
+    for the next exchange on the folder: ust-diary-journal.c names it) behind."""
+    import hashlib
+    path = os.path.normpath(os.path.abspath(os.path.join(data_dir, 'calls.db')))
+    digest = hashlib.sha256(path.encode('utf-8')).hexdigest()[:32]
+    try:
+        os.unlink('/dev/shm/ustredna-diary-%d-%s' % (os.getuid(), digest))
+    except OSError:
+        pass
 
 
 def read_text(path):

@@ -59,7 +59,13 @@ static const char *const migrations[] = {
   "CREATE INDEX calls_by_start ON calls (start_time);"
   "CREATE INDEX calls_by_seq ON calls (seq);",
 
-  /* 3: the search index (ust-call-index.c writes it, ust-call-search.c reads
+  /* 3: the number of the last journal record (ust-diary-journal.c) whose step is in the
+   * file, written in the same transaction as the step: after a crash, the records above
+   * it are written again, and none twice. */
+  "CREATE TABLE journal (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);"
+  "INSERT INTO journal VALUES (0, 0);",
+
+  /* 4: the search index (ust-call-index.c writes it, ust-call-search.c reads
    * it): every three characters of the texts the diary's search looks in,
    * FTS5's trigram tokenizer (SQLite 3.34), so a search finds its candidate
    * rows without reading the table. It holds no copy of the texts
@@ -99,9 +105,13 @@ ust_call_db_migrate (sqlite3     *db,
   int version = 0;
   int rc;
 
+  /* Another program holding the write lock (past the busy timeout) fails here. */
   rc = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
-    return rc;
+    {
+      ust_call_db_set_storage_error (error, path, rc, sqlite3_errmsg (db));
+      return rc;
+    }
 
   rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
   if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)

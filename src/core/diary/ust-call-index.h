@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* The search index of calls.db (calls_search, migration 3 in ust-call-db.c)
+/* The search index of calls.db (calls_search, migration 4 in ust-call-db.c)
  * as its one writer keeps it: the writer thread of ust-diary-writer.c, on its
  * own connection and inside its own transactions. The index covers the rows
  * up to a mark; a step indexes the rows above it, up to a limit, as one

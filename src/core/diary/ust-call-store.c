@@ -30,7 +30,7 @@ struct _UstCallStore {
   GMutex          lock;             /* guards the notify fields */
   GSource        *notify_source;
   gboolean        notify_changed;
-  GPtrArray      *notify_errors;    /* char*: messages for the "error" signal */
+  GPtrArray      *notify_errors;    /* char*: "-message" for "error", "+message" for "resumed" */
 
   /* The reader stays inside one read transaction, renewed just before
    * "calls-changed": the owner thread sees the diary change only when told,
@@ -56,6 +56,7 @@ enum {
 
 enum {
   ERROR,
+  RESUMED,
   CALLS_CHANGED,
   N_SIGNALS,
 };
@@ -95,16 +96,19 @@ static void reader_renew (UstCallStore *self);
  * store. One idle source at a time carries whatever has piled up, so a busy
  * writer does not flood the main loop. */
 static void
-writer_notify_cb (gboolean    changed,
-                  const char *message,
-                  gpointer    user_data)
+writer_notify_cb (UstDiaryWriterEvent  event,
+                  const char          *message,
+                  gpointer             user_data)
 {
   UstCallStore *self = user_data;
 
   g_mutex_lock (&self->lock);
-  self->notify_changed |= changed;
+  self->notify_changed |= event == UST_DIARY_WRITER_COMMITTED;
+  /* In order: a file that failed and came back says both, one after the other. */
   if (message != NULL)
-    g_ptr_array_add (self->notify_errors, g_strdup (message));
+    g_ptr_array_add (self->notify_errors,
+                     g_strdup_printf ("%c%s", event == UST_DIARY_WRITER_RESUMED ? '+' : '-',
+                                      message));
   if (self->notify_source == NULL)
     {
       /* At most ten a second: each wakes the reading thread (in the
@@ -134,7 +138,11 @@ notify_cb (gpointer user_data)
   g_mutex_unlock (&self->lock);
 
   for (guint i = 0; i < errors->len; i++)
-    g_signal_emit (self, signals[ERROR], 0, (const char *) g_ptr_array_index (errors, i));
+    {
+      const char *message = g_ptr_array_index (errors, i);
+
+      g_signal_emit (self, signals[message[0] == '+' ? RESUMED : ERROR], 0, message + 1);
+    }
   if (changed)
     {
       reader_renew (self);
@@ -393,6 +401,10 @@ ust_call_store_class_init (UstCallStoreClass *klass)
   /* A message a person can act on, once each time writing starts to fail. */
   signals[ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The file that failed takes writes again, and what was kept is in it: a message
+   * saying so. */
+  signals[RESUMED] = g_signal_new ("resumed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* Rows were added, changed or removed by a committed batch. */
   signals[CALLS_CHANGED] = g_signal_new ("calls-changed", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

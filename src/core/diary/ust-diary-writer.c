@@ -4,8 +4,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#define ftruncate(fd, size) _chsize_s ((fd), (size))
+#define lseek _lseeki64
+#else
+#include <unistd.h>
+#endif
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -13,6 +24,7 @@
 
 #include "ust-call-db.h"
 #include "ust-call-index.h"
+#include "ust-diary-journal.h"
 #include "ust-diary-writer.h"
 
 /* One transaction holds at most this many rows, so a long backlog after an
@@ -35,6 +47,12 @@
  * has the machine to itself. */
 #define INDEX_IDLE_STEP    10000
 #define INDEX_OPEN_DELAY_US (2 * G_USEC_PER_SEC)
+/* The journal's ring (shared memory, ust-diary-journal.h): some 30,000 steps of calls
+ * (about 500 bytes each), half a minute of what the writer has not committed yet at 300
+ * calls/s. */
+#define JOURNAL_SIZE       (16 * 1024 * 1024)
+/* Change when Job or UstCallData change: a journal of another format is not read back. */
+#define JOURNAL_FORMAT     1
 
 /* Every change to a row gives it the next change number (migration 2 in
  * ust-call-db.c). */
@@ -42,7 +60,7 @@
 
 /* A saved call's parties (caller, caller's name, callee) are those of its
  * first save, the INVITE's From and To, as its Call-ID is: they are what the
- * search index holds (migration 3 in ust-call-db.c), and the tracker never
+ * search index holds (migration 4 in ust-call-db.c), and the tracker never
  * changes them. */
 static const char upsert_call_sql[] =
   "INSERT INTO calls (" UST_CALL_DB_FIELDS ", seq) "
@@ -82,10 +100,15 @@ typedef enum {
 /* A job and every text it carries are one block (job_new): a step of a
  * call costs its producer one malloc and the writer one free, where a copy
  * of each string cost some thirty of each. The texts are never freed on
- * their own. */
+ * their own. The same block, its pointers made offsets, is the journal's
+ * record of the job. */
 typedef struct {
   JobKind      kind;
   guint        refs;       /* writer thread: its row and its text line */
+  gsize        size;       /* of the block */
+  guint64      seq;        /* its journal record, 0 if none */
+  gboolean     skip_db;    /* a journal's job the database already holds */
+  gboolean     skip_text;  /* … the text diary */
   UstCallData  call;
   gint64       time_us;
   char        *event_kind;
@@ -93,6 +116,9 @@ typedef struct {
   char        *text_line;
   GPtrArray   *batch;      /* JOB_BATCH: Job*, held by one producer for a loop turn */
 } Job;
+
+#define JOURNAL_SKIP_DB   (1u << 0)
+#define JOURNAL_SKIP_TEXT (1u << 1)
 
 /* The texts job_new() packs after the Job. */
 static const gsize job_texts[] = {
@@ -126,6 +152,8 @@ typedef struct {
   gint64        index_behind;   /* rows the search index lags, as of the last commit */
   gint64        index_since;    /* monotonic µs since when it has lagged; 0 = it does not */
   gboolean      index_broken;   /* a step failed for a reason other than the disk's */
+  sqlite3_stmt *set_journal_seq;
+  guint64       journal_seq;    /* the last journal record the file holds */
 } Writer;
 
 struct _UstDiaryWriter {
@@ -142,6 +170,10 @@ struct _UstDiaryWriter {
   gint                  stopped;        /* atomic */
   gint                  ready;          /* atomic: the database has the current schema */
   GPtrArray            *held;           /* Job*, between begin_batch and end_batch */
+  UstDiaryJournal      *journal;        /* NULL when there is none */
+  gboolean              all_written;    /* the thread ended with nothing left */
+  guint64               taken_seq;      /* writer thread: the last record taken */
+  gint                  failing;        /* atomic: a file refuses */
 
   GMutex                lock;           /* guards the counts and their condition */
   GCond                 written_cond;
@@ -176,6 +208,7 @@ job_new (JobKind            kind,
     }
 
   job = g_malloc (size);
+  head.size = size;
   *job = head;
   next = (char *) (job + 1);
   for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
@@ -211,6 +244,7 @@ writer_close (Writer *writer)
   sqlite3_finalize (writer->insert_event);
   sqlite3_finalize (writer->begin);
   sqlite3_finalize (writer->commit);
+  sqlite3_finalize (writer->set_journal_seq);
   sqlite3_close (writer->db);
   g_free (writer);
 }
@@ -233,6 +267,8 @@ writer_prepare (Writer  *writer,
                                        &writer->begin, NULL)) == SQLITE_OK
          && (*rc = sqlite3_prepare_v3 (writer->db, "COMMIT", -1, flags,
                                        &writer->commit, NULL)) == SQLITE_OK
+         && (*rc = sqlite3_prepare_v3 (writer->db, "UPDATE journal SET seq = ?1 WHERE id = 0",
+                                       -1, flags, &writer->set_journal_seq, NULL)) == SQLITE_OK
          && (writer->index = ust_call_index_new (writer->db, rc)) != NULL;
 }
 
@@ -251,6 +287,22 @@ index_look (Writer *writer)
     writer->index_since = 0;
   else if (writer->index_since == 0)
     writer->index_since = g_get_monotonic_time ();
+}
+
+static gboolean
+read_journal_seq (Writer *writer,
+                  int    *rc)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  *rc = sqlite3_prepare_v2 (writer->db, "SELECT seq FROM journal WHERE id = 0", -1, &stmt, NULL);
+  if (*rc == SQLITE_OK && (*rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      writer->journal_seq = (guint64) sqlite3_column_int64 (stmt, 0);
+      *rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+  return *rc == SQLITE_OK;
 }
 
 /* Creates the folder and the database if needed, sets the connection up and
@@ -307,7 +359,7 @@ writer_open (const char  *path,
   if (ust_call_db_migrate (writer->db, path, error) != SQLITE_OK)
     return NULL;
 
-  if (!writer_prepare (writer, &rc))
+  if (!writer_prepare (writer, &rc) || !read_journal_seq (writer, &rc))
     goto failed;
   /* An older diary upgraded just now has its whole index to build. */
   index_look (writer);
@@ -499,14 +551,24 @@ take_job (UstDiaryWriter *self,
       return quit;
     }
 
+  self->taken_seq = MAX (self->taken_seq, job->seq);
+
   /* The text line goes its own way: the text diary is written even while
    * the database refuses, and the other way round. */
-  if (job->text_line != NULL)
+  if (job->text_line != NULL && !job->skip_text)
     {
       job->refs++;
       g_queue_push_tail (pending_text, job);
       if (pending_text->length > MAX_PENDING)
         job_free (g_queue_pop_head (pending_text));
+    }
+
+  /* A step an earlier exchange left in the journal, already in the file. */
+  if (job->skip_db)
+    {
+      job_free (job);
+      mark_written (self, 1);
+      return FALSE;
     }
 
   g_queue_push_tail (pending, job);
@@ -621,41 +683,72 @@ index_step (UstDiaryWriter *self,
   writer->index_broken = TRUE;
 }
 
+/* Appends the pending lines to the text diary in one write per batch. A full disk may take
+ * part of it: that part is cut off again, so the file never holds half a line, and the
+ * whole batch stays pending for the next try. The lines are with the OS when this
+ * returns TRUE, so a killed process does not lose them. */
 static gboolean
 write_text (UstDiaryWriter  *self,
-            FILE           **file,
+            int             *fd,
             GQueue          *lines,
             GError         **error)
 {
+  g_autoptr (GString) batch = g_string_new (NULL);
+  gint64 before;
+  gsize done = 0;
   int saved_errno;
 
-  if (*file == NULL)
+  if (*fd < 0)
     {
-      *file = g_fopen (self->text_path, "ab");
-      if (*file == NULL)
+      *fd = g_open (self->text_path, O_WRONLY | O_APPEND | O_CREAT | O_BINARY, 0644);
+      if (*fd < 0)
         goto failed;
     }
+  before = lseek (*fd, 0, SEEK_END);
+  if (before < 0)
+    goto failed;
 
-  while (lines->length > 0)
+  for (GList *link = lines->head; link != NULL; link = link->next)
     {
-      const Job *job = g_queue_peek_head (lines);
+      const Job *job = link->data;
 
-      if (fputs (job->text_line, *file) < 0 || fputc ('\n', *file) == EOF)
-        goto failed;
-      job_free (g_queue_pop_head (lines));
+      g_string_append (batch, job->text_line);
+      g_string_append_c (batch, '\n');
     }
-  /* Per batch, like the database commit: the lines are with the OS when
-   * the batch is done, so a killed process does not lose them. */
-  if (fflush (*file) == 0)
-    return TRUE;
+  while (done < batch->len)
+    {
+      gssize n = write (*fd, batch->str + done, batch->len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        goto cut_off;
+      done += (gsize) n;
+    }
+  g_queue_clear_full (lines, (GDestroyNotify) job_free);
+  return TRUE;
+
+cut_off:
+  saved_errno = errno;
+  if (done > 0 && ftruncate (*fd, before) != 0)
+    g_debug ("Could not cut a part-written batch off %s: %s", self->text_path,
+             g_strerror (errno));
+  errno = saved_errno != 0 ? saved_errno : ENOSPC;
 
 failed:
   saved_errno = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _("The text diary “%s” cannot be written: %s. Check that its folder exists "
-                 "and can be written; lines are kept in memory until then."),
-               self->text_path, g_strerror (saved_errno));
-  g_clear_pointer (file, fclose);
+  if (saved_errno == ENOSPC)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                 _("The disk holding the text diary “%s” is full. Free some space; lines are "
+                   "kept in memory until then."), self->text_path);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("The text diary “%s” cannot be written: %s. Check that its folder exists "
+                   "and can be written; lines are kept in memory until then."),
+                 self->text_path, g_strerror (saved_errno));
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
   return FALSE;
 }
 
@@ -668,6 +761,7 @@ write_pending (UstDiaryWriter  *self,
                Writer         **writer,
                GQueue          *pending,
                gboolean        *committed,
+               guint64         *db_done,
                GError         **error)
 {
   g_autoptr(GHashTable) last = g_hash_table_new (call_key_hash, call_key_equal);
@@ -685,6 +779,7 @@ write_pending (UstDiaryWriter  *self,
     {
       guint n = MIN (pending->length, MAX_BATCH);
       GList *link = pending->head;
+      guint64 last_seq = 0;
       guint run = 0;
 
       rc = step_done ((*writer)->begin);
@@ -695,6 +790,7 @@ write_pending (UstDiaryWriter  *self,
         {
           Job *job = link->data;
 
+          last_seq = MAX (last_seq, job->seq);
           if (run == 0)
             run = find_last_snapshots (link, n - i, last);
           rc = run_coalesced (*writer, job, last);
@@ -706,10 +802,22 @@ write_pending (UstDiaryWriter  *self,
                      self->path, job->call.call_id, sqlite3_errmsg ((*writer)->db));
         }
 
+      /* The journal's records up to here are in the file once this commits: after a
+       * crash, the next exchange writes only those above. */
+      if (last_seq > 0)
+        {
+          sqlite3_bind_int64 ((*writer)->set_journal_seq, 1, (gint64) last_seq);
+          rc = step_done ((*writer)->set_journal_seq);
+          if (rc != SQLITE_OK)
+            goto rollback;
+        }
+
       rc = step_done ((*writer)->commit);
       if (rc != SQLITE_OK)
         goto rollback;
 
+      if (last_seq > 0)
+        *db_done = (*writer)->journal_seq = last_seq;
       for (guint i = 0; i < n; i++)
         job_free (g_queue_pop_head (pending));
       mark_written (self, n);
@@ -743,9 +851,10 @@ writer_thread_func (gpointer user_data)
   Writer *writer = g_steal_pointer (&self->writer);
   GQueue pending = G_QUEUE_INIT;
   GQueue pending_text = G_QUEUE_INIT;
-  FILE *text = NULL;
+  int text = -1;
   gboolean db_failing = self->open_failed;
   gboolean text_failing = FALSE;
+  guint64 db_done = 0;
   gint64 retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
   gboolean quit = FALSE;
 
@@ -766,33 +875,59 @@ writer_thread_func (gpointer user_data)
       if (pending_text.length > 0)
         {
           if (write_text (self, &text, &pending_text, &text_error))
-            text_failing = FALSE;
+            {
+              if (text_failing)
+                {
+                  g_autofree char *message =
+                    g_strdup_printf (_("The text diary “%s” can be written again; the lines "
+                                       "kept in memory are in it now."), self->text_path);
+
+                  self->notify (UST_DIARY_WRITER_RESUMED, message, self->notify_data);
+                }
+              text_failing = FALSE;
+            }
           else if (!text_failing)
             {
               text_failing = TRUE;
-              self->notify (FALSE, text_error->message, self->notify_data);
+              self->notify (UST_DIARY_WRITER_FAILING, text_error->message, self->notify_data);
             }
         }
+      /* Said at once: opening the database may wait for its lock. */
+      if (self->journal != NULL && pending_text.length == 0)
+        ust_diary_journal_set_done (self->journal, 0, self->taken_seq);
 
       if (pending.length > 0)
         {
-          if (write_pending (self, &writer, &pending, &committed, &db_error))
+          if (write_pending (self, &writer, &pending, &committed, &db_done, &db_error))
             {
               if (db_failing)
-                g_debug ("The call diary %s is writable again", self->path);
+                {
+                  g_autofree char *message =
+                    g_strdup_printf (_("The call diary “%s” can be written again; the calls "
+                                       "kept in memory are in it now."), self->path);
+
+                  self->notify (UST_DIARY_WRITER_RESUMED, message, self->notify_data);
+                }
               db_failing = FALSE;
             }
           else if (!db_failing)
             {
               db_failing = TRUE;
-              self->notify (FALSE, db_error->message, self->notify_data);
+              self->notify (UST_DIARY_WRITER_FAILING, db_error->message, self->notify_data);
             }
           else
             g_debug ("Call diary still failing: %s", db_error->message);
         }
 
+      /* What both files hold, the journal may reuse: everything taken is written when
+       * nothing is pending. */
+      if (self->journal != NULL)
+        ust_diary_journal_set_done (self->journal,
+                                    pending.length == 0 ? self->taken_seq : db_done, 0);
+
+      g_atomic_int_set (&self->failing, db_failing || text_failing);
       if (committed)
-        self->notify (TRUE, NULL, self->notify_data);
+        self->notify (UST_DIARY_WRITER_COMMITTED, NULL, self->notify_data);
       /* The calls are written; the search index follows them when due, a
        * step at a time, so jobs that came meanwhile go first. */
       if (!quit && !db_failing && index_due (writer) != 0
@@ -802,14 +937,135 @@ writer_thread_func (gpointer user_data)
         retry_at = g_get_monotonic_time () + (gint64) g_atomic_int_get (&self->retry_ms) * 1000;
     }
 
-  /* Stopping: what could not be written is given up; flush() waiters learn
-   * it through the written count. */
+  /* Stopping: what could not be written is given up (the journal keeps it
+   * for the next start); flush() waiters learn it through the written count. */
+  self->all_written = pending.length == 0 && pending_text.length == 0;
   mark_written (self, pending.length);
   g_queue_clear_full (&pending, (GDestroyNotify) job_free);
   g_queue_clear_full (&pending_text, (GDestroyNotify) job_free);
-  g_clear_pointer (&text, fclose);
+  if (text >= 0)
+    close (text);
   writer_close (writer);
   return NULL;
+}
+
+static void submit (UstDiaryWriter *self,
+                    Job            *job);
+
+static guint32
+journal_layout (void)
+{
+  return (guint32) sizeof (Job) | (guint32) G_N_ELEMENTS (job_texts) << 16
+         | (guint32) JOURNAL_FORMAT << 24;
+}
+
+/* Copies @job into the journal, its texts' pointers made offsets into the block; a full
+ * ring leaves it out (seq 0). A copy under a short lock: no system call. */
+static void
+journal_job (UstDiaryWriter *self,
+             Job            *job)
+{
+  guint8 *copy = ust_diary_journal_reserve (self->journal, job->size);
+
+  if (copy == NULL)
+    return;
+  memcpy (copy, job, job->size);
+  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
+    {
+      const char *text = G_STRUCT_MEMBER (const char *, job, job_texts[i]);
+
+      G_STRUCT_MEMBER (guintptr, copy, job_texts[i]) =
+        text != NULL ? (guintptr) (text - (const char *) job) : 0;
+    }
+  ((Job *) copy)->batch = NULL;
+  job->seq = ust_diary_journal_commit (self->journal,
+                                       (job->skip_db ? JOURNAL_SKIP_DB : 0)
+                                       | (job->skip_text ? JOURNAL_SKIP_TEXT : 0));
+}
+
+/* A job again from its journal record, or NULL for a record that does not hold one
+ * (checked, not trusted: it was left by another process). */
+static Job *
+job_from_record (gconstpointer data,
+                 gsize         length)
+{
+  g_autofree Job *job = NULL;
+
+  if (length < sizeof (Job))
+    return NULL;
+  job = g_malloc (length);
+  memcpy (job, data, length);
+  if (job->size != length
+      || (job->kind != JOB_SAVE && job->kind != JOB_EVENT && job->kind != JOB_STEP))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (job_texts); i++)
+    {
+      guintptr offset = G_STRUCT_MEMBER (guintptr, job, job_texts[i]);
+      char *text = (char *) job + offset;
+
+      if (offset != 0
+          && (offset < sizeof (Job) || offset >= length
+              || memchr (text, '\0', length - offset) == NULL))
+        return NULL;
+      G_STRUCT_MEMBER (char *, job, job_texts[i]) = offset != 0 ? text : NULL;
+    }
+  job->refs = 1;
+  job->batch = NULL;
+  job->seq = 0;
+  return g_steal_pointer (&job);
+}
+
+typedef struct {
+  GPtrArray *jobs;
+  guint64    db_done;
+  guint64    text_done;
+} Replay;
+
+static void
+replay_record_cb (guint64        seq,
+                  guint32        flags,
+                  gconstpointer  data,
+                  gsize          length,
+                  gpointer       user_data)
+{
+  Replay *replay = user_data;
+  Job *job = job_from_record (data, length);
+
+  if (job == NULL)
+    {
+      g_debug ("Call diary journal: record %" G_GUINT64_FORMAT " is not a step of a call", seq);
+      return;
+    }
+  job->skip_db = (flags & JOURNAL_SKIP_DB) != 0 || seq <= replay->db_done;
+  job->skip_text = (flags & JOURNAL_SKIP_TEXT) != 0 || seq <= replay->text_done
+                   || job->text_line == NULL;
+  if (job->skip_db && job->skip_text)
+    job_free (job);
+  else
+    g_ptr_array_add (replay->jobs, job);
+}
+
+/* What an exchange that died left in the journal goes first in the queue: the steps the
+ * database (it says exactly which: the journal table) or the text diary did not get. */
+static void
+journal_replay (UstDiaryWriter *self,
+                Writer         *writer)
+{
+  Replay replay = { g_ptr_array_new (), 0, 0 };
+
+  replay.db_done = writer != NULL ? writer->journal_seq
+                                  : ust_diary_journal_get_db_done (self->journal);
+  replay.text_done = ust_diary_journal_get_text_done (self->journal);
+  ust_diary_journal_foreach_left (self->journal, MIN (replay.db_done, replay.text_done),
+                                  replay_record_cb, &replay);
+  /* Its records are copied out; appended again as new ones, they are kept until written. */
+  ust_diary_journal_reset (self->journal, replay.db_done);
+  if (replay.jobs->len > 0)
+    g_message ("Call diary: %u steps of calls that an exchange stopped before writing are "
+               "written now", replay.jobs->len);
+  for (guint i = 0; i < replay.jobs->len; i++)
+    submit (self, g_ptr_array_index (replay.jobs, i));
+  g_ptr_array_unref (replay.jobs);
 }
 
 static void
@@ -823,6 +1079,9 @@ submit (UstDiaryWriter *self,
       job_free (job);
       return;
     }
+  /* In the journal before anything of the call goes further. */
+  if (self->journal != NULL && job->kind != JOB_CLEAR)
+    journal_job (self, job);
   /* A held job is counted when its batch is handed over (end_batch). */
   if (self->held != NULL)
     {
@@ -930,10 +1189,24 @@ ust_diary_writer_start (UstDiaryWriter  *self,
 
   self->writer = writer_open (self->path, &local_error);
   self->open_failed = self->writer == NULL;
+  g_atomic_int_set (&self->failing, self->open_failed);
   if (self->writer != NULL)
     g_atomic_int_set (&self->ready, 1);
   else
-    self->notify (FALSE, local_error->message, self->notify_data);
+    self->notify (UST_DIARY_WRITER_FAILING, local_error->message, self->notify_data);
+
+  /* Without a journal (Windows, no shared memory, another exchange on this folder) the
+   * diary works as before it had one: a step not yet committed is lost with the process. */
+  {
+    g_autoptr (GError) journal_error = NULL;
+
+    self->journal = ust_diary_journal_open (self->path, JOURNAL_SIZE, journal_layout (),
+                                            &journal_error);
+    if (self->journal != NULL)
+      journal_replay (self, self->writer);
+    else
+      g_debug ("Call diary %s without a journal: %s", self->path, journal_error->message);
+  }
 
   self->thread = g_thread_new ("ust-call-store", writer_thread_func, self);
 
@@ -962,6 +1235,8 @@ ust_diary_writer_stop (UstDiaryWriter *self)
       g_async_queue_push (self->queue, job_new (JOB_QUIT, NULL, NULL, NULL, NULL));
       g_thread_join (g_steal_pointer (&self->thread));
     }
+  /* What the disk refused stays in the journal for the next exchange on this folder. */
+  ust_diary_journal_close (g_steal_pointer (&self->journal), self->all_written);
 }
 
 /* Waits until every job handed over so far is committed, at most
@@ -979,6 +1254,10 @@ ust_diary_writer_flush (UstDiaryWriter *self,
 
   ust_diary_writer_end_batch (self);
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  /* A file that refuses gets one more try, not the whole time (a stop would hang). */
+  if (g_atomic_int_get (&self->failing))
+    deadline = MIN (deadline, g_get_monotonic_time ()
+                              + (gint64) (g_atomic_int_get (&self->retry_ms) + 500) * 1000);
   g_mutex_lock (&self->lock);
   target = self->submitted;
   while (self->written < target && self->thread != NULL)

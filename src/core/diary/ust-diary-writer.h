@@ -6,7 +6,9 @@
  * jobs, and never waits; the thread owns the disk. It creates calls.db and
  * brings its schema up to date, commits what is queued in batches, appends
  * the text diary (calls.txt), and while the disk refuses it keeps the jobs
- * in memory and tries again every retry interval.
+ * in memory and tries again every retry interval. Each job is first copied
+ * into the journal (ust-diary-journal.h), so a killed exchange's last steps
+ * are written by the next one to start on the same data folder.
  *
  * It calls nothing of the store's: what the store must hear (a batch was
  * committed, writing started to fail) comes through the notify function. */
@@ -17,12 +19,17 @@
 
 G_BEGIN_DECLS
 
+typedef enum {
+  UST_DIARY_WRITER_COMMITTED,  /* a batch is in the database */
+  UST_DIARY_WRITER_FAILING,    /* a file started to refuse: @message says which and why */
+  UST_DIARY_WRITER_RESUMED,    /* it takes writes again, and has what was kept */
+} UstDiaryWriterEvent;
+
 /* Called on the writer thread, or for a failed start on the thread that
- * started it: @changed when a batch was committed; @message, or NULL, once
- * each time writing a file starts to fail. */
-typedef void (*UstDiaryWriterNotify) (gboolean    changed,
-                                      const char *message,
-                                      gpointer    user_data);
+ * started it; FAILING and RESUMED once per file each time. */
+typedef void (*UstDiaryWriterNotify) (UstDiaryWriterEvent  event,
+                                      const char          *message,
+                                      gpointer             user_data);
 
 typedef struct _UstDiaryWriter UstDiaryWriter;
 

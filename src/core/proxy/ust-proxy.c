@@ -240,10 +240,11 @@ contact_lines (Incoming  *in,
   return g_string_free (lines, FALSE);
 }
 
-/* The methods the exchange handles or relays: its Allow header field. */
+/* The methods the exchange handles or relays: its Allow header field.
+ * NULL-terminated for g_strjoinv(). */
 static const char *const known_methods[] = {
   "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "REFER", "NOTIFY",
-  "SUBSCRIBE", "MESSAGE", "INFO", "UPDATE", "PRACK", "PUBLISH",
+  "SUBSCRIBE", "MESSAGE", "INFO", "UPDATE", "PRACK", "PUBLISH", NULL,
 };
 
 static char *
@@ -258,7 +259,7 @@ static gboolean
 is_known_method (const char *method)
 {
   /* Method names are case-sensitive (RFC 3261 §7.1). */
-  for (guint i = 0; i < G_N_ELEMENTS (known_methods); i++)
+  for (guint i = 0; known_methods[i] != NULL; i++)
     if (strcmp (method, known_methods[i]) == 0)
       return TRUE;
   return FALSE;

@@ -15,6 +15,10 @@
 #define SCHEMA_VERSION 3
 /* How long a batch of changes may gather after the writer wakes up. */
 #define GATHER_US 10000
+/* While the file refuses (a full disk), the changes wait and are tried again this often;
+ * beyond this many the oldest are given up. */
+#define RETRY_US  (G_USEC_PER_SEC)
+#define MAX_KEPT  100000
 
 /* WITHOUT ROWID: a table keyed by (aor, contact) is then one B-tree, not a
  * table and an index, and each REGISTER's row is written once. */
@@ -79,7 +83,11 @@ struct _UstBindingStore {
   gint           queued;     /* atomic: ops pushed */
   gint           done;       /* atomic: ops committed (or given up) */
   GMutex         error_lock;
-  char          *last_error;
+  char          *last_error;     /* while the file refuses */
+  UstBindingStoreNotify notify;
+  gpointer       notify_data;
+  gboolean       read_only;      /* loading from a file it cannot write */
+  gint           failing;        /* atomic: the file refuses */
   sqlite3_stmt  *statements[OP_STOP];  /* the writer's, prepared once */
 };
 
@@ -173,46 +181,184 @@ apply (UstBindingStore *self,
   return TRUE;
 }
 
+static gboolean prepare_schema (UstBindingStore *self);
+
+/* Errors that concern the file or its disk (full, read-only, locked, not there to be
+ * made): the changes wait and are tried again. Anything else (a damaged file, a newer
+ * schema) stops the start, with the advice to move the file away. */
+static gboolean
+is_storage_error (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_PERM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_AUTH:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Opens the file for writing (the start could not: a read-only or full disk). */
+static gboolean
+reopen (UstBindingStore *self)
+{
+  g_autofree char *directory = g_path_get_dirname (self->path);
+
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      set_error (self, g_strerror (errno));
+      return FALSE;
+    }
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       NULL) == SQLITE_OK
+      && sqlite3_db_readonly (self->db, "main") == 0 && prepare_schema (self))
+    return TRUE;
+  set_error (self, self->db == NULL ? "out of memory"
+                   : sqlite3_db_readonly (self->db, "main") == 1 ? sqlite3_errstr (SQLITE_READONLY)
+                   : sqlite3_errmsg (self->db));
+  sqlite3_close (self->db);
+  self->db = NULL;
+  return FALSE;
+}
+
+/* Writes @kept in one transaction. FALSE (rolled back, @kept untouched) when the file
+ * refuses. */
+static gboolean
+commit_kept (UstBindingStore *self,
+             sqlite3_stmt   **begin,
+             sqlite3_stmt   **commit,
+             GPtrArray       *kept)
+{
+  if (self->db == NULL && !reopen (self))
+    return FALSE;
+  if (*begin == NULL)
+    {
+      sqlite3_prepare_v2 (self->db, "BEGIN", -1, begin, NULL);
+      sqlite3_prepare_v2 (self->db, "COMMIT", -1, commit, NULL);
+    }
+  sqlite3_reset (*begin);
+  if (sqlite3_step (*begin) != SQLITE_DONE)
+    {
+      set_error (self, sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  for (guint i = 0; i < kept->len; i++)
+    if (!apply (self, g_ptr_array_index (kept, i)))
+      goto rollback;
+  sqlite3_reset (*commit);
+  if (sqlite3_step (*commit) == SQLITE_DONE)
+    return TRUE;
+  set_error (self, sqlite3_errmsg (self->db));
+
+rollback:
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* Tells the owner, once, that saving fails (the message set_error() made) or works
+ * again. */
+static void
+tell (UstBindingStore *self,
+      gboolean         failing)
+{
+  g_autofree char *message = NULL;
+
+  g_mutex_lock (&self->error_lock);
+  if (failing)
+    message = g_strdup (self->last_error);
+  else
+    {
+      g_clear_pointer (&self->last_error, g_free);
+      message = g_strdup_printf (_("Registrations can be saved to %s again; the changes "
+                                   "kept in memory are in it now."), self->path);
+    }
+  g_mutex_unlock (&self->error_lock);
+  if (self->notify != NULL && message != NULL)
+    self->notify (failing, message, self->notify_data);
+}
+
 /* Everything queued goes in one transaction: a burst of REGISTERs costs one
- * commit. */
+ * commit. While the file refuses (a full disk), the changes are kept and
+ * tried again every second, so none is lost when the disk is back. */
 static gpointer
 writer_thread (gpointer user_data)
 {
   UstBindingStore *self = user_data;
   sqlite3_stmt *begin = NULL, *commit = NULL;
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   gboolean stop = FALSE;
+  gboolean failing = self->db == NULL;
 
-  sqlite3_prepare_v2 (self->db, "BEGIN", -1, &begin, NULL);
-  sqlite3_prepare_v2 (self->db, "COMMIT", -1, &commit, NULL);
+  /* Started without the file (read-only or full disk): said at once, and tried again
+   * every second even with nothing to write, so the news that it works comes too. */
+  if (failing)
+    tell (self, TRUE);
+  g_atomic_int_set (&self->failing, failing);
   while (!stop)
     {
-      Op *op = g_async_queue_pop (self->queue);
-      guint n = 0;
+      Op *op = kept->len > 0 || self->db == NULL
+                 ? g_async_queue_timeout_pop (self->queue, RETRY_US)
+                 : g_async_queue_pop (self->queue);
 
       /* A commit costs more than the rows it carries (the WAL frames, the
        * header): after a wake-up, let a burst of registrations gather, so a
        * busy exchange writes hundreds of rows per transaction. */
-      if (op->kind != OP_STOP)
+      if (op != NULL && op->kind != OP_STOP)
         g_usleep (GATHER_US);
-      sqlite3_reset (begin);
-      sqlite3_step (begin);
       for (; op != NULL; op = g_async_queue_try_pop (self->queue))
         {
           if (op->kind == OP_STOP)
-            stop = TRUE;
+            {
+              stop = TRUE;
+              op_free (op);
+              g_atomic_int_inc (&self->done);
+            }
           else
-            apply (self, op);
-          op_free (op);
-          n++;
+            g_ptr_array_add (kept, op);
         }
-      sqlite3_reset (commit);
-      if (sqlite3_step (commit) != SQLITE_DONE)
+      if (kept->len == 0 && (self->db != NULL || !reopen (self)))
         {
-          set_error (self, sqlite3_errmsg (self->db));
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          if (failing && self->db != NULL)
+            tell (self, FALSE);
+          failing = failing && self->db == NULL;
+          g_atomic_int_set (&self->failing, failing);
+          continue;
         }
-      g_atomic_int_add (&self->done, (gint) n);
+
+      if (commit_kept (self, &begin, &commit, kept))
+        {
+          g_atomic_int_add (&self->done, (gint) kept->len);
+          g_ptr_array_set_size (kept, 0);
+          if (failing)
+            tell (self, FALSE);
+          failing = FALSE;
+          g_atomic_int_set (&self->failing, FALSE);
+        }
+      else
+        {
+          if (!failing)
+            tell (self, TRUE);
+          failing = TRUE;
+          g_atomic_int_set (&self->failing, TRUE);
+          if (kept->len > MAX_KEPT)
+            {
+              guint extra = kept->len - MAX_KEPT;
+
+              g_ptr_array_remove_range (kept, 0, extra);
+              g_atomic_int_add (&self->done, (gint) extra);
+            }
+        }
     }
+  /* Stopping while the file refuses: flush() has said so; these are given up. */
+  g_atomic_int_add (&self->done, (gint) kept->len);
   sqlite3_finalize (begin);
   sqlite3_finalize (commit);
   return NULL;
@@ -303,8 +449,10 @@ load (UstBindingStore *self,
     return FALSE;
 
   /* Expired ones would only pile up. */
-  sqlite3_exec (self->db, "DELETE FROM bindings WHERE expires <= strftime('%s','now') * 1000000",
-                NULL, NULL, NULL);
+  if (!self->read_only)
+    sqlite3_exec (self->db,
+                  "DELETE FROM bindings WHERE expires <= strftime('%s','now') * 1000000",
+                  NULL, NULL, NULL);
   return TRUE;
 }
 
@@ -338,38 +486,90 @@ prepare_schema (UstBindingStore *self)
          && sqlite3_exec (self->db, "PRAGMA user_version = 3", NULL, NULL, NULL) == SQLITE_OK;
 }
 
+/* What a file the exchange cannot write still holds (a read-only disk): read as an
+ * immutable file, so SQLite makes no -shm beside it. */
+static void
+load_read_only (UstBindingStore *self,
+                GPtrArray       *users,
+                GPtrArray       *bindings)
+{
+  g_autofree char *uri = NULL;
+  g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+
+  if (!g_file_test (self->path, G_FILE_TEST_IS_REGULAR))
+    return;
+  uri = g_strdup_printf ("file:%s?immutable=1", escaped);
+  if (sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                       NULL) == SQLITE_OK)
+    {
+      /* Reading only: nothing expired is deleted. */
+      self->read_only = TRUE;
+      if (!load (self, users, bindings))
+        g_debug ("Could not read the registrations in %s: %s", self->path,
+                 sqlite3_errmsg (self->db));
+    }
+  sqlite3_close (self->db);
+  self->db = NULL;
+  self->read_only = FALSE;
+}
+
 /* Opens (or creates) the store and returns what it holds: the known user
- * names and the bindings that have not expired. */
+ * names and the bindings that have not expired. @notify is called on the writer
+ * thread, once when saving starts to fail (@failing; the message names the file and
+ * why: also at once when the file cannot be written from the start) and once when it
+ * works again. */
 UstBindingStore *
-ust_binding_store_open (const char  *path,
-                        GPtrArray  **users,
-                        GPtrArray  **bindings,
-                        GError     **error)
+ust_binding_store_open (const char             *path,
+                        UstBindingStoreNotify   notify,
+                        gpointer                user_data,
+                        GPtrArray             **users,
+                        GPtrArray             **bindings,
+                        GError                **error)
 {
   g_autofree char *directory = g_path_get_dirname (path);
   UstBindingStore *self;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (g_mkdir_with_parents (directory, 0700) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("Cannot create the folder %s for registrations"), directory);
-      return NULL;
-    }
-
   self = g_new0 (UstBindingStore, 1);
   self->path = g_strdup (path);
+  self->notify = notify;
+  self->notify_data = user_data;
   g_mutex_init (&self->error_lock);
   *users = g_ptr_array_new_with_free_func (g_free);
   *bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) ust_binding_unref);
+
+  /* A folder that cannot be made or a file that cannot be written (a read-only or full
+   * disk): the exchange starts all the same, with what the file holds if it can be read,
+   * keeps the changes in memory and writes them when it can (the writer thread). */
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      set_error (self, g_strerror (errno));
+      goto without_file;
+    }
 
   /* NOMUTEX, as the diary's writer: the opening thread, then only the writer
    * thread use the connection. */
   if (sqlite3_open_v2 (path, &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK
-      || !prepare_schema (self) || !load (self, *users, *bindings))
+      || sqlite3_db_readonly (self->db, "main") == 1
+      || !prepare_schema (self))
+    {
+      int rc = self->db == NULL ? SQLITE_NOMEM
+               : sqlite3_db_readonly (self->db, "main") == 1 ? SQLITE_READONLY
+               : sqlite3_errcode (self->db);
+
+      if (is_storage_error (rc))
+        {
+          set_error (self, rc == SQLITE_READONLY ? sqlite3_errstr (rc)
+                                                 : sqlite3_errmsg (self->db));
+          sqlite3_close (self->db);
+          self->db = NULL;
+          goto without_file;
+        }
+    }
+  if (self->db == NULL || !load (self, *users, *bindings))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _("Cannot read the saved registrations in %s: %s. Move the file away to "
@@ -384,6 +584,12 @@ ust_binding_store_open (const char  *path,
       return NULL;
     }
 
+  self->queue = g_async_queue_new ();
+  self->thread = g_thread_new ("ustredna-registrations", writer_thread, self);
+  return self;
+
+without_file:
+  load_read_only (self, *users, *bindings);
   self->queue = g_async_queue_new ();
   self->thread = g_thread_new ("ustredna-registrations", writer_thread, self);
   return self;
@@ -432,12 +638,22 @@ ust_binding_store_flush (UstBindingStore  *self,
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
+  /* A file that refuses gets one more try, not the whole time (a stop would hang). */
+  if (g_atomic_int_get (&self->failing))
+    deadline = MIN (deadline, g_get_monotonic_time () + RETRY_US + G_USEC_PER_SEC / 2);
+
   while (g_atomic_int_get (&self->done) < g_atomic_int_get (&self->queued))
     {
       if (g_get_monotonic_time () > deadline)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       _("Registrations were not all saved to %s in time"), self->path);
+          /* The file's own trouble says more than "in time". */
+          g_mutex_lock (&self->error_lock);
+          if (self->last_error != NULL)
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, self->last_error);
+          else
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         _("Registrations were not all saved to %s in time"), self->path);
+          g_mutex_unlock (&self->error_lock);
           return FALSE;
         }
       g_usleep (1000);

@@ -14,7 +14,14 @@ G_BEGIN_DECLS
 
 typedef struct _UstBindingStore UstBindingStore;
 
+/* See ust_binding_store_open(). */
+typedef void (*UstBindingStoreNotify) (gboolean    failing,
+                                       const char *message,
+                                       gpointer    user_data);
+
 UstBindingStore *ust_binding_store_open        (const char       *path,
+                                                UstBindingStoreNotify notify,
+                                                gpointer          user_data,
                                                 GPtrArray       **users,
                                                 GPtrArray       **bindings,
                                                 GError          **error);

@@ -32,6 +32,7 @@ struct _UstRegistrar {
   guint         min_expires;
 
   UstBindingStore *store;        /* NULL until loaded, or without a path */
+  GMainContext    *context;      /* where the store's news are told */
 };
 
 enum {
@@ -42,6 +43,7 @@ enum {
 
 enum {
   CHANGED,
+  STORAGE,
   N_SIGNALS,
 };
 
@@ -231,6 +233,55 @@ schedule_expiry (UstRegistrar *self)
 
 /* Persistence ---------------------------------------------------------- */
 
+/* What the store's writer thread says about the file, carried to the registrar's own
+ * thread (which may be gone by then). */
+typedef struct {
+  GWeakRef  registrar;
+  gboolean  failing;
+  char     *message;
+} StorageNote;
+
+static void
+storage_note_free (StorageNote *note)
+{
+  g_weak_ref_clear (&note->registrar);
+  g_free (note->message);
+  g_free (note);
+}
+
+static gboolean
+storage_note_cb (gpointer user_data)
+{
+  StorageNote *note = user_data;
+  g_autoptr (UstRegistrar) self = g_weak_ref_get (&note->registrar);
+
+  if (self != NULL)
+    g_signal_emit (self, signals[STORAGE], 0, note->failing, note->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_notify_cb (gboolean    failing,
+                 const char *message,
+                 gpointer    user_data)
+{
+  UstRegistrar *self = user_data;
+  StorageNote *note = g_new0 (StorageNote, 1);
+  GSource *source;
+
+  g_weak_ref_init (&note->registrar, self);
+  note->failing = failing;
+  note->message = g_strdup (message);
+  source = g_idle_source_new ();
+  /* Not g_main_context_invoke(): on a thread whose default is that context too (the
+   * writer's, in ustredna-server) it would call back at once, on the writer thread. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, storage_note_cb, note, (GDestroyNotify) storage_note_free);
+  g_source_set_static_name (source, "UstRegistrar storage");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 /* Restores the bindings of the previous run with the time they have left,
  * so phones need not register again. A missing store is a first run. */
 gboolean
@@ -244,7 +295,10 @@ ust_registrar_load (UstRegistrar  *self,
 
   if (self->store_path == NULL || self->store != NULL)
     return TRUE;
-  self->store = ust_binding_store_open (self->store_path, &users, &bindings, error);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->store = ust_binding_store_open (self->store_path, store_notify_cb, self, &users,
+                                        &bindings, error);
   if (self->store == NULL)
     return FALSE;
 
@@ -946,6 +1000,7 @@ ust_registrar_finalize (GObject *object)
   g_hash_table_unref (self->by_contact);
   g_hash_table_unref (self->records);
   g_free (self->store_path);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (ust_registrar_parent_class)->finalize (object);
 }
@@ -968,6 +1023,11 @@ ust_registrar_class_init (UstRegistrarClass *klass)
   /* Emitted with the user name whenever its bindings change. */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* registrations.db started to refuse (TRUE, once) or takes changes again (FALSE), with a
+   * message naming it; the registrations go on in memory meanwhile. */
+  signals[STORAGE] = g_signal_new ("storage", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN,
+                                   G_TYPE_STRING);
 }
 
 static void
