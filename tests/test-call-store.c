@@ -373,6 +373,35 @@ test_migrate_v3 (void)
   ust_test_remove_tree (dir);
 }
 
+/* Closing leaves no write-ahead log behind (SQLite removes it only when the
+ * last connection to close can write), so the next opening need not read it. */
+static void
+test_close_removes_log (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autoptr (UstCallStore) store = ust_call_store_new (path);
+  g_autoptr (GError) error = NULL;
+  UstCallData call;
+
+  g_assert_true (ust_call_store_open (store, &error));
+  g_assert_no_error (error);
+  make_call (&call, "log@1", T0, UST_CALL_ENDED);
+  ust_call_store_save_call (store, &call);
+  g_assert_true (ust_call_store_flush (store, 5000));
+  /* The reader is open (it counts), as a window showing the diary has it. */
+  g_assert_cmpuint (ust_call_store_count (store), ==, 1);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  ust_call_store_close (store);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  ust_call_data_clear (&call);
+  g_clear_object (&store);
+  ust_test_remove_tree (dir);
+}
+
 static void
 test_newer_schema (void)
 {
@@ -937,6 +966,7 @@ main (int   argc,
   g_test_add_func ("/ust/call-store/save-reopen", test_save_reopen);
   g_test_add_func ("/ust/call-store/migrate-v1", test_migrate_v1);
   g_test_add_func ("/ust/call-store/migrate-v3", test_migrate_v3);
+  g_test_add_func ("/ust/call-store/close-removes-log", test_close_removes_log);
   g_test_add_func ("/ust/call-store/newer-schema", test_newer_schema);
   g_test_add_func ("/ust/call-store/corrupt", test_corrupt);
   g_test_add_func ("/ust/call-store/bad-folder", test_bad_folder);

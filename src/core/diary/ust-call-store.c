@@ -484,7 +484,11 @@ ust_call_store_open (UstCallStore  *self,
 }
 
 /* Writes what is queued (one last try if the file is refusing), stops the
- * writer thread and closes both connections. Later saves are dropped. */
+ * writer thread and closes both connections. Later saves are dropped. The
+ * reader goes first: SQLite checkpoints and removes the write-ahead log only
+ * when the last connection closes and is not read-only, and a log left
+ * behind (the search index's build leaves a few hundred MB) is read again
+ * at every opening. */
 void
 ust_call_store_close (UstCallStore *self)
 {
@@ -493,8 +497,8 @@ ust_call_store_close (UstCallStore *self)
   if (g_atomic_int_get (&self->closed))
     return;
   g_atomic_int_set (&self->closed, TRUE);
-  ust_diary_writer_stop (self->writer);
   reader_close (self);
+  ust_diary_writer_stop (self->writer);
 }
 
 /* Waits until everything saved so far is committed, at most @timeout_ms.
