@@ -253,19 +253,25 @@ test_migrate_v1 (void)
   exec_ok (db, schema_v1);
   exec_ok (db, "INSERT INTO calls (call_id, caller, start_time, end_time, state, final_code) "
                "VALUES ('old@1', 'carol@host', 1000000, 5000000, 'busy', 486);"
-               "INSERT INTO events (call, time, kind, detail) VALUES (1, 1000000, 'INVITE', 'x');");
+               "INSERT INTO events (call, time, kind, detail) VALUES (1, 1000000, 'INVITE', 'x');"
+               "INSERT INTO calls (call_id, caller, callee, start_time, state) "
+               "VALUES ('old@2', 'dave@host', 'erin@host', 2000000, 'ended'),"
+               "       ('old@3', 'frank@host', NULL, 3000000, 'cancelled');");
   sqlite3_close (db);
 
   store = ust_call_store_new (path);
   g_assert_true (ust_call_store_open (store, &error));
   g_assert_no_error (error);
 
-  /* The old row is there, with its events... */
+  /* The old rows are there, newest first, with their events... */
   calls = ust_call_store_fetch (store, 0, 10, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (calls->len, ==, 1);
-  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 0))->call_id, ==, "old@1");
-  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 0))->state, ==,
+  g_assert_cmpuint (calls->len, ==, 3);
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 0))->call_id, ==, "old@3");
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 1))->callee, ==,
+                   "erin@host");
+  g_assert_cmpstr (ust_call_record_get_data (g_ptr_array_index (calls, 2))->call_id, ==, "old@1");
+  g_assert_cmpint (ust_call_record_get_data (g_ptr_array_index (calls, 2))->state, ==,
                    UST_CALL_BUSY);
   events = ust_call_store_fetch_events (store, "old@1", 1000000, &error);
   g_assert_no_error (error);
@@ -275,18 +281,124 @@ test_migrate_v1 (void)
   make_call (&call, "new@1", T0, UST_CALL_RINGING);
   ust_call_store_save_call (store, &call);
   g_assert_true (ust_call_store_flush (store, 5000));
-  g_assert_cmpuint (ust_call_store_count (store), ==, 2);
-  g_clear_object (&store);
+  g_assert_cmpuint (ust_call_store_count (store), ==, 4);
 
+  /* Brought all the way up: version 2's change numbers, version 3's journal
+   * mark, version 4's search index, which the writer builds of the old rows
+   * in the background (test-call-model.c searches an upgraded diary of
+   * version 2, migrate-v3 below upgrades one of version 3). */
   db = open_raw (path);
-  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM sqlite_master "
+                                  "WHERE name = 'calls_search'"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM journal WHERE id = 0"), >=, 0);
   g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'old@1'"), ==, 1);
-  g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'new@1'"), ==, 2);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'old@3'"), ==, 3);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM calls WHERE call_id = 'new@1'"), ==, 4);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM sqlite_master "
                                   "WHERE name = 'calls_by_start'"), ==, 1);
+  {
+    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+    while (query_int (db, "SELECT indexed_up_to FROM calls_search_mark") < 4)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (10000);
+      }
+  }
+  /* detail=none: a search asks for trigrams, as ust-call-search.c does. */
+  g_assert_cmpint (query_int (db, "SELECT rowid FROM calls_search "
+                                  "WHERE calls_search MATCH '\"car\" AND \"rol\"'"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT rowid FROM calls_search "
+                                  "WHERE calls_search MATCH '\"eri\" AND \"rin\"'"), ==, 2);
+  g_assert_cmpint (query_int (db, "SELECT rowid FROM calls_search "
+                                  "WHERE calls_search MATCH '\"d@3\"'"), ==, 3);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls_search "
+                                  "WHERE calls_search MATCH '\"hos\"'"), ==, 3);
   sqlite3_close (db);
+  g_clear_object (&store);
 
   ust_call_data_clear (&call);
+  ust_test_remove_tree (dir);
+}
+
+/* Version 3 as main shipped it (the journal mark, no search index): every
+ * row and event stays, the journal mark stays, and the rows are indexed. */
+static void
+test_migrate_v3 (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autoptr (UstCallStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db = open_raw (path);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  exec_ok (db, schema_v1);
+  exec_ok (db, "ALTER TABLE calls ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+               "CREATE INDEX calls_by_start ON calls (start_time);"
+               "CREATE INDEX calls_by_seq ON calls (seq);"
+               "CREATE TABLE journal (id INTEGER PRIMARY KEY CHECK (id = 0), "
+               "                      seq INTEGER NOT NULL);"
+               "INSERT INTO journal VALUES (0, 0);"
+               "PRAGMA user_version = 3;"
+               "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+               "INSERT INTO calls (id, call_id, caller, callee, start_time, state, seq) "
+               "SELECT i, i || '-3@10.0.0.1', printf('c%04d@pbx', i % 100), 'service@pbx', "
+               "       1000000 + i * 1000, 'ended', i FROM n;"
+               "INSERT INTO events (call, time, kind, detail) VALUES (7, 1007000, 'INVITE', 'x');");
+  sqlite3_close (db);
+
+  store = ust_call_store_new (path);
+  g_assert_true (ust_call_store_open (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ust_call_store_count (store), ==, 5000);
+
+  db = open_raw (path);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls"), ==, 5000);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM events"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT seq FROM journal WHERE id = 0"), ==, 0);
+  while (query_int (db, "SELECT indexed_up_to FROM calls_search_mark") < 5000)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10000);
+    }
+  /* c0050@pbx: the trigrams a search for it asks for. */
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM calls_search "
+                                  "WHERE calls_search MATCH '\"005\" AND \"050\" AND \"50@\"'"),
+                   ==, 50);
+  sqlite3_close (db);
+  g_clear_object (&store);
+  ust_test_remove_tree (dir);
+}
+
+/* Closing leaves no write-ahead log behind (SQLite removes it only when the
+ * last connection to close can write), so the next opening need not read it. */
+static void
+test_close_removes_log (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "calls.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autoptr (UstCallStore) store = ust_call_store_new (path);
+  g_autoptr (GError) error = NULL;
+  UstCallData call;
+
+  g_assert_true (ust_call_store_open (store, &error));
+  g_assert_no_error (error);
+  make_call (&call, "log@1", T0, UST_CALL_ENDED);
+  ust_call_store_save_call (store, &call);
+  g_assert_true (ust_call_store_flush (store, 5000));
+  /* The reader is open (it counts), as a window showing the diary has it. */
+  g_assert_cmpuint (ust_call_store_count (store), ==, 1);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  ust_call_store_close (store);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  ust_call_data_clear (&call);
+  g_clear_object (&store);
   ust_test_remove_tree (dir);
 }
 
@@ -853,6 +965,8 @@ main (int   argc,
 
   g_test_add_func ("/ust/call-store/save-reopen", test_save_reopen);
   g_test_add_func ("/ust/call-store/migrate-v1", test_migrate_v1);
+  g_test_add_func ("/ust/call-store/migrate-v3", test_migrate_v3);
+  g_test_add_func ("/ust/call-store/close-removes-log", test_close_removes_log);
   g_test_add_func ("/ust/call-store/newer-schema", test_newer_schema);
   g_test_add_func ("/ust/call-store/corrupt", test_corrupt);
   g_test_add_func ("/ust/call-store/bad-folder", test_bad_folder);

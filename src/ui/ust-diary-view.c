@@ -56,12 +56,10 @@ struct _UstDiaryView
   UstSettings        *settings;
   GBinding           *excel_binding;     /* weak: the settings ↔ the check button */
 
-  /* Lazy model → search filter → sort (when small) → selection. */
+  /* Lazy model (searched in SQLite) → sort (when small) → selection. */
   UstCallModel       *diary_model;
-  GtkCustomFilter    *search_filter;
-  GtkFilterListModel *diary_filter;
   GtkSortListModel   *diary_sort;
-  char               *search_text;       /* casefolded, NULL when not searching */
+  UstCallSearch      *search;            /* NULL when not searching */
   gboolean            diary_sortable;
   guint               n_calls_notified;  /* the count ::notify last announced */
 };
@@ -214,10 +212,19 @@ diary_sorter_new (const UstCallColumn *column)
 static void
 update_diary_sorting (UstDiaryView *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->diary_filter));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
   gboolean sortable = n <= DIARY_SORT_LIMIT;
+  GtkSorter *sorter = sortable ? gtk_column_view_get_sorter (self->diary_view) : NULL;
   GListModel *columns;
   g_autofree char *hint = NULL;
+
+  /* While a search runs, its result is on the way as one change of any
+   * size: sorted, GTK would read every row of it before this could say it
+   * is too many (search_changed_cb). */
+  if (ust_call_model_get_searching (self->diary_model))
+    sorter = NULL;
+  if (gtk_sort_list_model_get_sorter (self->diary_sort) != sorter)
+    gtk_sort_list_model_set_sorter (self->diary_sort, sorter);
 
   if (sortable == self->diary_sortable)
     return;
@@ -233,8 +240,6 @@ update_diary_sorting (UstDiaryView *self)
                                                                        "ust-sorter")
                                                   : NULL);
     }
-  gtk_sort_list_model_set_sorter (self->diary_sort,
-                                  sortable ? gtk_column_view_get_sorter (self->diary_view) : NULL);
 
   if (sortable)
     hint = g_strdup (_("Newest calls first; click a column title to sort by it. Double-click a "
@@ -255,9 +260,13 @@ diary_count_changed_cb (UstDiaryView *self)
 
   if (self->diary_model == NULL)
     return;
-  shown = g_list_model_get_n_items (G_LIST_MODEL (self->diary_filter));
-  total = g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
-  if (self->search_text != NULL)
+  shown = g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
+  total = ust_call_model_get_n_calls (self->diary_model);
+  if (ust_call_model_get_searching (self->diary_model))
+    /* Translators: shown while a search of the call diary runs. */
+    text = g_strdup_printf (ngettext ("Searching %u call…", "Searching %u calls…", total),
+                            total);
+  else if (self->search != NULL)
     /* Translators: how many calls match the search, out of how many in the diary. */
     text = g_strdup_printf (ngettext ("%u of %u call", "%u of %u calls", total), shown, total);
   else
@@ -281,75 +290,45 @@ diary_items_changed_cb (UstDiaryView *self,
   diary_count_changed_cb (self);
 }
 
-/* Case-insensitive substring test; @needle is already casefolded. Diary
- * fields are mostly ASCII, so that path allocates nothing. */
-static gboolean
-contains_casefolded (const char *haystack,
-                     const char *needle)
+/* The states whose outcome, in the words the diary shows (translated),
+ * contains @text: the search itself knows only the untranslated ones. */
+static guint
+outcome_states (const char *text)
 {
-  g_autofree char *folded = NULL;
-  gboolean ascii = TRUE;
+  guint states = 0;
 
-  if (haystack == NULL || *haystack == '\0')
-    return FALSE;
-  for (const char *p = haystack; *p != '\0' && ascii; p++)
-    ascii = (guchar) *p < 0x80;
-  if (ascii)
+  for (UstCallState state = UST_CALL_SETUP; state <= UST_CALL_TIMED_OUT; state++)
     {
-      gsize needle_len = strlen (needle);
+      UstCallData data = { .state = state };
 
-      for (const char *p = haystack; *p != '\0'; p++)
-        if (g_ascii_strncasecmp (p, needle, needle_len) == 0)
-          return TRUE;
-      return FALSE;
+      if (ust_call_search_text_contains (ust_call_outcome_label (ust_call_disposition (&data)),
+                                         text))
+        states |= 1u << state;
     }
-  folded = g_utf8_casefold (haystack, -1);
-  return strstr (folded, needle) != NULL;
+  return states;
 }
 
-static gboolean
-search_match_cb (gpointer item,
-                 gpointer user_data)
-{
-  UstDiaryView *self = user_data;
-  const UstCallData *data = ust_call_record_get_data (item);
-  const char *needle = self->search_text;
-
-  if (needle == NULL)
-    return TRUE;
-  return contains_casefolded (data->caller, needle)
-         || contains_casefolded (data->callee, needle)
-         || contains_casefolded (data->caller_name, needle)
-         || contains_casefolded (data->call_id, needle)
-         || contains_casefolded (ust_call_disposition (data), needle)
-         || contains_casefolded (ust_call_outcome_label (ust_call_disposition (data)), needle);
-}
-
+/* The search runs in SQLite (UstCallModel with a UstCallSearch): the
+ * count and the rows come when it is done, without reading the diary row
+ * by row here. */
 static void
 search_changed_cb (UstDiaryView *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *stripped = g_strstrip (g_strdup (text));
 
-  g_clear_pointer (&self->search_text, g_free);
-  if (*stripped != '\0')
-    self->search_text = g_utf8_casefold (stripped, -1);
-  if (self->diary_filter == NULL)
+  if (self->search != NULL && g_strcmp0 (ust_call_search_get_text (self->search), stripped) == 0)
     return;
-
-  if (self->search_text == NULL)
-    {
-      /* No filter at all: the filter model then passes the lazy diary
-       * through without reading a row. */
-      gtk_filter_list_model_set_filter (self->diary_filter, NULL);
-    }
-  else
-    {
-      if (gtk_filter_list_model_get_filter (self->diary_filter) == NULL)
-        gtk_filter_list_model_set_filter (self->diary_filter, GTK_FILTER (self->search_filter));
-      else
-        gtk_filter_changed (GTK_FILTER (self->search_filter), GTK_FILTER_CHANGE_DIFFERENT);
-    }
+  g_clear_object (&self->search);
+  if (*stripped != '\0')
+    self->search = ust_call_search_new (stripped, outcome_states (stripped));
+  if (self->diary_model == NULL)
+    return;
+  /* The list is about to be replaced in one change (now, or when the search
+   * is done): unsorted until then, or GTK would sort all of it, a whole diary
+   * when the search is cleared. The sort comes back for a short list. */
+  gtk_sort_list_model_set_sorter (self->diary_sort, NULL);
+  ust_call_model_set_search (self->diary_model, self->search);
   diary_count_changed_cb (self);
 }
 
@@ -429,12 +408,11 @@ update_refresh (UstDiaryView *self)
 static void
 clear_models (UstDiaryView *self)
 {
-  if (self->diary_filter != NULL)
-    g_signal_handlers_disconnect_by_data (self->diary_filter, self);
+  if (self->diary_model != NULL)
+    g_signal_handlers_disconnect_by_data (self->diary_model, self);
   if (self->diary_view != NULL)
     gtk_column_view_set_model (self->diary_view, NULL);
   g_clear_object (&self->diary_sort);
-  g_clear_object (&self->diary_filter);
   g_clear_object (&self->diary_model);
 }
 
@@ -443,15 +421,12 @@ setup_models (UstDiaryView *self)
 {
   GtkSingleSelection *selection;
   /* A store set again keeps the search and the sorting the view had. */
-  GtkFilter *filter = self->search_text != NULL ? GTK_FILTER (self->search_filter) : NULL;
   GtkSorter *sorter = self->diary_sortable ? gtk_column_view_get_sorter (self->diary_view) : NULL;
 
   self->diary_model = ust_call_model_new (self->store);
-  self->diary_filter = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->diary_model)),
-                                                  filter != NULL ? g_object_ref (filter) : NULL);
-  /* Searching a large diary reads it in chunks between frames. */
-  gtk_filter_list_model_set_incremental (self->diary_filter, TRUE);
-  self->diary_sort = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->diary_filter)),
+  if (self->search != NULL)
+    ust_call_model_set_search (self->diary_model, self->search);
+  self->diary_sort = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->diary_model)),
                                               sorter != NULL ? g_object_ref (sorter) : NULL);
   selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->diary_sort)));
   gtk_single_selection_set_autoselect (selection, FALSE);
@@ -459,8 +434,14 @@ setup_models (UstDiaryView *self)
   gtk_column_view_set_model (self->diary_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
 
-  g_signal_connect_object (self->diary_filter, "items-changed",
+  g_signal_connect_object (self->diary_model, "items-changed",
                            G_CALLBACK (diary_items_changed_cb), self, G_CONNECT_SWAPPED);
+  /* "Searching…" while it runs; the total changes under a search that
+   * shows none of the new calls. */
+  g_signal_connect_object (self->diary_model, "notify::searching",
+                           G_CALLBACK (diary_count_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->diary_model, "notify::n-calls",
+                           G_CALLBACK (diary_count_changed_cb), self, G_CONNECT_SWAPPED);
   update_refresh (self);
   diary_count_changed_cb (self);
 }
@@ -588,22 +569,13 @@ ust_diary_view_dispose (GObject *object)
   g_clear_weak_pointer (&self->excel_binding);
   gtk_widget_dispose_template (GTK_WIDGET (self), UST_TYPE_DIARY_VIEW);
   clear_models (self);
-  g_clear_object (&self->search_filter);
+  g_clear_object (&self->search);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (ust_diary_view_parent_class)->dispose (object);
 }
 
-static void
-ust_diary_view_finalize (GObject *object)
-{
-  UstDiaryView *self = UST_DIARY_VIEW (object);
-
-  g_free (self->search_text);
-
-  G_OBJECT_CLASS (ust_diary_view_parent_class)->finalize (object);
-}
 
 static void
 ust_diary_view_class_init (UstDiaryViewClass *klass)
@@ -614,7 +586,6 @@ ust_diary_view_class_init (UstDiaryViewClass *klass)
   object_class->get_property = ust_diary_view_get_property;
   object_class->set_property = ust_diary_view_set_property;
   object_class->dispose = ust_diary_view_dispose;
-  object_class->finalize = ust_diary_view_finalize;
   widget_class->map = ust_diary_view_map;
   widget_class->unmap = ust_diary_view_unmap;
 
@@ -651,7 +622,6 @@ ust_diary_view_init (UstDiaryView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->search_filter = gtk_custom_filter_new (search_match_cb, self, NULL);
   add_diary_columns (self);
 }
 
@@ -714,8 +684,7 @@ ust_diary_view_set_settings (UstDiaryView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTINGS]);
 }
 
-/* Counted now: ::notify follows the list, which a search can keep still
- * while calls it does not match arrive. */
+/* Every call in the diary, whatever the search shows. */
 guint
 ust_diary_view_get_n_calls (UstDiaryView *self)
 {
@@ -723,7 +692,7 @@ ust_diary_view_get_n_calls (UstDiaryView *self)
 
   if (self->diary_model == NULL)
     return 0;
-  return g_list_model_get_n_items (G_LIST_MODEL (self->diary_model));
+  return ust_call_model_get_n_calls (self->diary_model);
 }
 
 void

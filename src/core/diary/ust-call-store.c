@@ -43,6 +43,7 @@ struct _UstCallStore {
   sqlite3_stmt   *marks_stmt;
   sqlite3_stmt   *changed_stmt;
   sqlite3_stmt   *position_stmt;
+  sqlite3_stmt   *by_id_stmt;
   gint64          snapshot_count;   /* count(*) in the current snapshot; -1 = not yet */
 };
 
@@ -162,6 +163,7 @@ reader_close (UstCallStore *self)
   g_clear_pointer (&self->marks_stmt, sqlite3_finalize);
   g_clear_pointer (&self->changed_stmt, sqlite3_finalize);
   g_clear_pointer (&self->position_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->by_id_stmt, sqlite3_finalize);
   g_clear_pointer (&self->reader, sqlite3_close);
   self->snapshot_count = -1;
 }
@@ -482,7 +484,11 @@ ust_call_store_open (UstCallStore  *self,
 }
 
 /* Writes what is queued (one last try if the file is refusing), stops the
- * writer thread and closes both connections. Later saves are dropped. */
+ * writer thread and closes both connections. Later saves are dropped. The
+ * reader goes first: SQLite checkpoints and removes the write-ahead log only
+ * when the last connection closes and is not read-only, and a log left
+ * behind (the search index's build leaves a few hundred MB) is read again
+ * at every opening. */
 void
 ust_call_store_close (UstCallStore *self)
 {
@@ -491,8 +497,8 @@ ust_call_store_close (UstCallStore *self)
   if (g_atomic_int_get (&self->closed))
     return;
   g_atomic_int_set (&self->closed, TRUE);
-  ust_diary_writer_stop (self->writer);
   reader_close (self);
+  ust_diary_writer_stop (self->writer);
 }
 
 /* Waits until everything saved so far is committed, at most @timeout_ms.
@@ -515,8 +521,9 @@ ust_call_store_flush (UstCallStore *self,
 }
 
 /* Saves the call as it is now; saving it again later updates the same row
- * (a call is known by its Call-ID and start time). Live calls are saved
- * too, so the diary shows them while they ring. */
+ * (a call is known by its Call-ID and start time; its caller, caller's name
+ * and callee stay those of its first save). Live calls are saved too, so
+ * the diary shows them while they ring. */
 void
 ust_call_store_save_call (UstCallStore      *self,
                           const UstCallData *data)
@@ -800,4 +807,65 @@ ust_call_store_position_of (UstCallStore *self,
     position = (guint) sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return position;
+}
+
+/* The calls with these row ids, in the order given; rows not in the diary
+ * (any more) are left out. For the pages of a search's result. */
+GPtrArray *
+ust_call_store_fetch_ids (UstCallStore  *self,
+                          const gint64  *ids,
+                          guint          n,
+                          GError       **error)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (UST_IS_CALL_STORE (self), NULL);
+  g_return_val_if_fail (ids != NULL || n == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = reader_statement (self, &self->by_id_stmt,
+                           "SELECT id, " UST_CALL_DB_FIELDS " FROM calls WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  records = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, ids[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (records, record_from_row (stmt, 0));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          ust_call_db_set_read_error (error, self->path, self->reader, rc);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&records);
+}
+
+/* Adds to @hits the calls after row @after_id that match @search (in row
+ * order), and sets @n_rows to how many calls there are after it: what a
+ * model showing a search needs to follow new calls. */
+gboolean
+ust_call_store_search (UstCallStore   *self,
+                       UstCallSearch  *search,
+                       gint64          after_id,
+                       GArray         *hits,
+                       guint          *n_rows,
+                       GError        **error)
+{
+  g_return_val_if_fail (UST_IS_CALL_STORE (self), FALSE);
+  g_return_val_if_fail (UST_IS_CALL_SEARCH (search), FALSE);
+  g_return_val_if_fail (hits != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ensure_reader (self, error))
+    return FALSE;
+  return ust_call_search_scan (search, self->reader, after_id, G_MAXINT64, hits, n_rows, NULL,
+                               error);
 }

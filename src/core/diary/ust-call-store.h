@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "ust-call-record.h"
+#include "ust-call-search.h"
 
 G_BEGIN_DECLS
 
@@ -73,7 +74,8 @@ GPtrArray    *ust_call_store_fetch_events       (UstCallStore       *self,
                                                  gint64              start_time,
                                                  GError            **error);
 
-/* What UstCallModel needs to follow changes without reloading. */
+/* What UstCallModel needs to follow changes without reloading, and to
+ * show the calls a search found (ust-call-search.h). */
 gboolean      ust_call_store_get_marks          (UstCallStore       *self,
                                                  gint64             *last_seq,
                                                  gint64             *last_id,
@@ -86,6 +88,16 @@ GPtrArray    *ust_call_store_fetch_changed      (UstCallStore       *self,
 guint         ust_call_store_position_of        (UstCallStore       *self,
                                                  gint64              start_time,
                                                  gint64              id);
+GPtrArray    *ust_call_store_fetch_ids          (UstCallStore       *self,
+                                                 const gint64       *ids,
+                                                 guint               n,
+                                                 GError            **error);
+gboolean      ust_call_store_search             (UstCallStore       *self,
+                                                 UstCallSearch      *search,
+                                                 gint64              after_id,
+                                                 GArray             *hits,
+                                                 guint              *n_rows,
+                                                 GError            **error);
 
 /* The diary file as CSV, through a read-only connection of its own: it
  * needs no store and works beside a running exchange (ust-csv-export.c). */
