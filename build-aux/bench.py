@@ -7,7 +7,9 @@
 The exchange (`ustredna-server --open --quiet`) runs pinned to CPU 0, sipp pinned to CPU 1.
 sipp's callee registers, then call-rate steps (INVITE/100/180/200/ACK/BYE/200, record-routed)
 run for a few seconds each; then REGISTER-rate steps, each registering new users; then one
-long step at a fixed call rate, sampling the resident memory every 10 s. Where Kamailio is
+long step at a fixed call rate on a freshly started server (so that neither the REGISTER
+steps' bindings nor the fastest steps' high-water mark count), sampling the resident memory
+every 10 s. Where Kamailio is
 installed (Debian: kamailio), the same steps run against it (build-aux/kamailio-bench.cfg:
 one UDP worker, registrar in memory, t_relay) and the table gives the ratios, because
 absolute figures on a shared machine drift by ±30% from one run to the next.
@@ -225,6 +227,11 @@ class Bench:
                 print('  REGISTER %6d/s: %d ok, %d failed, %.0f/s, %.1f µs all, %.1f µs proxy'
                       % rows['registers'][-1], flush=True)
             if a.memory_seconds > 0:
+                # A fresh server: the REGISTER steps leave hundreds of thousands of
+                # bindings, and the fastest call steps their high-water mark, in
+                # the RSS; this step is about the calls in flight.
+                target.stop()
+                target = make_target()
                 uas = self.start_callee(target)
                 sample = []
                 self.calls(target, a.memory_rate, a.memory_seconds, '%s-memory' % name,
