@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ust-robot-message.h"
+#include "ust-robot-source.h"
 #include "ust-robot-ua-private.h"
 
 #define T2_MS 4000
@@ -50,28 +51,6 @@ struct _UstRobotCall {
   GDestroyNotify    destroy;
 };
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static GSource *
-timer_new (guint       ms,
-           GSourceFunc func,
-           gpointer    data)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
-}
-
 /* Calls and their dialogs ------------------------------------------------ */
 
 static void
@@ -79,8 +58,8 @@ call_free (UstRobotCall *call)
 {
   if (call->destroy != NULL)
     call->destroy (call->data);
-  destroy_source (&call->retransmit_2xx);
-  destroy_source (&call->give_up_2xx);
+  ust_robot_source_clear (&call->retransmit_2xx);
+  ust_robot_source_clear (&call->give_up_2xx);
   ust_robot_media_free (call->media);
   ust_sdp_free (call->offer);
   if (call->pending_2xx != NULL)
@@ -203,8 +182,8 @@ retransmit_2xx_cb (gpointer user_data)
   ust_robot_transactions_send (call->ua->transactions, call->pending_2xx->str,
                                call->pending_2xx->len);
   call->interval = MIN (call->interval * 2, T2_MS);
-  destroy_source (&call->retransmit_2xx);
-  call->retransmit_2xx = timer_new (call->interval, retransmit_2xx_cb, call);
+  ust_robot_source_clear (&call->retransmit_2xx);
+  call->retransmit_2xx = ust_robot_timer_new (call->interval, retransmit_2xx_cb, call);
   return G_SOURCE_REMOVE;
 }
 
@@ -224,8 +203,8 @@ give_up_2xx_cb (gpointer user_data)
 static void
 stop_2xx (UstRobotCall *call)
 {
-  destroy_source (&call->retransmit_2xx);
-  destroy_source (&call->give_up_2xx);
+  ust_robot_source_clear (&call->retransmit_2xx);
+  ust_robot_source_clear (&call->give_up_2xx);
   if (call->pending_2xx != NULL)
     g_string_free (g_steal_pointer (&call->pending_2xx), TRUE);
 }
@@ -243,8 +222,8 @@ keep_2xx (UstRobotCall *call,
   call->pending_2xx = g_string_new_len (response->str, (gssize) response->len);
   call->pending_cseq = cseq;
   call->interval = t1;
-  call->retransmit_2xx = timer_new (t1, retransmit_2xx_cb, call);
-  call->give_up_2xx = timer_new (64 * t1, give_up_2xx_cb, call);
+  call->retransmit_2xx = ust_robot_timer_new (t1, retransmit_2xx_cb, call);
+  call->give_up_2xx = ust_robot_timer_new (64 * t1, give_up_2xx_cb, call);
 }
 
 /* A response to the INVITE that opened @call (incoming), with @body as

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ust-robot-media.h"
+#include "ust-robot-source.h"
 
 /* Enough for a video frame's largest RTP packet on any LAN. */
 #define MAX_PACKET 2048
@@ -49,20 +50,10 @@ struct _UstRobotMedia {
 };
 
 static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static void
 stream_close (Stream *stream)
 {
-  destroy_source (&stream->rtp_source);
-  destroy_source (&stream->rtcp_source);
+  ust_robot_source_clear (&stream->rtp_source);
+  ust_robot_source_clear (&stream->rtcp_source);
   if (stream->rtp != NULL)
     g_socket_close (stream->rtp, NULL);
   if (stream->rtcp != NULL)
@@ -304,7 +295,7 @@ ust_robot_media_free (UstRobotMedia *self)
 {
   if (self == NULL)
     return;
-  destroy_source (&self->idle_source);
+  ust_robot_source_clear (&self->idle_source);
   g_ptr_array_unref (self->streams);
   g_clear_object (&self->bind_address);
   g_clear_object (&self->fallback_address);
@@ -320,7 +311,7 @@ ust_robot_media_watch_idle (UstRobotMedia         *self,
                             UstRobotMediaIdleFunc  func,
                             gpointer               user_data)
 {
-  destroy_source (&self->idle_source);
+  ust_robot_source_clear (&self->idle_source);
   self->idle_timeout_ms = timeout_ms;
   self->idle_func = func;
   self->idle_data = user_data;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ust-robot-transaction.h"
+#include "ust-robot-source.h"
 
 #define T2_MS 4000
 
@@ -50,32 +51,10 @@ tx_key (const char *branch,
 }
 
 static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static GSource *
-timer_new (guint       ms,
-           GSourceFunc func,
-           gpointer    data)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
-}
-
-static void
 client_free (ClientTx *tx)
 {
-  destroy_source (&tx->retransmit);
-  destroy_source (&tx->timeout);
+  ust_robot_source_clear (&tx->retransmit);
+  ust_robot_source_clear (&tx->timeout);
   g_string_free (tx->request, TRUE);
   if (tx->ack != NULL)
     g_string_free (tx->ack, TRUE);
@@ -86,8 +65,8 @@ client_free (ClientTx *tx)
 static void
 server_free (UstRobotServerTx *tx)
 {
-  destroy_source (&tx->retransmit);
-  destroy_source (&tx->timeout);
+  ust_robot_source_clear (&tx->retransmit);
+  ust_robot_source_clear (&tx->timeout);
   if (tx->response != NULL)
     g_string_free (tx->response, TRUE);
   g_free (tx->key);
@@ -146,8 +125,8 @@ client_retransmit_cb (gpointer user_data)
   /* §17.1.1.2: timer A doubles each time; §17.1.2.2: timer E doubles up to
    * T2, and stays at T2 once a provisional came. */
   tx->interval = tx->invite ? tx->interval * 2 : MIN (tx->interval * 2, T2_MS);
-  destroy_source (&tx->retransmit);
-  tx->retransmit = timer_new (tx->interval, client_retransmit_cb, tx);
+  ust_robot_source_clear (&tx->retransmit);
+  tx->retransmit = ust_robot_timer_new (tx->interval, client_retransmit_cb, tx);
   return G_SOURCE_REMOVE;
 }
 
@@ -161,7 +140,7 @@ client_timeout_cb (gpointer user_data)
   gboolean completed = tx->ack != NULL;
   g_autofree char *key = g_strdup (tx->key);
 
-  destroy_source (&tx->timeout);
+  ust_robot_source_clear (&tx->timeout);
   g_hash_table_remove (owner->clients, key);
   /* Timer D only ends the wait for retransmitted failures; B and F tell the
    * user agent that nobody answered (§17.1.1.2: as if 408 came). */
@@ -192,8 +171,8 @@ ust_robot_client_start (UstRobotTransactions *self,
   g_hash_table_replace (self->clients, tx->key, tx);
 
   ust_robot_transactions_send (self, request->str, request->len);
-  tx->retransmit = timer_new (tx->interval, client_retransmit_cb, tx);
-  tx->timeout = timer_new (64 * self->t1, client_timeout_cb, tx);
+  tx->retransmit = ust_robot_timer_new (tx->interval, client_retransmit_cb, tx);
+  tx->timeout = ust_robot_timer_new (64 * self->t1, client_timeout_cb, tx);
 }
 
 /* The value of the first @name field in @text, as a new string. */
@@ -282,13 +261,13 @@ ust_robot_client_match (UstRobotTransactions *self,
       /* Proceeding: no more retransmissions of an INVITE; a non-INVITE
        * goes on at T2 (§17.1.2.2). */
       tx->proceeding = TRUE;
-      destroy_source (&tx->retransmit);
+      ust_robot_source_clear (&tx->retransmit);
       if (tx->invite)
-        destroy_source (&tx->timeout);
+        ust_robot_source_clear (&tx->timeout);
       else
         {
           tx->interval = T2_MS;
-          tx->retransmit = timer_new (tx->interval, client_retransmit_cb, tx);
+          tx->retransmit = ust_robot_timer_new (tx->interval, client_retransmit_cb, tx);
         }
     }
   else if (tx->invite && code >= 300)
@@ -296,9 +275,9 @@ ust_robot_client_match (UstRobotTransactions *self,
       /* Completed: ACK now, again for each retransmission, for timer D. */
       tx->ack = ack_for (tx->request, text);
       ust_robot_transactions_send (self, tx->ack->str, tx->ack->len);
-      destroy_source (&tx->retransmit);
-      destroy_source (&tx->timeout);
-      tx->timeout = timer_new (64 * self->t1, client_timeout_cb, tx);
+      ust_robot_source_clear (&tx->retransmit);
+      ust_robot_source_clear (&tx->timeout);
+      tx->timeout = ust_robot_timer_new (64 * self->t1, client_timeout_cb, tx);
     }
   else
     g_hash_table_remove (self->clients, key);
@@ -367,8 +346,8 @@ server_retransmit_cb (gpointer user_data)
 
   ust_robot_transactions_send (tx->owner, tx->response->str, tx->response->len);
   tx->interval = MIN (tx->interval * 2, T2_MS);
-  destroy_source (&tx->retransmit);
-  tx->retransmit = timer_new (tx->interval, server_retransmit_cb, tx);
+  ust_robot_source_clear (&tx->retransmit);
+  tx->retransmit = ust_robot_timer_new (tx->interval, server_retransmit_cb, tx);
   return G_SOURCE_REMOVE;
 }
 
@@ -391,8 +370,8 @@ ust_robot_server_absorb (UstRobotTransactions *self,
     {
       if (tx->code < 300)
         return FALSE;
-      destroy_source (&tx->retransmit);
-      destroy_source (&tx->timeout);
+      ust_robot_source_clear (&tx->retransmit);
+      ust_robot_source_clear (&tx->timeout);
       g_hash_table_remove (self->servers, tx->key);
       return TRUE;
     }
@@ -420,15 +399,15 @@ ust_robot_server_respond (UstRobotServerTx *tx,
   if (code < 200)
     return;
 
-  destroy_source (&tx->timeout);
+  ust_robot_source_clear (&tx->timeout);
   if (tx->invite && code < 300)
     {
       g_hash_table_remove (owner->servers, tx->key);
       return;
     }
   if (tx->invite)
-    tx->retransmit = timer_new (tx->interval, server_retransmit_cb, tx);
-  tx->timeout = timer_new (64 * owner->t1, server_end_cb, tx);
+    tx->retransmit = ust_robot_timer_new (tx->interval, server_retransmit_cb, tx);
+  tx->timeout = ust_robot_timer_new (64 * owner->t1, server_end_cb, tx);
 }
 
 guint

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ust-robot-message.h"
+#include "ust-robot-source.h"
 #include "ust-robot-ua-private.h"
 
 /* The robots re-register like a phone: ten minutes, refreshed halfway. */
@@ -14,28 +15,6 @@
 #define MAX_DATAGRAM 65535
 
 static void register_send (UstRobotUa *self);
-
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static GSource *
-timer_new (guint       ms,
-           GSourceFunc func,
-           gpointer    data)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
-}
 
 static void
 send_text (const char *data,
@@ -108,8 +87,8 @@ static void
 register_later (UstRobotUa *self,
                 guint       ms)
 {
-  destroy_source (&self->reg_timer);
-  self->reg_timer = timer_new (ms, register_timer_cb, self);
+  ust_robot_source_clear (&self->reg_timer);
+  self->reg_timer = ust_robot_timer_new (ms, register_timer_cb, self);
 }
 
 static void
@@ -255,8 +234,8 @@ ust_robot_ua_free (UstRobotUa *self)
   send_text (unregister->str, unregister->len, self);
   g_string_free (unregister, TRUE);
 
-  destroy_source (&self->reg_timer);
-  destroy_source (&self->source);
+  ust_robot_source_clear (&self->reg_timer);
+  ust_robot_source_clear (&self->source);
   ust_robot_transactions_free (self->transactions);
   g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);

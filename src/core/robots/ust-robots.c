@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ust-robot-source.h"
 #include "ust-robot-ua.h"
 #include "ust-robots.h"
 
@@ -66,11 +67,7 @@ typedef struct {
 static void
 robot_call_free (RobotCall *state)
 {
-  if (state->timer != NULL)
-    {
-      g_source_destroy (state->timer);
-      g_source_unref (state->timer);
-    }
+  ust_robot_source_clear (&state->timer);
   g_free (state);
 }
 
@@ -79,14 +76,8 @@ later (RobotCall   *state,
        guint        ms,
        GSourceFunc  func)
 {
-  if (state->timer != NULL)
-    {
-      g_source_destroy (state->timer);
-      g_source_unref (state->timer);
-    }
-  state->timer = g_timeout_source_new (ms);
-  g_source_set_callback (state->timer, func, state, NULL);
-  g_source_attach (state->timer, g_main_context_get_thread_default ());
+  ust_robot_source_clear (&state->timer);
+  state->timer = ust_robot_timer_new (ms, func, state);
 }
 
 static RobotCall *
