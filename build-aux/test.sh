@@ -160,7 +160,7 @@ fi
 # there. Only when asked (CI sets UST_CHECK_NEWER_GTK=1): the first run downloads about 1 GB.
 if [ "${UST_CHECK_NEWER_GTK:-0}" = 1 ]; then
   stage "Building and testing against Debian 13's GTK (build-aux/check-newer-gtk.sh)"
-  trixie_log=build-trixie/root/ust/build/meson-logs/testlog.json
+  trixie_log=${UST_TRIXIE_ROOT:-build-trixie/root}/ust/build/meson-logs/testlog.json
   rm -f "$trixie_log"
   bash build-aux/check-newer-gtk.sh </dev/null
   status=$?
