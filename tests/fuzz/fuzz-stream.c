@@ -8,7 +8,7 @@
  * the stream arrives: in reads of 1 to 256 bytes, as the network may cut it.
  *
  * Built two ways, like fuzz-datagram.c: with clang's libFuzzer
- * (build-aux/fuzz.sh stream) to search, and with UST_FUZZ_REPLAY as a
+ * (build-aux/fuzz.sh stream) to search, and with fuzz-replay-main.c as a
  * plain program that `meson test` runs over tests/fuzz/stream-corpus. */
 
 #include "config.h"
@@ -81,35 +81,3 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   ust_stream_framer_clear (&framer);
   return 0;
 }
-
-#ifdef UST_FUZZ_REPLAY
-int
-main (int   argc,
-      char *argv[])
-{
-  guint n = 0;
-
-  for (int i = 1; i < argc; i++)
-    {
-      g_autoptr(GDir) dir = g_dir_open (argv[i], 0, NULL);
-      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        g_ptr_array_add (names, g_build_filename (argv[i], name, NULL));
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-      for (guint k = 0; k < names->len; k++)
-        {
-          g_autofree char *contents = NULL;
-          gsize len = 0;
-
-          if (!g_file_get_contents (g_ptr_array_index (names, k), &contents, &len, NULL))
-            g_error ("cannot read %s", (char *) g_ptr_array_index (names, k));
-          LLVMFuzzerTestOneInput ((const uint8_t *) contents, len);
-          n++;
-        }
-    }
-  g_print ("replayed %u stream input(s) without a crash\n", n);
-  return n > 0 ? 0 : 1;
-}
-#endif
